@@ -1,0 +1,81 @@
+/**
+ * Diagnostic (not a benchmark): SQL statements per request, by statement, with Coffer on
+ * PostgreSQL in this process (API, projectors and scheduler all counted), sequential or with
+ * N concurrent callers. Shows where a write's round trips go (projector checkpoints, log reads).
+ *
+ *   node dist/bench/payments/statements-per-request.js [pi|customer] [concurrency]
+ */
+import pg from 'pg';
+import Stripe from 'stripe';
+import { AccountsService } from '#libs/accounts/src/accounts.service';
+import { loadConfig } from '#libs/config/src/config';
+import { createLogger } from '#libs/observability/src/logger';
+import { createPostgresClient } from '#libs/sql/src/postgres-client';
+import { TEST_DATABASE_URL, TEST_REDIS_URL, uniqueName } from '#test/support/env';
+import { deleteRedisKeys } from '#test/support/redis-keys';
+import { startCoffer } from '../../apps/api/src/bootstrap.js';
+
+const counts = new Map<string, number>();
+let counting = false;
+const original = pg.Client.prototype.query;
+(pg.Client.prototype as unknown as { query: unknown }).query = function (
+  this: pg.Client,
+  ...args: unknown[]
+) {
+  if (counting) {
+    const first = args[0] as string | { text: string };
+    const text = (typeof first === 'string' ? first : (first?.text ?? '?')).replace(/\s+/g, ' ').slice(0, 70);
+    counts.set(text, (counts.get(text) ?? 0) + 1);
+  }
+  return (original as (...a: unknown[]) => unknown).apply(this, args);
+};
+const schema = uniqueName('probe');
+const admin = await createPostgresClient({ connectionString: TEST_DATABASE_URL });
+await admin.exec(`CREATE SCHEMA ${schema}`);
+const env = {
+  PORT: '0',
+  HOST: '127.0.0.1',
+  REDIS_URL: TEST_REDIS_URL,
+  QUEUE_PREFIX: uniqueName('probe'),
+  LOG_LEVEL: 'warn',
+  EVENT_STORE: 'postgres',
+  DATABASE_URL: `${TEST_DATABASE_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`,
+};
+const coffer = await startCoffer(loadConfig(env), { logger: createLogger({ level: 'warn' }) });
+const { keys } = await coffer.app.get(AccountsService).createAccount({});
+const stripe = new Stripe(keys.find((k) => k.kind === 'secret' && !k.livemode)!.key, {
+  host: '127.0.0.1',
+  port: Number(new URL(coffer.url!).port),
+  protocol: 'http',
+});
+const op = process.argv[2] ?? 'pi';
+const call = () =>
+  op === 'pi'
+    ? stripe.paymentIntents.create({
+        amount: 2000,
+        currency: 'usd',
+        payment_method: 'pm_card_visa',
+        confirm: true,
+      })
+    : stripe.customers.create({ email: 'a@b.c' });
+for (let i = 0; i < 5; i++) await call();
+await new Promise((r) => setTimeout(r, 500));
+const N = 40 * Number(process.argv[3] ?? 1);
+const concurrency = Number(process.argv[3] ?? 1);
+counting = true;
+await Promise.all(
+  Array.from({ length: concurrency }, async () => {
+    for (let i = 0; i < N / concurrency; i++) await call();
+  }),
+);
+await new Promise((r) => setTimeout(r, 300));
+counting = false;
+let total = 0;
+for (const v of counts.values()) total += v;
+console.log(`${op}: ${(total / N).toFixed(1)} statements per request`);
+for (const [k, v] of [...counts].sort((a, b) => b[1] - a[1]).slice(0, 30))
+  console.log(`${(v / N).toFixed(2).padStart(6)}  ${k}`);
+await coffer.close();
+await admin.exec(`DROP SCHEMA ${schema} CASCADE`);
+await admin.close();
+await deleteRedisKeys(TEST_REDIS_URL, env.QUEUE_PREFIX);

@@ -1,0 +1,256 @@
+/**
+ * Replay throughput: rebuild the customers read model from a large PostgreSQL event log.
+ *
+ *   npm run bench:replay            (node dist/bench/replay.js [--events 1000000] [--update-share 0.2] [--keep-schema])
+ *
+ * Builds the log in a fresh schema of the real PostgreSQL server with a BULK path, not append():
+ * support/bulk-log.ts writes a chunk of appends per INSERT statement (one transaction each, a few
+ * in parallel), producing the rows append would (same serialised JSON, revisions, and positions
+ * = transaction id × 2^20 + index). Appending a million events one by one through the store runs
+ * at a few thousand per second here, minutes of set-up; so before building, the bench checks the
+ * bulk path against the real append() on a small plan and stops if they differ. The log holds
+ * CustomerCreated events for new customers and, for a share of the events, CustomerUpdated
+ * events for customers created in earlier chunks (exact expected revision).
+ * Then times replayProjector (libs/projections/src/rebuild.ts) of the customers projector over
+ * the whole log, checks the read model, and drops the schema (unless --keep-schema: to profile
+ * a replay again on the same log).
+ */
+import { customersProjector } from '#libs/customers/src/customer.projection';
+import { NO_STREAM } from '#libs/event-store/src/port';
+import { PostgresEventStore } from '#libs/event-store/src/postgres/postgres-event-store';
+import { createPostgresClient } from '#libs/sql/src/postgres-client';
+import { replayProjector, REBUILD_BATCH_SIZE } from '#libs/projections/src/rebuild';
+import { customerStream } from '#libs/customers/src/domain/customer.events';
+import { flagOption, numberOption } from './support/args.js';
+import { customerCreated, customerId, customerUpdated } from './support/customer-events.js';
+import { assertBulkMatchesAppend, bulkAppend, type PlannedAppend } from './support/bulk-log.js';
+import { backendCpuSeconds, processCpuSeconds } from './support/cpu.js';
+import {
+  BENCH_DATABASE_URL,
+  benchSchemaClient,
+  withApplicationName,
+  postgresServerInfo,
+} from './support/postgres.js';
+import { describeMachine, startReport } from './support/report.js';
+import { msSince } from './support/stats.js';
+
+const TARGET_EVENTS_PER_SECOND = 50_000;
+/** Events per build transaction, and how many such transactions run at once. */
+const CHUNK_EVENTS = 5_000;
+const PARALLEL_CHUNKS = 4;
+/** application_name of the replay's connections, to find their server processes. */
+const REPLAY_APP = 'coffer-bench-replay';
+
+const report = startReport('replay');
+const totalEvents = Math.floor(numberOption('events', 1_000_000));
+const updateShare = numberOption('update-share', 0.2);
+const keepSchema = flagOption('keep-schema');
+
+/** Small deterministic PRNG (mulberry32), so every run builds the same log. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Append = PlannedAppend;
+
+/**
+ * The appends of one wave of parallel chunks. Updates go only to customers created in earlier
+ * waves (already committed), each customer at most once per wave, so expected revisions are known.
+ */
+function planWave(
+  state: { created: number; revisions: Int32Array; emitted: number },
+  rnd: () => number,
+): Append[][] {
+  const chunks: Append[][] = [];
+  const updatedThisWave = new Set<number>();
+  const createdBefore = state.created;
+  for (let c = 0; c < PARALLEL_CHUNKS && state.emitted < totalEvents; c++) {
+    const chunk: Append[] = [];
+    let size = 0;
+    while (size < CHUNK_EVENTS && state.emitted < totalEvents) {
+      const target = createdBefore > 0 && rnd() < updateShare ? Math.floor(rnd() * createdBefore) : -1;
+      if (target >= 0 && !updatedThisWave.has(target)) {
+        updatedThisWave.add(target);
+        const revision = state.revisions[target]!;
+        chunk.push({
+          stream: customerStream(customerId(target)),
+          events: [customerUpdated(target, revision + 1)],
+          expected: BigInt(revision),
+        });
+        state.revisions[target] = revision + 1;
+      } else {
+        const n = state.created++;
+        chunk.push({
+          stream: customerStream(customerId(n)),
+          events: [customerCreated(n)],
+          expected: NO_STREAM,
+        });
+      }
+      size++;
+      state.emitted++;
+    }
+    chunks.push(chunk);
+  }
+  return chunks;
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `replay on ${describeMachine(report.machine, report.loadAtStart)}; ${totalEvents.toLocaleString('en')} events, ~${updateShare * 100}% CustomerUpdated`,
+  );
+
+  const postgresServer = await postgresServerInfo();
+  const { sql, schema, drop } = await benchSchemaClient('bench_replay', PARALLEL_CHUNKS + 2);
+  try {
+    const store = await PostgresEventStore.create(sql, { name: 'postgres' });
+
+    // 1. Build the log.
+    await assertBulkMatchesAppend([
+      { stream: customerStream(customerId(0)), events: [customerCreated(0)], expected: NO_STREAM },
+      {
+        stream: customerStream(customerId(1)),
+        events: [customerCreated(1), customerUpdated(1, 1)],
+        expected: NO_STREAM,
+      },
+      { stream: customerStream(customerId(0)), events: [customerUpdated(0, 1)], expected: 0n },
+    ]);
+    const appendChunk = (chunk: Append[]) => sql.transaction((tx) => bulkAppend(tx, chunk));
+    const state = { created: 0, revisions: new Int32Array(totalEvents), emitted: 0 };
+    const rnd = random(20260101);
+    const buildStart = process.hrtime.bigint();
+    let lastPrint = 0;
+    while (state.emitted < totalEvents) {
+      const wave = planWave(state, rnd);
+      await Promise.all(wave.map(appendChunk));
+      if (state.emitted - lastPrint >= 100_000 || state.emitted === totalEvents) {
+        lastPrint = state.emitted;
+        const s = msSince(buildStart) / 1000;
+        process.stderr.write(
+          `  built ${state.emitted.toLocaleString('en')} events (${Math.round(state.emitted / s).toLocaleString('en')}/s)\n`,
+        );
+      }
+    }
+    const buildSeconds = msSince(buildStart) / 1000;
+    const count = await store.countEvents?.();
+    if (count !== undefined && count !== totalEvents)
+      throw new Error(`log holds ${count} events, expected ${totalEvents}`);
+    await sql.exec('VACUUM ANALYZE coffer_events');
+    const { rows: sizeRows } = await sql.query<{ bytes: string }>(
+      `SELECT pg_total_relation_size('coffer_events')::text AS bytes`,
+    );
+    console.log(
+      `log built: ${totalEvents.toLocaleString('en')} events over ${state.created.toLocaleString('en')} customers in ${buildSeconds.toFixed(1)} s (${Math.round(totalEvents / buildSeconds).toLocaleString('en')} events/s)`,
+    );
+
+    // 2. Replay it, on a pool of its own whose server processes we can find and time.
+    const replaySql = await createPostgresClient({
+      connectionString: withApplicationName(BENCH_DATABASE_URL, REPLAY_APP),
+      schema,
+    });
+    const replayStore = await PostgresEventStore.create(replaySql, { name: 'postgres' });
+    let lastReport = process.hrtime.bigint();
+    const nodeCpuStart = processCpuSeconds();
+    const replayStart = process.hrtime.bigint();
+    const shadow = await replayProjector(replaySql, replayStore, customersProjector, (p) => {
+      if (msSince(lastReport) > 2000) {
+        lastReport = process.hrtime.bigint();
+        const s = msSince(replayStart) / 1000;
+        process.stderr.write(
+          `  replayed ${p.events.toLocaleString('en')} events (${Math.round(p.events / s).toLocaleString('en')}/s)\n`,
+        );
+      }
+    });
+    const replaySeconds = msSince(replayStart) / 1000;
+    const nodeCpu = processCpuSeconds() - nodeCpuStart;
+    const postgresCpu = await backendCpuSeconds(REPLAY_APP);
+    await replayStore.close();
+    await replaySql.close();
+    const eventsPerSecond = Math.round(shadow.events / replaySeconds);
+    const perEvent = (seconds: number | null) =>
+      seconds === null ? null : round((seconds / shadow.events) * 1e6);
+    const cpu = {
+      nodeSeconds: round(nodeCpu),
+      postgresSeconds: postgresCpu === null ? null : round(postgresCpu),
+      nodeMicrosPerEvent: perEvent(nodeCpu),
+      postgresMicrosPerEvent: perEvent(postgresCpu),
+      /** What one core each way would allow if nothing else ran: replay alternates Node and PostgreSQL. */
+      eventsPerCpuSecond: postgresCpu === null ? null : Math.round(shadow.events / (nodeCpu + postgresCpu)),
+    };
+
+    // 3. Check the outcome: one row per customer, and updates applied.
+    const { rows } = await sql.query<{ n: string }>('SELECT count(*)::text AS n FROM customers');
+    if (Number(rows[0]!.n) !== state.created)
+      throw new Error(`customers has ${rows[0]!.n} rows, expected ${state.created}`);
+    const updated = state.revisions.findIndex((r) => r > 0);
+    if (updated >= 0) {
+      const { rows: docs } = await sql.query<{ doc: { metadata: Record<string, string> } }>(
+        'SELECT doc FROM customers WHERE id = $1',
+        [customerId(updated)],
+      );
+      if (docs[0]?.doc.metadata.v !== String(state.revisions[updated]))
+        throw new Error(`customer ${customerId(updated)} misses its updates`);
+    }
+
+    const met = eventsPerSecond >= TARGET_EVENTS_PER_SECOND;
+    console.log(
+      `replay: ${shadow.events.toLocaleString('en')} events in ${replaySeconds.toFixed(2)} s = ${eventsPerSecond.toLocaleString('en')} events/s (target >= ${TARGET_EVENTS_PER_SECOND.toLocaleString('en')}: ${met ? 'met' : 'MISSED'})`,
+    );
+    if (cpu.eventsPerCpuSecond !== null) {
+      console.log(
+        `CPU: Node ${cpu.nodeMicrosPerEvent} µs + PostgreSQL ${cpu.postgresMicrosPerEvent} µs per event = ${cpu.eventsPerCpuSecond.toLocaleString('en')} events per CPU-second (≈ the wall-clock rate to expect on an otherwise idle machine: read and project alternate)`,
+      );
+    }
+    await store.close();
+    const path = report.write(
+      {
+        events: totalEvents,
+        customers: state.created,
+        updateShare,
+        updateEvents: totalEvents - state.created,
+        buildChunkEvents: CHUNK_EVENTS,
+        buildParallelChunks: PARALLEL_CHUNKS,
+        rebuildBatchSize: REBUILD_BATCH_SIZE,
+        schema,
+        postgresServer,
+      },
+      {
+        build: {
+          seconds: round(buildSeconds),
+          eventsPerSecond: Math.round(totalEvents / buildSeconds),
+          logBytes: Number(sizeRows[0]!.bytes),
+        },
+        replay: {
+          events: shadow.events,
+          seconds: round(replaySeconds),
+          eventsPerSecond,
+          rows: state.created,
+          cpu,
+        },
+        target: { eventsPerSecond: TARGET_EVENTS_PER_SECOND, met },
+      },
+      [
+        'The log is written by a bulk path (bench/support/bulk-log.ts: one INSERT per chunk of appends), not by append(); it was checked against append() on a small plan in this run (same rows per table, same event rows in the same order, the store continues the streams).',
+        'Replay time covers replayProjector end to end: reading the global log, projecting into a shadow schema, and the swap.',
+        'cpu: user+system CPU of this Node process and of the PostgreSQL server processes serving the replay (from /proc; the server is local). Unlike wall time it hardly depends on other load on the machine.',
+      ],
+    );
+    console.log(`results: ${path}`);
+  } finally {
+    if (keepSchema) {
+      await sql.close();
+      console.log(`kept schema ${schema}; drop it with: psql -c 'DROP SCHEMA ${schema} CASCADE'`);
+    } else {
+      await drop();
+    }
+  }
+}
+
+const round = (n: number) => Math.round(n * 1000) / 1000;
+
+await main();

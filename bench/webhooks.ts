@@ -1,0 +1,279 @@
+/**
+ * Webhook delivery benchmark: Coffer in this process (ROLE=all: API, projectors, dispatcher,
+ * BullMQ worker) with the real Redis, and 1 or 10 endpoints whose receivers are HTTP servers
+ * on localhost (also in this process, answering 200 at once).
+ *
+ *   npm run bench:webhooks      (node dist/bench/webhooks.js [--events 5000] [--rate 500] [--seconds 10] [--store postgres|pglite|both])
+ *
+ * Per store and endpoint count, two phases on a fresh database:
+ *  - throughput: the queue is paused, `--events` CustomerCreated events are appended (32 in
+ *    flight) and dispatched into it, then it is resumed: deliveries/s = deliveries / (last
+ *    receiver 2xx − resume), the delivery path alone (Redis, SQL, signing, HTTP);
+ *  - latency: appends paced so that deliveries arrive at `--rate` per second for `--seconds`;
+ *    latency of each delivery = receiver 2xx − the append's commit (append() resolved).
+ * Everything (appends, Coffer, receivers) shares this machine's cores, so the figures are
+ * what one box does end to end, not the delivery path alone.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Queue } from 'bullmq';
+import Stripe from 'stripe';
+import { AccountsService } from '#libs/accounts/src/accounts.service';
+import { loadConfig } from '#libs/config/src/config';
+import { NO_STREAM, type EventStore } from '#libs/event-store/src/port';
+import { createLogger } from '#libs/observability/src/logger';
+import { createPostgresClient } from '#libs/sql/src/postgres-client';
+import { TEST_DATABASE_URL, TEST_REDIS_URL, uniqueName } from '#test/support/env';
+import { WEBHOOK_QUEUE_NAME } from '#libs/webhooks/src/delivery/webhook-queue';
+import { deleteRedisKeys } from '#test/support/redis-keys';
+import { startCoffer } from '../apps/api/src/bootstrap.js';
+import { customerCreatedEvent } from './webhooks/events.js';
+import { machine, option, percentile, writeResult } from './webhooks/support.js';
+
+const EVENTS = Number(option('events', '5000'));
+const RATE = Number(option('rate', '500'));
+const SECONDS = Number(option('seconds', '10'));
+const STORES =
+  option('store', 'both') === 'both'
+    ? (['postgres', 'pglite'] as const)
+    : [option('store', 'postgres') as 'postgres' | 'pglite'];
+const ENDPOINT_COUNTS = option('endpoints', '1,10').split(',').map(Number);
+const APPENDS_IN_FLIGHT = 32;
+const TARGETS = { deliveriesPerSecond: 1000, p99MsAt500PerSecond: 250 };
+
+interface Receivers {
+  urls: string[];
+  /** Per customer id, the receipt times (ms, performance.now) of its deliveries. */
+  arrivals: Map<string, number[]>;
+  count: number;
+  close(): Promise<void>;
+  waitForCount(n: number, timeoutMs: number): Promise<void>;
+}
+
+async function startReceivers(n: number): Promise<Receivers> {
+  const arrivals = new Map<string, number[]>();
+  let count = 0;
+  let waiter: { n: number; resolve: () => void } | null = null;
+  const servers: Server[] = [];
+  for (let i = 0; i < n; i++) {
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const at = performance.now();
+        res.writeHead(200).end();
+        const id = (JSON.parse(Buffer.concat(chunks).toString()) as { data: { object: { id: string } } }).data
+          .object.id;
+        const list = arrivals.get(id);
+        if (list) list.push(at);
+        else arrivals.set(id, [at]);
+        count++;
+        if (waiter && count >= waiter.n) waiter.resolve();
+      });
+    });
+    server.keepAliveTimeout = 60_000;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    servers.push(server);
+  }
+  return {
+    urls: servers.map((s) => `http://127.0.0.1:${(s.address() as AddressInfo).port}/hook`),
+    arrivals,
+    get count() {
+      return count;
+    },
+    waitForCount: (target, timeoutMs) =>
+      new Promise((resolve, reject) => {
+        if (count >= target) return resolve();
+        const timer = setTimeout(
+          () => reject(new Error(`only ${count} of ${target} deliveries after ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+        waiter = { n: target, resolve: () => (clearTimeout(timer), resolve()) };
+      }),
+    close: async () => {
+      for (const s of servers) {
+        s.closeAllConnections();
+        await new Promise((r) => s.close(r));
+      }
+    },
+  };
+}
+
+async function run(store: 'postgres' | 'pglite', endpoints: number) {
+  const cleanups: Array<() => Promise<void>> = [];
+  const env: Record<string, string> = {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    REDIS_URL: TEST_REDIS_URL,
+    LOG_LEVEL: 'warn',
+    QUEUE_PREFIX: uniqueName('coffer-bench'),
+    WEBHOOK_SECRET_KEY: randomBytes(32).toString('base64'),
+  };
+  for (const name of ['WEBHOOK_CONCURRENCY', 'WEBHOOK_ENDPOINT_CONCURRENCY'])
+    if (process.env[name]) env[name] = process.env[name]!;
+  if (store === 'pglite') {
+    const dir = await mkdtemp(join(tmpdir(), 'coffer-bench-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    Object.assign(env, { EVENT_STORE: 'pglite', DATA_DIR: dir });
+  } else {
+    const schema = uniqueName('bench_webhooks');
+    const admin = await createPostgresClient({ connectionString: TEST_DATABASE_URL });
+    await admin.exec(`CREATE SCHEMA ${schema}`);
+    cleanups.push(async () => {
+      await admin.exec(`DROP SCHEMA ${schema} CASCADE`);
+      await admin.close();
+    });
+    Object.assign(env, {
+      EVENT_STORE: 'postgres',
+      DATABASE_URL: `${TEST_DATABASE_URL}${TEST_DATABASE_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`,
+    });
+  }
+  cleanups.push(() => deleteRedisKeys(env.REDIS_URL!, env.QUEUE_PREFIX!));
+  const config = loadConfig(env);
+  const coffer = await startCoffer(config, { logger: createLogger({ level: config.logLevel }) });
+  const receivers = await startReceivers(endpoints);
+  try {
+    const { account, keys } = await coffer.app.get(AccountsService).createAccount({});
+    const key = keys.find((k) => k.kind === 'secret' && !k.livemode)!.key;
+    const stripe = new Stripe(key, {
+      host: '127.0.0.1',
+      port: Number(new URL(coffer.url!).port),
+      protocol: 'http',
+    });
+    for (const url of receivers.urls)
+      await stripe.webhookEndpoints.create({ url, enabled_events: ['customer.created'] });
+    const eventStore = coffer.infra.eventStore;
+    const commits = new Map<string, number>();
+    let next = 0;
+    const append = async () => {
+      const n = next++;
+      const event = customerCreatedEvent(n, account.id);
+      await eventStore.append(`customer-${event.data.id}`, [event], NO_STREAM);
+      commits.set(event.data.id, performance.now());
+    };
+
+    // Throughput: a backlog of EVENTS events is dispatched into the paused queue, then drained.
+    const queue = new Queue(WEBHOOK_QUEUE_NAME, {
+      connection: coffer.infra.redis,
+      prefix: env.QUEUE_PREFIX!,
+    });
+    await queue.pause();
+    const appendStart = performance.now();
+    await appendConcurrently(append, EVENTS);
+    const appendSeconds = (performance.now() - appendStart) / 1000;
+    while ((await queue.getJobCounts('waiting')).waiting < EVENTS * endpoints) await sleep(20);
+    const drainStart = performance.now();
+    const cpuBefore = process.cpuUsage();
+    await queue.resume();
+    await receivers.waitForCount(EVENTS * endpoints, 600_000);
+    const drainSeconds = (Math.max(...[...receivers.arrivals.values()].flat()) - drainStart) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    await queue.close();
+    const throughput = {
+      events: EVENTS,
+      deliveries: EVENTS * endpoints,
+      appendSeconds: round(appendSeconds),
+      appendsPerSecond: Math.round(EVENTS / appendSeconds),
+      drainSeconds: round(drainSeconds),
+      deliveriesPerSecond: Math.round((EVENTS * endpoints) / drainSeconds),
+      /** CPU time of this process (Coffer and the receivers; not Redis or PostgreSQL) per delivery while draining. */
+      processCpuMsPerDelivery:
+        Math.round(((cpu.user + cpu.system) / 1000 / (EVENTS * endpoints)) * 1000) / 1000,
+    };
+
+    // Latency at a paced rate of deliveries.
+    const eventsPerSecond = RATE / endpoints;
+    const pacedEvents = Math.round(eventsPerSecond * SECONDS);
+    const first = next;
+    const pacedStart = performance.now();
+    const inFlight: Promise<void>[] = [];
+    for (let i = 0; i < pacedEvents; i++) {
+      const due = pacedStart + (i * 1000) / eventsPerSecond;
+      const wait = due - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      inFlight.push(append());
+    }
+    await Promise.all(inFlight);
+    await receivers.waitForCount((EVENTS + pacedEvents) * endpoints, 600_000);
+    const paced = {
+      requestedDeliveriesPerSecond: RATE,
+      eventsPerSecond,
+      events: pacedEvents,
+      deliveries: pacedEvents * endpoints,
+      achievedAppendSeconds: round((performance.now() - pacedStart) / 1000),
+      latencyMs: latencies(receivers.arrivals, commits, first, first + pacedEvents),
+    };
+    const duplicates = receivers.count - (EVENTS + pacedEvents) * endpoints;
+    return { store, endpoints, throughput, paced, duplicates };
+  } finally {
+    await receivers.close();
+    await coffer.close();
+    for (const c of cleanups.reverse()) await c();
+  }
+}
+
+async function appendConcurrently(append: () => Promise<void>, total: number): Promise<void> {
+  let started = 0;
+  const lane = async () => {
+    while (started < total) {
+      started++;
+      await append();
+    }
+  };
+  await Promise.all(Array.from({ length: APPENDS_IN_FLIGHT }, lane));
+}
+
+function latencies(arrivals: Map<string, number[]>, commits: Map<string, number>, from: number, to: number) {
+  const values: number[] = [];
+  for (const [id, times] of arrivals) {
+    const n = Number.parseInt(id.slice('cus_bench'.length), 36);
+    if (n < from || n >= to) continue;
+    const committed = commits.get(id)!;
+    for (const t of times) values.push(t - committed);
+  }
+  values.sort((a, b) => a - b);
+  return {
+    count: values.length,
+    p50: round(percentile(values, 50)),
+    p99: round(percentile(values, 99)),
+    max: round(values[values.length - 1] ?? NaN),
+  };
+}
+
+function round(n: number): number {
+  return Math.round(n * 10) / 10;
+}
+
+const started = new Date();
+const results = [];
+for (const store of STORES) {
+  for (const endpoints of ENDPOINT_COUNTS) {
+    const result = await run(store, endpoints);
+    console.log(JSON.stringify(result));
+    results.push(result);
+  }
+}
+const path = writeResult('webhooks', {
+  date: started.toISOString(),
+  command: ['node', 'dist/bench/webhooks.js', ...process.argv.slice(2)].join(' '),
+  ...(process.env.npm_lifecycle_event ? { npmScript: `npm run ${process.env.npm_lifecycle_event}` } : {}),
+  machine: machine(),
+  parameters: {
+    events: EVENTS,
+    rate: RATE,
+    seconds: SECONDS,
+    appendsInFlight: APPENDS_IN_FLIGHT,
+    stores: STORES,
+    webhookConcurrency: process.env.WEBHOOK_CONCURRENCY ?? '64 (default)',
+    endpointConcurrency: process.env.WEBHOOK_ENDPOINT_CONCURRENCY ?? '16 (default)',
+  },
+  targets: TARGETS,
+  results,
+});
+console.log(`wrote ${path}`);
+process.exit(0);

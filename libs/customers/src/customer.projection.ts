@@ -1,0 +1,32 @@
+import { defineDocumentProjector } from '#libs/projections/src/document-projector';
+import type { CustomerObject, DeletedCustomerObject } from './domain/customer.js';
+import type { CustomerEvent } from './domain/customer.events.js';
+import { evolveCustomer } from './domain/customer.evolve.js';
+
+type CustomerDoc = CustomerObject | DeletedCustomerObject;
+const isCustomerEvent = (type: string) =>
+  type === 'CustomerCreated' || type === 'CustomerUpdated' || type === 'CustomerDeleted';
+
+/**
+ * customers: one row per customer, the Stripe object as `doc`. A deleted customer keeps its row
+ * with the deleted stub, because retrieving it must return `{id, object, deleted: true}`.
+ */
+export const customersProjector = defineDocumentProjector<CustomerDoc>({
+  name: 'customers',
+  version: 1,
+  table: 'customers',
+  columns: { created: 'bigint', email: 'text', deleted: 'boolean' },
+  indexes: `CREATE INDEX IF NOT EXISTS customers_list_idx ON customers (account_id, livemode, created DESC, id DESC) WHERE NOT deleted;
+CREATE INDEX IF NOT EXISTS customers_email_idx ON customers (account_id, livemode, email) WHERE NOT deleted;`,
+  rowIdOf: (event) => (isCustomerEvent(event.type) ? (event.data as { id: string }).id : null),
+  evolve(doc, recorded) {
+    const event = { type: recorded.type, data: recorded.data } as CustomerEvent;
+    if (event.type === 'CustomerDeleted') return { id: event.data.id, object: 'customer', deleted: true };
+    if (doc && 'deleted' in doc) return doc;
+    return evolveCustomer(doc, event);
+  },
+  columnsOf(doc) {
+    if ('deleted' in doc) return { deleted: true };
+    return { created: doc.created, email: doc.email, deleted: false };
+  },
+});

@@ -1,0 +1,51 @@
+import type { SqlExecutor } from '#libs/sql/src/sql-client';
+import { WrongExpectedRevisionError } from '../errors.js';
+import type { AppendResult, ExpectedRevision, StreamName } from '../port.js';
+import type { SerializedEvent } from '../validate-new-events.js';
+
+const APPEND = `SELECT last_position::text AS position, last_revision::text AS revision, actual_revision::text AS actual
+  FROM coffer_append($1, $2::json, $3, $4)`;
+
+const UNIQUE_VIOLATION = '23505';
+
+interface AppendRow {
+  position: string | null;
+  revision: string | null;
+  actual: string | null;
+}
+
+/**
+ * Append already-validated events using `sql` — the pool for a plain append, or a caller's
+ * transaction — in one round trip (schema.ts, coffer_append). Throws WrongExpectedRevisionError,
+ * never a raw unique violation, on conflict.
+ */
+export async function appendWith(
+  sql: SqlExecutor,
+  stream: StreamName,
+  events: readonly SerializedEvent[],
+  expected: ExpectedRevision,
+  /** True inside a caller's transaction that may already have appended (positions continue after its events). */
+  continueTransaction: boolean,
+): Promise<AppendResult> {
+  // One json array; data and metadata are spliced in as the JSON text already serialised, so
+  // they are stored exactly as validated.
+  const batch = `[${events.map((e) => `{"id":"${e.id}","type":${JSON.stringify(e.type)},"data":${e.data},"metadata":${e.metadata}}`).join(',')}]`;
+  let row: AppendRow | undefined;
+  try {
+    ({
+      rows: [row],
+    } = await sql.query<AppendRow>(APPEND, [stream, batch, String(expected), continueTransaction]));
+  } catch (error) {
+    if ((error as { code?: string }).code === UNIQUE_VIOLATION)
+      throw new WrongExpectedRevisionError(stream, expected);
+    throw error;
+  }
+  if (row?.position == null || row.revision == null) {
+    throw new WrongExpectedRevisionError(
+      stream,
+      expected,
+      row?.actual == null ? undefined : BigInt(row.actual),
+    );
+  }
+  return { nextRevision: BigInt(row.revision), position: BigInt(row.position) };
+}

@@ -1,0 +1,233 @@
+import type { SqlClient, SqlExecutor } from '#libs/sql/src/sql-client';
+import { InvalidAppendError, StreamNotFoundError } from '../errors.js';
+import type {
+  AppendResult,
+  EventBatchHandler,
+  EventStore,
+  ExpectedRevision,
+  FromPosition,
+  GlobalPosition,
+  NewEvent,
+  ReadStreamOptions,
+  RecordedEvent,
+  StreamName,
+  SubscribeOptions,
+  SubscriptionHandle,
+} from '../port.js';
+import { validateNewEvents } from '../validate-new-events.js';
+import { appendWith } from './append.js';
+import { CommitNotifier } from './notifier.js';
+import { MAX_EVENTS_PER_TRANSACTION } from './position.js';
+import { migrate } from './schema.js';
+import { AllSubscription, type SubscriptionSource } from './subscription.js';
+
+export interface PostgresEventStoreOptions {
+  name?: 'postgres' | 'pglite';
+  /** When true, close() also closes the SqlClient. Default false: whoever created the client closes it. */
+  ownsClient?: boolean;
+}
+
+interface EventRow {
+  position: string;
+  stream_name: string;
+  revision: string;
+  id: string;
+  type: string;
+  data: unknown;
+  metadata: RecordedEvent['metadata'];
+}
+
+const COLUMNS = `position::text AS position, stream_name, revision::text AS revision, event_id::text AS id, type, data, metadata`;
+
+/**
+ * The global log, read only below the oldest transaction still running: a transaction that took
+ * its id earlier but commits later would otherwise land behind a reader that had moved past it.
+ * Consequences: the log may trail an acknowledged append until every older transaction has
+ * ended, and ANY open write transaction in the cluster (any database, any application) holds
+ * delivery back while it stays open, so keep write transactions short. Must run outside a write
+ * transaction (an open transaction holds xmin back, its own included).
+ * Columns are qualified in ORDER BY because the text aliases would otherwise sort as text.
+ */
+const READ_ALL = `SELECT ${COLUMNS} FROM coffer_events
+  WHERE position > $1::bigint AND position < (pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 20)
+  ORDER BY coffer_events.position LIMIT $2`;
+
+/**
+ * EventStore over PostgreSQL or PGlite (same SQL). See position.ts for how a global position is
+ * built and schema.ts for the tables. close() stops subscriptions and closes the SqlClient only
+ * when created with `ownsClient: true`.
+ */
+export class PostgresEventStore implements EventStore {
+  private readonly subscriptions = new Set<AllSubscription>();
+  private readonly wakers = new Set<(position: GlobalPosition) => void>();
+  private listening: Promise<() => Promise<void>> | undefined;
+  /** Cross-process wake-ups (LISTEN/NOTIFY). PGlite has one process, where local wake-ups suffice. */
+  private readonly notifier: CommitNotifier | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly sql: SqlClient,
+    readonly name: 'postgres' | 'pglite',
+    /** NOTIFY channel, one per schema so stores in different schemas do not wake each other. */
+    private readonly channel: string,
+    private readonly ownsClient: boolean,
+  ) {
+    this.notifier = sql.kind === 'postgres' ? new CommitNotifier(sql, channel) : undefined;
+  }
+
+  static async create(sql: SqlClient, opts: PostgresEventStoreOptions = {}): Promise<PostgresEventStore> {
+    await migrate(sql);
+    const { rows } = await sql.query<{ schema: string }>('SELECT current_schema() AS schema');
+    // A plain lowercase identifier of at most 63 bytes; two schemas mapping to one name only cost spurious wake-ups.
+    const schema = (rows[0]?.schema ?? 'public').toLowerCase().replace(/[^a-z0-9_]/g, '_');
+    const channel = `coffer_events_${schema}`.slice(0, 63);
+    return new PostgresEventStore(sql, opts.name ?? sql.kind, channel, opts.ownsClient ?? false);
+  }
+
+  async append(stream: StreamName, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    const result = await this.write(this.sql, stream, events, expected, false);
+    this.committed(result.position);
+    return result;
+  }
+
+  /**
+   * Wake subscribers (here at once, in other processes by NOTIFY) for an append that has
+   * committed. append() calls it; after appendWith() in your own transaction, call it once that
+   * transaction has committed, or subscribers only notice at their next poll.
+   */
+  committed(position: GlobalPosition): void {
+    this.announce(position);
+    this.notifier?.notify(position);
+  }
+
+  /**
+   * Append inside a transaction the caller holds (e.g. `sql.transaction(tx => store.appendWith(tx, ...))`);
+   * call committed(position) after the commit. Events appended twice in one transaction get
+   * consecutive positions of that transaction.
+   */
+  appendWith(
+    sql: SqlExecutor,
+    stream: StreamName,
+    events: NewEvent[],
+    expected: ExpectedRevision,
+  ): Promise<AppendResult> {
+    return this.write(sql, stream, events, expected, true);
+  }
+
+  private async write(
+    sql: SqlExecutor,
+    stream: StreamName,
+    events: NewEvent[],
+    expected: ExpectedRevision,
+    continueTransaction: boolean,
+  ): Promise<AppendResult> {
+    const serialized = validateNewEvents(stream, events);
+    if (serialized.length > MAX_EVENTS_PER_TRANSACTION) {
+      throw new InvalidAppendError(
+        `append to ${stream}: ${serialized.length} events; at most ${MAX_EVENTS_PER_TRANSACTION} per append`,
+      );
+    }
+    return appendWith(sql, stream, serialized, expected, continueTransaction);
+  }
+
+  async readStream(stream: StreamName, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const { fromRevision = 0n, maxCount } = options;
+    if (maxCount !== undefined && (!Number.isInteger(maxCount) || maxCount < 0))
+      throw new RangeError(`maxCount must be a non-negative integer`);
+    const { rows } = await this.sql.query<EventRow>(
+      `SELECT ${COLUMNS} FROM coffer_events WHERE stream_name = $1 AND revision >= $2::bigint ORDER BY coffer_events.revision LIMIT $3`,
+      [stream, fromRevision, maxCount ?? null],
+    );
+    if (rows.length === 0) {
+      const exists = await this.sql.query('SELECT 1 FROM coffer_events WHERE stream_name = $1 LIMIT 1', [
+        stream,
+      ]);
+      if (exists.rows.length === 0) throw new StreamNotFoundError(stream);
+    }
+    return rows.map(toRecordedEvent);
+  }
+
+  async readAll(from: FromPosition, maxCount: number): Promise<RecordedEvent[]> {
+    if (!Number.isInteger(maxCount) || maxCount < 0)
+      throw new RangeError(`maxCount must be a non-negative integer`);
+    const { rows } = await this.sql.query<EventRow>(READ_ALL, [from === 'start' ? -1n : from, maxCount]);
+    return rows.map(toRecordedEvent);
+  }
+
+  subscribeToAll(handler: EventBatchHandler, options: SubscribeOptions): SubscriptionHandle {
+    if (this.closed) throw new Error('event store is closed');
+    const store = this;
+    const source: SubscriptionSource = {
+      readAll: (from, maxCount) => store.readAll(from, maxCount),
+      headPosition: () => store.headPosition(),
+      ready: () => store.listen().then(() => undefined),
+      onAppended(wake) {
+        store.wakers.add(wake);
+        return () => store.wakers.delete(wake);
+      },
+      release: (subscription) => store.subscriptions.delete(subscription),
+    };
+    const subscription = new AllSubscription(source, handler, options);
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async headPosition(): Promise<GlobalPosition | null> {
+    const { rows } = await this.sql.query<{ position: string | null }>(
+      'SELECT max(position)::text AS position FROM coffer_events',
+    );
+    return rows[0]?.position == null ? null : BigInt(rows[0].position);
+  }
+
+  /** Exact count (an index-only scan of the log); meant for progress reports, not hot paths. */
+  async countEvents(): Promise<number> {
+    const { rows } = await this.sql.query<{ count: string }>(
+      'SELECT count(*)::text AS count FROM coffer_events',
+    );
+    return Number(rows[0]?.count ?? 0);
+  }
+
+  async ping(): Promise<void> {
+    await this.sql.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    const listening = this.listening;
+    this.listening = undefined;
+    if (listening) await (await listening.catch(() => async () => {}))();
+    await this.notifier?.flushed();
+    if (this.ownsClient) await this.sql.close();
+  }
+
+  /** One LISTEN per store, shared by its subscriptions. */
+  private listen(): Promise<() => Promise<void>> {
+    const notifier = this.notifier;
+    if (!notifier) return Promise.resolve(async () => {});
+    this.listening ??= this.sql.listen(this.channel, (payload) => {
+      // Our own appends already woke our subscribers when they returned.
+      if (/^\d+$/.test(payload) && !notifier.isOwnEcho(payload)) this.announce(BigInt(payload));
+    });
+    // A failed LISTEN is not cached: the next subscription tries again.
+    this.listening.catch(() => (this.listening = undefined));
+    return this.listening;
+  }
+
+  private announce(position: GlobalPosition): void {
+    for (const wake of this.wakers) wake(position);
+  }
+}
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    id: row.id,
+    type: row.type,
+    data: row.data,
+    metadata: row.metadata,
+    streamName: row.stream_name,
+    revision: BigInt(row.revision),
+    position: BigInt(row.position),
+  };
+}

@@ -1,0 +1,96 @@
+import type { SqlClient } from '#libs/sql/src/sql-client';
+
+/**
+ * The event store's one table and its append function.
+ *
+ * `coffer_events` is the log. data and metadata are `json`, not `jsonb`, so they round-trip
+ * byte for byte (key order included). `position` encodes (transaction_id, index in transaction),
+ * see position.ts, and the CHECK ties the two together. The unique (stream_name, revision)
+ * index is also the optimistic-concurrency lock: an append claims revision base+1 with
+ * INSERT ... ON CONFLICT DO NOTHING; concurrent claimers of the same revision wait for the first
+ * and then find it taken, so exactly one wins per revision. The rest of a batch cannot collide
+ * once its first event is in: anyone else aiming past base+1 would first have to see base+1
+ * committed. (No separate streams table: one less row to update per append.)
+ *
+ * `coffer_append` is the whole append in one call (one round trip). It is a function rather than
+ * one big statement because PL/pgSQL caches its plans per connection: planning the equivalent
+ * CTE cost more than executing it (7 ms vs 0.5 ms on PGlite). Each statement in it takes a fresh
+ * snapshot (READ COMMITTED), so a loser reports the revision the winner left.
+ */
+const MIGRATION = `
+CREATE TABLE IF NOT EXISTS coffer_events (
+  position bigint PRIMARY KEY,
+  transaction_id xid8 NOT NULL,
+  stream_name text NOT NULL,
+  revision bigint NOT NULL,
+  event_id uuid NOT NULL,
+  type text NOT NULL,
+  data json NOT NULL,
+  metadata json NOT NULL,
+  CONSTRAINT coffer_events_stream_revision UNIQUE (stream_name, revision),
+  CONSTRAINT coffer_events_position_in_transaction CHECK (position >> 20 = transaction_id::text::bigint)
+);
+CREATE OR REPLACE FUNCTION coffer_append(
+  p_stream text, p_events json, p_expected text, p_continue_transaction boolean,
+  OUT last_position bigint, OUT last_revision bigint, OUT actual_revision bigint
+) LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_xid xid8 := pg_current_xact_id();
+  v_first bigint := v_xid::text::bigint << 20;
+  v_base bigint;
+  v_count bigint;
+  v_claimed bigint;
+BEGIN
+  IF p_continue_transaction THEN
+    -- After events this same transaction appended earlier (appendWith in a caller's transaction).
+    SELECT coalesce(max(position) + 1, v_first) INTO v_first FROM coffer_events
+      WHERE position >= v_first AND position < v_first + (1::bigint << 20);
+  END IF;
+  FOR attempt IN 1..1000 LOOP
+    IF p_expected = 'no_stream' THEN
+      v_base := -1;
+    ELSIF p_expected = 'any' THEN
+      SELECT coalesce(max(revision), -1) INTO v_base FROM coffer_events WHERE stream_name = p_stream;
+    ELSE
+      v_base := p_expected::bigint;
+    END IF;
+    -- Claim base+1 with the first event; an exact expected revision must also exist.
+    INSERT INTO coffer_events (position, transaction_id, stream_name, revision, event_id, type, data, metadata)
+      SELECT v_first, v_xid, p_stream, v_base + 1, (e->>'id')::uuid, e->>'type', e->'data', e->'metadata'
+      FROM (SELECT p_events->0 AS e) first_event
+      WHERE v_base < 0 OR p_expected = 'any'
+         OR EXISTS (SELECT 1 FROM coffer_events WHERE stream_name = p_stream AND revision = v_base)
+      ON CONFLICT (stream_name, revision) DO NOTHING;
+    GET DIAGNOSTICS v_claimed = ROW_COUNT;
+    EXIT WHEN v_claimed = 1;
+    IF p_expected <> 'any' THEN
+      SELECT coalesce(max(revision), -1) INTO actual_revision FROM coffer_events WHERE stream_name = p_stream;
+      RETURN;
+    END IF;
+  END LOOP;
+  IF v_claimed IS DISTINCT FROM 1 THEN
+    RAISE EXCEPTION 'append to %: no free revision after 1000 attempts', p_stream USING ERRCODE = '40001';
+  END IF;
+
+  v_count := json_array_length(p_events);
+  IF v_count > 1 THEN
+    INSERT INTO coffer_events (position, transaction_id, stream_name, revision, event_id, type, data, metadata)
+      SELECT v_first + e.ord - 1, v_xid, p_stream, v_base + e.ord, (e.value->>'id')::uuid, e.value->>'type',
+             e.value->'data', e.value->'metadata'
+      FROM json_array_elements(p_events) WITH ORDINALITY AS e(value, ord)
+      WHERE e.ord > 1;
+  END IF;
+  last_position := v_first + v_count - 1;
+  last_revision := v_base + v_count;
+  actual_revision := last_revision;
+END
+$fn$;
+`;
+
+/** Idempotent; an advisory lock keeps two processes from racing on CREATE ... IF NOT EXISTS. */
+export async function migrate(sql: SqlClient): Promise<void> {
+  await sql.transaction(async (tx) => {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('coffer_event_store_migration'))`);
+    await tx.exec(MIGRATION);
+  });
+}

@@ -1,0 +1,48 @@
+import type { RecordedEvent } from '#libs/event-store/src/port';
+
+export type StripeObject = Record<string, unknown> & { id: string; object: string };
+
+/**
+ * How one resource's domain events become Stripe `Event`s. `evolve` is the resource's own pure
+ * evolution of its Stripe object (the one its read model uses), so the snapshot in an event is
+ * exactly what the API showed at that moment.
+ */
+export interface StripeEventSource {
+  /** Domain event types this source understands. */
+  readonly eventTypes: readonly string[];
+  /** The Stripe object the event is about. */
+  objectIdOf(event: RecordedEvent): string;
+  /**
+   * The object after the event (null once it no longer exists). `context` is the source's
+   * private context for this event as it was before it (see `context`), null without one.
+   */
+  evolve(object: StripeObject | null, event: RecordedEvent, context?: unknown): StripeObject | null;
+  /**
+   * Optional private state for objects whose change the event alone does not tell: the Balance
+   * moves by amounts that earlier events of the same payment carried (a refund failing names
+   * only the refund). Kept per key beside the snapshots, never rendered.
+   */
+  readonly context?: StripeEventContext;
+  /**
+   * The Stripe events this domain event produces, given the object before and after it.
+   * Most produce one; some none (internal facts) or several (a capture touches two objects).
+   */
+  stripeEventsOf(
+    event: RecordedEvent,
+    before: StripeObject | null,
+    after: StripeObject | null,
+  ): StripeEventDraft[];
+}
+
+export interface StripeEventContext {
+  /** Which context an event reads and evolves (null: none). Keys share the snapshots' id space: prefix them. */
+  keyOf(event: RecordedEvent): string | null;
+  evolve(context: unknown, event: RecordedEvent): unknown;
+}
+
+export interface StripeEventDraft {
+  type: string;
+  object: StripeObject;
+  /** For `*.updated` events: the previous values of the attributes that changed. */
+  previousAttributes?: Record<string, unknown>;
+}

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { CommandRuntime } from '#libs/commands/src/command-runtime';
+import type { CustomerFields } from '#libs/customers/src/domain/customer';
+import { customerDecider, type CustomerCommand } from '#libs/customers/src/domain/customer.decider';
+import { customerStream } from '#libs/customers/src/domain/customer.events';
+import { customerEventSource } from '#libs/customers/src/customer.stripe-events';
+import { PostgresEventStore } from '#libs/event-store/src/postgres/postgres-event-store';
+import { ProjectorRunner } from '#libs/projections/src/projector-runner';
+import { ProjectionWaiter } from '#libs/projections/src/projection-waiter';
+import { replayProjector, verifyProjector } from '#libs/projections/src/rebuild';
+import { createPgliteClient } from '#libs/sql/src/pglite-client';
+import type { SqlClient } from '#libs/sql/src/sql-client';
+import { defineEventsProjector, type StripeEventResource } from './events.projection.js';
+
+const fields: CustomerFields = {
+  address: null,
+  balance: 0,
+  currency: null,
+  description: null,
+  email: 'e@example.com',
+  invoice_prefix: null,
+  invoice_settings: {
+    custom_fields: null,
+    default_payment_method: null,
+    footer: null,
+    rendering_options: null,
+  },
+  name: null,
+  next_invoice_sequence: 1,
+  phone: null,
+  preferred_locales: [],
+  shipping: null,
+  tax_exempt: 'none',
+  test_clock: null,
+};
+
+describe('events projection', () => {
+  let sql: SqlClient;
+  let store: PostgresEventStore;
+  let runner: ProjectorRunner;
+  let runtime: CommandRuntime;
+  const projector = defineEventsProjector([customerEventSource]);
+  const events = async () =>
+    (await sql.query<{ doc: StripeEventResource }>('SELECT doc FROM events ORDER BY position, id')).rows.map(
+      (r) => r.doc,
+    );
+
+  before(async () => {
+    sql = await createPgliteClient();
+    store = await PostgresEventStore.create(sql, { name: 'pglite' });
+    runner = new ProjectorRunner(sql, store, projector);
+    const waiter = new ProjectionWaiter(sql);
+    waiter.register(runner);
+    await runner.start();
+    runtime = new CommandRuntime(store, waiter);
+    const run = (command: CustomerCommand, requestId: string) =>
+      runtime.handle(
+        customerDecider,
+        customerStream(command.id),
+        command,
+        {
+          accountId: 'acct_e',
+          livemode: false,
+          now: new Date('2026-03-01T12:00:00Z'),
+          requestId,
+          idempotencyKey: `key-${requestId}`,
+        },
+        { waitFor: ['events'] },
+      );
+    const owner = { id: 'cus_e', accountId: 'acct_e', livemode: false };
+    await run(
+      { type: 'CreateCustomer', ...owner, created: 1772366400, fields, metadata: { a: '1' } },
+      'req_1',
+    );
+    await run(
+      { type: 'UpdateCustomer', ...owner, changes: { name: 'Ada' }, metadata: { a: null, b: '2' } },
+      'req_2',
+    );
+    await run({ type: 'DeleteCustomer', ...owner }, 'req_3');
+  });
+  after(async () => {
+    await runner.stop();
+    await store.close();
+    await sql.close();
+  });
+
+  it('renders customer.created/updated/deleted with snapshots, previous_attributes and the request', async () => {
+    const [created, updated, deleted] = await events();
+    assert.equal(created?.type, 'customer.created');
+    assert.match(created!.id, /^evt_[0-9A-Za-z]{24}$/);
+    assert.equal(created?.object, 'event');
+    assert.equal(created?.api_version, '2026-10-28.endive');
+    assert.equal(created?.created, 1772366400);
+    assert.equal(created?.data.object.email, 'e@example.com');
+    assert.deepEqual(created?.request, { id: 'req_1', idempotency_key: 'key-req_1' });
+    assert.equal(created?.data.previous_attributes, undefined);
+
+    assert.equal(updated?.type, 'customer.updated');
+    assert.equal(updated?.data.object.name, 'Ada');
+    assert.deepEqual(updated?.data.object.metadata, { b: '2' });
+    assert.deepEqual(updated?.data.previous_attributes, { name: null, metadata: { a: '1', b: null } });
+
+    assert.equal(deleted?.type, 'customer.deleted');
+    assert.equal(deleted?.data.object.id, 'cus_e');
+    assert.equal(deleted?.data.object.name, 'Ada');
+  });
+
+  it('replay reproduces identical event ids and payloads', async () => {
+    const beforeReplay = await events();
+    await replayProjector(sql, store, projector);
+    assert.deepEqual(await events(), beforeReplay);
+    assert.equal((await verifyProjector(sql, store, projector)).ok, true);
+  });
+});

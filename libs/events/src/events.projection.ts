@@ -1,0 +1,146 @@
+import type { RecordedEvent } from '#libs/event-store/src/port';
+import type { Projector } from '#libs/projections/src/projector';
+import type { SqlExecutor } from '#libs/sql/src/sql-client';
+import { STRIPE_API_VERSION } from './api-version.js';
+import { stripeEventId } from './event-id.js';
+import type { StripeEventSource, StripeObject } from './event-source.js';
+
+export interface StripeEventResource {
+  id: string;
+  object: 'event';
+  api_version: string;
+  created: number;
+  data: { object: StripeObject; previous_attributes?: Record<string, unknown> };
+  livemode: boolean;
+  /** Filled in at read time from webhook deliveries; 0 in the stored document. */
+  pending_webhooks: number;
+  request: { id: string | null; idempotency_key: string | null };
+  type: string;
+}
+
+const DDL = `
+CREATE TABLE IF NOT EXISTS events (
+  id text PRIMARY KEY,
+  account_id text NOT NULL,
+  livemode boolean NOT NULL,
+  created bigint NOT NULL,
+  type text NOT NULL,
+  position numeric(40, 0) NOT NULL,
+  doc jsonb NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_list_idx ON events (account_id, livemode, position DESC, id DESC);
+CREATE INDEX IF NOT EXISTS events_type_idx ON events (account_id, livemode, type, position DESC, id DESC);
+CREATE INDEX IF NOT EXISTS events_position_idx ON events (position);
+CREATE TABLE IF NOT EXISTS event_object_snapshots (
+  id text PRIMARY KEY,
+  doc jsonb NOT NULL
+);`;
+
+/**
+ * Projects domain events into Stripe `Event` resources. It keeps its own snapshot of each
+ * object (evolved by the resource's own function) to render `data.object` as of that moment
+ * and `previous_attributes`. Everything is derived from the log, so a replay reproduces the
+ * same ids and payloads.
+ *
+ * Several sources may understand one domain event type (a capture changes the charge, the
+ * intent and the balance); the Stripe events of one domain event are numbered across its
+ * sources in the order of `sources`, and their evt_ ids come from that number: add new
+ * sources at the end.
+ */
+export function defineEventsProjector(sources: readonly StripeEventSource[]): Projector {
+  const byType = new Map<string, StripeEventSource[]>();
+  for (const source of sources)
+    for (const type of source.eventTypes) byType.set(type, [...(byType.get(type) ?? []), source]);
+
+  return {
+    name: 'events',
+    version: 2,
+    tables: ['events', 'event_object_snapshots'],
+    ddl: DDL,
+    async project(tx: SqlExecutor, batch: readonly RecordedEvent[]): Promise<void> {
+      const relevant = batch.filter((e) => byType.has(e.type));
+      if (relevant.length === 0) return;
+      const ids = new Set<string>();
+      for (const e of relevant) {
+        for (const source of byType.get(e.type)!) {
+          ids.add(source.objectIdOf(e));
+          const contextKey = source.context?.keyOf(e);
+          if (contextKey) ids.add(contextKey);
+        }
+      }
+      const { rows } = await tx.query<{ id: string; doc: StripeObject }>(
+        'SELECT id, doc FROM event_object_snapshots WHERE id = ANY($1::text[])',
+        [[...ids]],
+      );
+      const snapshots = new Map<string, StripeObject | null>(rows.map((r) => [r.id, r.doc]));
+      const events: Record<string, unknown>[] = [];
+      for (const recorded of relevant) {
+        let index = 0;
+        for (const source of byType.get(recorded.type)!) {
+          const objectId = source.objectIdOf(recorded);
+          const before = snapshots.get(objectId) ?? null;
+          const contextKey = source.context?.keyOf(recorded) ?? null;
+          const context = contextKey === null ? null : (snapshots.get(contextKey) ?? null);
+          const after = source.evolve(before, recorded, context);
+          snapshots.set(objectId, after);
+          if (contextKey !== null)
+            snapshots.set(contextKey, source.context!.evolve(context, recorded) as StripeObject | null);
+          for (const draft of source.stripeEventsOf(recorded, before, after)) {
+            const doc = toStripeEvent(recorded, index++, draft);
+            events.push({
+              id: doc.id,
+              account_id: recorded.metadata.accountId ?? '',
+              livemode: doc.livemode,
+              created: doc.created,
+              type: doc.type,
+              position: recorded.position.toString(),
+              doc,
+            });
+          }
+        }
+      }
+      const live = [...snapshots].filter(([, doc]) => doc !== null).map(([id, doc]) => ({ id, doc }));
+      const gone = [...snapshots].filter(([, doc]) => doc === null).map(([id]) => id);
+      if (live.length > 0) {
+        await tx.query(
+          `INSERT INTO event_object_snapshots (id, doc) SELECT id, doc FROM jsonb_to_recordset($1::jsonb) AS x(id text, doc jsonb)
+           ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc`,
+          [JSON.stringify(live)],
+        );
+      }
+      if (gone.length > 0)
+        await tx.query('DELETE FROM event_object_snapshots WHERE id = ANY($1::text[])', [gone]);
+      if (events.length > 0) {
+        await tx.query(
+          `INSERT INTO events (id, account_id, livemode, created, type, position, doc)
+           SELECT id, account_id, livemode, created, type, position::numeric, doc
+           FROM jsonb_to_recordset($1::jsonb) AS x(id text, account_id text, livemode boolean, created bigint, type text, position text, doc jsonb)`,
+          [JSON.stringify(events)],
+        );
+      }
+    },
+  };
+}
+
+function toStripeEvent(
+  recorded: RecordedEvent,
+  index: number,
+  draft: { type: string; object: StripeObject; previousAttributes?: Record<string, unknown> },
+): StripeEventResource {
+  const data: StripeEventResource['data'] = { object: draft.object };
+  if (draft.previousAttributes) data.previous_attributes = draft.previousAttributes;
+  return {
+    id: stripeEventId(recorded.id, index),
+    object: 'event',
+    api_version: STRIPE_API_VERSION,
+    created: Math.floor(Date.parse(recorded.metadata.occurredAt) / 1000),
+    data,
+    livemode: recorded.metadata.livemode ?? false,
+    pending_webhooks: 0,
+    request: {
+      id: recorded.metadata.requestId ?? null,
+      idempotency_key: recorded.metadata.idempotencyKey ?? null,
+    },
+    type: draft.type,
+  };
+}

@@ -1,0 +1,246 @@
+import { Injectable } from '@nestjs/common';
+import { Command, CommandHandler } from '@nestjs/cqrs';
+import type { CommandContext } from '#libs/commands/src/command-context';
+import type { Metadata, MetadataPatch } from '#libs/kernel/src/metadata';
+import { newClientSecret, newId } from '#libs/wire/src/ids';
+import type { CancellationReason, PaymentIntentFields } from '../domain/payment-intent.events.js';
+import type { PaymentIntentObject } from '../domain/payment-intent.js';
+import { authorizeIncrement } from '../processor/simulated-processor.js';
+import { Confirmations, liveModeUnsupported, type CardData } from './confirmations.js';
+import { CustomerCheck } from './customer-check.js';
+import { PaymentStreams, secondsOf } from './payment-streams.js';
+
+type Fields = Partial<PaymentIntentFields>;
+
+/** POST /v1/payment_intents. `fields.payment_method` is the request's reference (pm_ id or pm_card_* token) until resolved. */
+export class CreatePaymentIntent extends Command<PaymentIntentObject> {
+  constructor(
+    readonly context: CommandContext,
+    readonly id: string,
+    readonly fields: PaymentIntentFields,
+    readonly metadata: Metadata,
+    readonly paymentMethodData: CardData | null,
+    readonly confirm: { offSession: boolean } | null,
+  ) {
+    super();
+  }
+}
+
+export class UpdatePaymentIntent extends Command<PaymentIntentObject> {
+  constructor(
+    readonly context: CommandContext,
+    readonly id: string,
+    readonly changes: Fields,
+    readonly metadata: MetadataPatch,
+    readonly paymentMethodData: CardData | null,
+  ) {
+    super();
+  }
+}
+
+/** `paymentMethod`/`paymentMethodData`: the request names the method to charge; otherwise the intent's own. */
+export class ConfirmPaymentIntent extends Command<PaymentIntentObject> {
+  constructor(
+    readonly context: CommandContext,
+    readonly id: string,
+    readonly changes: Fields,
+    readonly paymentMethod: string | null,
+    readonly paymentMethodData: CardData | null,
+    readonly offSession: boolean,
+  ) {
+    super();
+  }
+}
+
+export class CapturePaymentIntent extends Command<PaymentIntentObject> {
+  constructor(
+    readonly context: CommandContext,
+    readonly id: string,
+    readonly amountToCapture: number | null,
+    readonly changes: Fields,
+    readonly metadata: MetadataPatch,
+  ) {
+    super();
+  }
+}
+
+export class CancelPaymentIntent extends Command<PaymentIntentObject> {
+  constructor(
+    readonly context: CommandContext,
+    readonly id: string,
+    readonly reason: CancellationReason | null,
+  ) {
+    super();
+  }
+}
+
+export class IncrementAuthorization extends Command<PaymentIntentObject> {
+  constructor(
+    readonly context: CommandContext,
+    readonly id: string,
+    readonly amount: number,
+    readonly changes: Fields,
+    readonly metadata: MetadataPatch,
+  ) {
+    super();
+  }
+}
+
+const owner = (context: CommandContext, id: string) => ({
+  id,
+  accountId: context.accountId,
+  livemode: context.livemode,
+  at: secondsOf(context),
+});
+
+/** Shared dependencies of the PaymentIntent handlers. */
+@Injectable()
+abstract class PaymentIntentHandler {
+  constructor(
+    protected readonly streams: PaymentStreams,
+    protected readonly confirmations: Confirmations,
+    protected readonly customers: CustomerCheck,
+  ) {}
+}
+
+@CommandHandler(CreatePaymentIntent)
+export class CreatePaymentIntentHandler extends PaymentIntentHandler {
+  async execute(command: CreatePaymentIntent): Promise<PaymentIntentObject> {
+    const { context, id, fields, metadata, paymentMethodData, confirm } = command;
+    if (fields.customer) await this.customers.assertExists(context, fields.customer);
+    if (confirm && context.livemode) throw liveModeUnsupported();
+    const { method, created } = await this.confirmations.resolve(context, {
+      id: fields.payment_method ?? undefined,
+      data: paymentMethodData ?? undefined,
+    });
+    const confirmation = confirm
+      ? this.confirmations.prepare(context, method, true, confirm.offSession)
+      : null;
+    const { state } = await this.streams.run(
+      {
+        type: 'CreatePaymentIntent',
+        ...owner(context, id),
+        clientSecret: newClientSecret(id),
+        fields: { ...fields, payment_method: method?.id ?? null },
+        metadata,
+        confirmation,
+      },
+      context,
+      { newPaymentMethod: created },
+    );
+    if (confirm) await this.confirmations.saveForFutureUse(context, state, method);
+    return state.intent;
+  }
+}
+
+@CommandHandler(UpdatePaymentIntent)
+export class UpdatePaymentIntentHandler extends PaymentIntentHandler {
+  async execute(command: UpdatePaymentIntent): Promise<PaymentIntentObject> {
+    const { context, id, metadata, paymentMethodData } = command;
+    const changes = { ...command.changes };
+    await this.streams.load(context, id);
+    if (changes.customer) await this.customers.assertExists(context, changes.customer);
+    let created = false;
+    if (paymentMethodData || changes.payment_method) {
+      const resolved = await this.confirmations.resolve(context, {
+        id: changes.payment_method ?? undefined,
+        data: paymentMethodData ?? undefined,
+      });
+      changes.payment_method = resolved.method!.id;
+      created = resolved.created;
+    }
+    const { state } = await this.streams.run(
+      { type: 'UpdatePaymentIntent', ...owner(context, id), changes, metadata },
+      context,
+      { newPaymentMethod: created },
+    );
+    return state.intent;
+  }
+}
+
+@CommandHandler(ConfirmPaymentIntent)
+export class ConfirmPaymentIntentHandler extends PaymentIntentHandler {
+  async execute(command: ConfirmPaymentIntent): Promise<PaymentIntentObject> {
+    const { context, id, changes, paymentMethod, paymentMethodData, offSession } = command;
+    const current = await this.streams.load(context, id);
+    if (context.livemode) throw liveModeUnsupported();
+    const given = paymentMethod !== null || paymentMethodData !== null;
+    const ref = given
+      ? { id: paymentMethod ?? undefined, data: paymentMethodData ?? undefined }
+      : { id: current.intent.payment_method ?? undefined };
+    const { method, created } = await this.confirmations.resolve(context, ref);
+    const confirmation = this.confirmations.prepare(context, method, given, offSession);
+    const { state } = await this.streams.run(
+      { type: 'ConfirmPaymentIntent', ...owner(context, id), changes, confirmation },
+      context,
+      { newPaymentMethod: created },
+    );
+    await this.confirmations.saveForFutureUse(context, state, method);
+    return state.intent;
+  }
+}
+
+@CommandHandler(CapturePaymentIntent)
+export class CapturePaymentIntentHandler extends PaymentIntentHandler {
+  async execute(command: CapturePaymentIntent): Promise<PaymentIntentObject> {
+    const { context, id, amountToCapture, changes, metadata } = command;
+    const at = secondsOf(context);
+    const { state } = await this.streams.run(
+      {
+        type: 'CapturePaymentIntent',
+        ...owner(context, id),
+        amountToCapture,
+        balanceTransaction: newId('txn'),
+        availableOn: this.confirmations.settlesAt(at),
+        changes,
+        metadata,
+      },
+      context,
+    );
+    return state.intent;
+  }
+}
+
+@CommandHandler(CancelPaymentIntent)
+export class CancelPaymentIntentHandler extends PaymentIntentHandler {
+  async execute(command: CancelPaymentIntent): Promise<PaymentIntentObject> {
+    const { state } = await this.streams.run(
+      { type: 'CancelPaymentIntent', ...owner(command.context, command.id), reason: command.reason },
+      command.context,
+    );
+    return state.intent;
+  }
+}
+
+@CommandHandler(IncrementAuthorization)
+export class IncrementAuthorizationHandler extends PaymentIntentHandler {
+  async execute(command: IncrementAuthorization): Promise<PaymentIntentObject> {
+    const { context, id, amount, changes, metadata } = command;
+    const current = await this.streams.load(context, id);
+    const chargeId = current.intent.status === 'requires_capture' ? current.intent.latest_charge : null;
+    const charge = chargeId ? current.charges[chargeId] : undefined;
+    const facts = chargeId ? current.chargeFacts[chargeId] : undefined;
+    const authorization =
+      charge && facts
+        ? authorizeIncrement(
+            await this.confirmations.behaviourOf(context, charge.payment_method),
+            facts.firstAuthorized,
+            amount,
+          )
+        : null;
+    const { state } = await this.streams.run(
+      { type: 'IncrementAuthorization', ...owner(context, id), amount, authorization, changes, metadata },
+      context,
+    );
+    return state.intent;
+  }
+}
+
+export const PAYMENT_INTENT_COMMAND_HANDLERS = [
+  CreatePaymentIntentHandler,
+  UpdatePaymentIntentHandler,
+  ConfirmPaymentIntentHandler,
+  CapturePaymentIntentHandler,
+  CancelPaymentIntentHandler,
+  IncrementAuthorizationHandler,
+];

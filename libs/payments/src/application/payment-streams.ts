@@ -1,0 +1,114 @@
+import { Injectable } from '@nestjs/common';
+import type { CommandContext } from '#libs/commands/src/command-context';
+import { CommandRuntime } from '#libs/commands/src/command-runtime';
+import { DomainError } from '#libs/kernel/src/domain-error';
+import { ledgerProjector } from '#libs/ledger/src/ledger.projection';
+import { PAYMENT_METHOD_READ_MODELS } from '#libs/payment-methods/src/payment-methods.service';
+import type { PaymentIntentCommand } from '../domain/payment-intent.commands.js';
+import { paymentIntentDecider } from '../domain/payment-intent.decider.js';
+import { paymentIntentStream, type PaymentIntentEvent } from '../domain/payment-intent.events.js';
+import { paymentIntentMissing } from '../domain/payment-errors.js';
+import type { ExistingPayment, PaymentState } from '../domain/payment.state.js';
+import { PaymentTimersQueue, type PaymentTimerJob } from './payment-timers.queue.js';
+import { paymentsProjector } from '../read-models/payments.projection.js';
+
+/** Read models a payment write must reach before the API answers (read-your-writes, expansions included). */
+export const PAYMENT_READ_MODELS: readonly string[] = [
+  paymentsProjector.name,
+  ledgerProjector.name,
+  'events',
+];
+
+export interface PaymentOutcome {
+  state: ExistingPayment;
+  events: PaymentIntentEvent[];
+}
+
+/** Unix seconds of a command context (the time every event of the command carries). */
+export const secondsOf = (context: CommandContext): number => Math.floor(context.now.getTime() / 1000);
+
+/**
+ * Runs PaymentIntent commands through the generic command runtime (load → decide → append,
+ * retried on a lost race) and waits for the payment read models. A recorded decline is still
+ * an error for the caller: the 402 card_error Stripe answers, carrying the intent as it is now.
+ */
+@Injectable()
+export class PaymentStreams {
+  constructor(
+    private readonly runtime: CommandRuntime,
+    private readonly timers: PaymentTimersQueue,
+  ) {}
+
+  async run(
+    command: PaymentIntentCommand,
+    context: CommandContext,
+    options: { newPaymentMethod?: boolean } = {},
+  ): Promise<PaymentOutcome> {
+    const waitFor = options.newPaymentMethod
+      ? [...PAYMENT_READ_MODELS, ...PAYMENT_METHOD_READ_MODELS]
+      : PAYMENT_READ_MODELS;
+    const outcome = await this.runtime.handle(
+      paymentIntentDecider,
+      paymentIntentStream(command.id),
+      command,
+      context,
+      { waitFor },
+    );
+    const state = outcome.state as ExistingPayment;
+    for (const timer of timersOf(state, outcome.events)) await this.timers.scheduleIfSoon(timer);
+    throwIfDeclined(state, outcome.events);
+    return { state, events: outcome.events };
+  }
+
+  /** The intent's stream folded, for handlers that must look before they ask the processor. */
+  async load(context: CommandContext, id: string, param = 'intent'): Promise<ExistingPayment> {
+    const { state } = await this.runtime.load<PaymentState, PaymentIntentEvent>(
+      paymentIntentDecider,
+      paymentIntentStream(id),
+    );
+    if (
+      state.status !== 'exists' ||
+      state.accountId !== context.accountId ||
+      state.livemode !== context.livemode
+    )
+      throw paymentIntentMissing(id, param);
+    return state;
+  }
+}
+
+/** Steps the scheduler owes because of these events: settling a captured charge, resolving a refund. */
+function timersOf(state: ExistingPayment, events: PaymentIntentEvent[]): PaymentTimerJob[] {
+  const owner = { accountId: state.accountId, livemode: state.livemode, paymentIntent: state.intent.id };
+  const timers: PaymentTimerJob[] = [];
+  for (const event of events) {
+    if (event.type === 'PaymentCaptured')
+      timers.push({
+        ...owner,
+        kind: 'settle_charge',
+        target: event.data.chargeId,
+        dueAt: event.data.availableOn,
+      });
+    if (event.type === 'RefundCreated' && event.data.resolvesAt !== undefined) {
+      timers.push({
+        ...owner,
+        kind: 'resolve_refund',
+        target: event.data.refundId,
+        dueAt: event.data.resolvesAt,
+      });
+    }
+  }
+  return timers;
+}
+
+function throwIfDeclined(state: ExistingPayment, events: PaymentIntentEvent[]): void {
+  for (const event of events) {
+    if (event.type === 'PaymentDeclined' || event.type === 'AuthorizationIncrementDeclined') {
+      const { code, declineCode, message, chargeId } = event.data;
+      throw new DomainError('card', code, message, {
+        declineCode,
+        paymentIntent: state.intent,
+        charge: chargeId,
+      });
+    }
+  }
+}

@@ -1,0 +1,124 @@
+/** Building blocks for the PaymentIntent decider specs: commands, cards and histories. */
+import { authorize } from '../../processor/simulated-processor.js';
+import type {
+  ChargeablePaymentMethod,
+  Confirmation,
+  PaymentIntentCommand,
+} from '../payment-intent.commands.js';
+import { paymentIntentDecider } from '../payment-intent.decider.js';
+import type { ChargedCard, PaymentIntentEvent, PaymentIntentFields } from '../payment-intent.events.js';
+import {
+  evolvePayment,
+  initialPaymentState,
+  type ExistingPayment,
+  type PaymentState,
+} from '../payment.state.js';
+
+export const T0 = 1_700_000_000;
+export const DAY = 86_400;
+export const owner = { id: 'pi_1', accountId: 'acct_1', livemode: false, at: T0 };
+
+export const visa: ChargedCard = {
+  brand: 'visa',
+  last4: '4242',
+  exp_month: 12,
+  exp_year: 2030,
+  funding: 'credit',
+  country: 'US',
+  fingerprint: 'fp_visa',
+};
+export const declinedVisa: ChargedCard = { ...visa, last4: '0002', fingerprint: 'fp_decline' };
+
+export const pmVisa: ChargeablePaymentMethod = {
+  id: 'pm_visa',
+  customer: null,
+  card: visa,
+  refundBehaviour: null,
+};
+export const pmDeclined: ChargeablePaymentMethod = {
+  id: 'pm_decline',
+  customer: null,
+  card: declinedVisa,
+  refundBehaviour: null,
+};
+
+export const approved = authorize('approve', 'charge');
+export const declined = authorize('generic_decline', 'charge');
+export const insufficient = authorize('insufficient_funds', 'charge');
+
+export function fields(overrides: Partial<PaymentIntentFields> = {}): PaymentIntentFields {
+  return {
+    amount: 2000,
+    currency: 'usd',
+    customer: null,
+    description: null,
+    payment_method: null,
+    payment_method_types: ['card'],
+    capture_method: 'automatic',
+    confirmation_method: 'automatic',
+    receipt_email: null,
+    setup_future_usage: null,
+    statement_descriptor: null,
+    statement_descriptor_suffix: null,
+    ...overrides,
+  };
+}
+
+export function confirmation(overrides: Partial<Confirmation> = {}): Confirmation {
+  return {
+    paymentMethod: pmVisa,
+    paymentMethodGiven: true,
+    authorization: approved,
+    offSession: false,
+    chargeId: 'ch_1',
+    captureBefore: T0 + 7 * DAY,
+    balanceTransaction: 'txn_1',
+    availableOn: T0 + DAY,
+    ...overrides,
+  };
+}
+
+export function create(
+  fieldOverrides: Partial<PaymentIntentFields> = {},
+  confirm: Confirmation | null = null,
+): PaymentIntentCommand {
+  return {
+    type: 'CreatePaymentIntent',
+    ...owner,
+    clientSecret: 'pi_1_secret_x',
+    fields: fields(fieldOverrides),
+    metadata: {},
+    confirmation: confirm,
+  };
+}
+
+/** The events a sequence of commands produces, each decided on the state the previous ones left. */
+export function history(...commands: PaymentIntentCommand[]): PaymentIntentEvent[] {
+  const events: PaymentIntentEvent[] = [];
+  let state: PaymentState = initialPaymentState();
+  for (const command of commands) {
+    const produced = paymentIntentDecider.decide(command, state);
+    events.push(...produced);
+    state = produced.reduce(evolvePayment, state);
+  }
+  return events;
+}
+
+export function stateOf(events: PaymentIntentEvent[]): ExistingPayment {
+  return events.reduce(evolvePayment, initialPaymentState()) as ExistingPayment;
+}
+
+/** Histories every spec starts from. */
+export const manualAuthorized = () => history(create({ capture_method: 'manual' }, confirmation()));
+export const incrementable = () =>
+  history(
+    create(
+      {
+        capture_method: 'manual',
+        payment_method_options: { card: { request_incremental_authorization: 'if_available' } },
+      },
+      confirmation(),
+    ),
+  );
+export const succeeded = (behaviour: ChargeablePaymentMethod['refundBehaviour'] = null) =>
+  history(create({}, confirmation({ paymentMethod: { ...pmVisa, refundBehaviour: behaviour } })));

@@ -1,0 +1,98 @@
+import { Controller, Get, Inject, Param as Path } from '@nestjs/common';
+import { findDocument, listDocuments, type Scope } from '#libs/read-models/src/documents';
+import { Expander } from '#libs/read-models/src/expansion';
+import { READ_SQL } from '#libs/platform/src/tokens';
+import type { SqlExecutor } from '#libs/sql/src/sql-client';
+import type { Params } from '#libs/wire/src/form-body';
+import { Caller, CallerOf, RequestParams } from '#libs/wire/src/http/caller';
+import { Access } from '#libs/wire/src/http/route-metadata';
+import { parseListParams, type ColumnFilter, type ListResponse } from '#libs/wire/src/pagination';
+import { resourceMissing } from '#libs/wire/src/stripe-error';
+import { parseParams } from '#libs/wire/src/validation';
+import type { ChargeObject } from '../domain/charge.js';
+import type { RefundObject } from '../domain/refund.js';
+import { ListChargesDto, RetrieveChargeDto } from './charge.dto.js';
+
+/** Refunds shown on an expanded charge (Stripe's sub-list default). */
+const CHARGE_REFUNDS_LIMIT = 10;
+
+type ChargeWithRefunds = ChargeObject & { refunds?: ListResponse<RefundObject> };
+
+/**
+ * /v1/charges — stripe-node's charges.retrieve / list. Read-only: charges are made by
+ * PaymentIntent confirmations. `refunds` is not part of a charge unless expanded (as Stripe).
+ */
+@Controller('v1/charges')
+export class ChargesController {
+  constructor(
+    private readonly expander: Expander,
+    @Inject(READ_SQL) private readonly sql: SqlExecutor,
+  ) {}
+
+  @Get(':id')
+  @Access('payments', 'read')
+  async retrieve(
+    @CallerOf() caller: Caller,
+    @Path('id') id: string,
+    @RequestParams() params: Params,
+  ): Promise<ChargeWithRefunds> {
+    const dto = parseParams(RetrieveChargeDto, params);
+    const charge = await findDocument<ChargeObject>(this.sql, 'charges', caller, id);
+    if (!charge) throw resourceMissing('charge', id);
+    const { withRefunds, rest } = splitRefunds(dto.expand, 'refunds');
+    const expanded = await this.expander.object(charge, rest, caller);
+    return withRefunds ? { ...expanded, refunds: await this.refundsOf(caller, id) } : expanded;
+  }
+
+  @Get()
+  @Access('payments', 'read')
+  async list(
+    @CallerOf() caller: Caller,
+    @RequestParams() params: Params,
+  ): Promise<ListResponse<ChargeWithRefunds>> {
+    const dto = parseParams(ListChargesDto, params);
+    const query = parseListParams(params);
+    const filters: ColumnFilter[] = [];
+    if (dto.customer !== undefined) filters.push({ column: 'customer', value: dto.customer });
+    if (dto.payment_intent !== undefined)
+      filters.push({ column: 'payment_intent', value: dto.payment_intent });
+    const list = await listDocuments<ChargeObject>(this.sql, {
+      table: 'charges',
+      kind: 'charge',
+      url: '/v1/charges',
+      scope: caller,
+      query,
+      filters,
+    });
+    const { withRefunds, rest } = splitRefunds(dto.expand, 'data.refunds');
+    const expanded = await this.expander.list(list, rest, caller);
+    if (!withRefunds) return expanded;
+    return {
+      ...expanded,
+      data: await Promise.all(
+        expanded.data.map(async (c) => ({ ...c, refunds: await this.refundsOf(caller, c.id) })),
+      ),
+    };
+  }
+
+  private async refundsOf(scope: Scope, chargeId: string): Promise<ListResponse<RefundObject>> {
+    const list = await listDocuments<RefundObject>(this.sql, {
+      table: 'refunds',
+      kind: 'refund',
+      url: `/v1/charges/${chargeId}/refunds`,
+      scope,
+      query: { limit: CHARGE_REFUNDS_LIMIT },
+      filters: [{ column: 'charge', value: chargeId }],
+    });
+    return list;
+  }
+}
+
+/** `refunds` is a list Coffer builds on request, not an id the generic expander resolves. */
+function splitRefunds(
+  expand: string[] | undefined,
+  path: string,
+): { withRefunds: boolean; rest: string[] | undefined } {
+  if (!expand) return { withRefunds: false, rest: expand };
+  return { withRefunds: expand.includes(path), rest: expand.filter((p) => p !== path) };
+}

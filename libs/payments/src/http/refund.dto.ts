@@ -1,0 +1,32 @@
+import { Allow } from 'class-validator';
+import { Param } from '#libs/wire/src/validation';
+
+export const REFUND_REASONS = ['duplicate', 'fraudulent', 'requested_by_customer'] as const;
+
+export class CreateRefundDto {
+  @Param.integer({ min: 1 }) amount?: number;
+  @Param.string() charge?: string;
+  @Param.string() payment_intent?: string;
+  @Param.enum(REFUND_REASONS) reason?: (typeof REFUND_REASONS)[number];
+  @Param.metadata() metadata?: Record<string, string> | null;
+  @Param.array({ type: 'string' }) expand?: string[];
+}
+
+export class UpdateRefundDto {
+  @Param.metadata() metadata?: Record<string, string> | null;
+  @Param.array({ type: 'string' }) expand?: string[];
+}
+
+export class RefundExpandDto {
+  @Param.array({ type: 'string' }) expand?: string[];
+}
+
+export class ListRefundsDto {
+  @Param.string() charge?: string;
+  @Param.string() payment_intent?: string;
+  @Param.integer() limit?: number;
+  @Param.string() starting_after?: string;
+  @Param.string() ending_before?: string;
+  @Allow() created?: unknown;
+  @Param.array({ type: 'string' }) expand?: string[];
+}

@@ -1,0 +1,27 @@
+import { Module } from '@nestjs/common';
+import { PaymentMethodsModule } from '#libs/payment-methods/src/payment-methods.module';
+import { Expander } from '#libs/read-models/src/expansion';
+import { Confirmations } from './application/confirmations.js';
+import { CustomerCheck } from './application/customer-check.js';
+import { PAYMENT_INTENT_COMMAND_HANDLERS } from './application/payment-intent.handlers.js';
+import { PaymentStreams } from './application/payment-streams.js';
+import { REFUND_COMMAND_HANDLERS } from './application/refund.handlers.js';
+import { ChargesController } from './http/charges.controller.js';
+import { PaymentIntentsController } from './http/payment-intents.controller.js';
+import { RefundsController } from './http/refunds.controller.js';
+import { PaymentsCoreModule } from './payments-core.module.js';
+
+/** The api role's payments: /v1/payment_intents, /v1/charges, /v1/refunds and their command handlers. */
+@Module({
+  imports: [PaymentsCoreModule, PaymentMethodsModule],
+  controllers: [PaymentIntentsController, ChargesController, RefundsController],
+  providers: [
+    PaymentStreams,
+    Confirmations,
+    CustomerCheck,
+    Expander,
+    ...PAYMENT_INTENT_COMMAND_HANDLERS,
+    ...REFUND_COMMAND_HANDLERS,
+  ],
+})
+export class PaymentsModule {}

@@ -1,0 +1,53 @@
+/**
+ * The one ioredis connection shared by idempotency records, rate limits and BullMQ.
+ * BullMQ requires `maxRetriesPerRequest: null`. It connects lazily so start-up can connect
+ * and PING explicitly with a timeout and fail with one clear line; after that ioredis
+ * reconnects on its own and errors are logged (an unhandled 'error' event would otherwise
+ * print to stderr).
+ */
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { describeUrl } from '#libs/config/src/describe-url';
+import { describeCause, withTimeout } from './reachability.js';
+import { UnavailableError } from './unavailable-error.js';
+
+export async function openRedis(url: string, logger: Logger, timeoutMs: number): Promise<Redis> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: null, connectTimeout: timeoutMs });
+  let lastError: unknown;
+  let started = false;
+  redis.on('error', (error: unknown) => {
+    lastError = error;
+    if (started) logger.warn({ err: error }, 'redis connection error; reconnecting');
+  });
+  try {
+    await withTimeout(
+      redis.connect().then(() => redis.ping()),
+      timeoutMs,
+    );
+  } catch (error) {
+    redis.disconnect();
+    throw new UnavailableError('Redis', describeUrl(url), describeCause(lastError ?? error), {
+      cause: error,
+    });
+  }
+  started = true;
+  return redis;
+}
+
+/** Close politely (QUIT) and wait until the connection has ended; cut it if Redis does not answer. */
+export async function closeRedis(redis: Redis, timeoutMs: number): Promise<void> {
+  if (redis.status === 'end') return;
+  if (redis.status !== 'ready') {
+    // Not connected (e.g. waiting to reconnect): QUIT would sit in the offline queue, and
+    // disconnect() just cancels the pending reconnect, without an 'end' event to wait for.
+    redis.disconnect();
+    return;
+  }
+  const ended = new Promise<void>((resolve) => redis.once('end', () => resolve()));
+  redis.quit().catch(() => redis.disconnect());
+  try {
+    await withTimeout(ended, timeoutMs);
+  } catch {
+    redis.disconnect();
+  }
+}

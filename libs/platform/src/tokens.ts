@@ -1,0 +1,16 @@
+/**
+ * Dependency-injection tokens for the swappable infrastructure. Adapters are chosen by
+ * configuration at start-up and provided under these tokens (see platform.module.ts).
+ */
+/** EventStore (libs/event-store/src/port.ts). */
+export const EVENT_STORE = Symbol('EVENT_STORE');
+/** SqlClient holding the read models and projector checkpoints (libs/sql/src/sql-client.ts). */
+export const READ_SQL = Symbol('READ_SQL');
+/** ioredis client for idempotency records, rate limits and BullMQ. */
+export const REDIS = Symbol('REDIS');
+/** Parsed, validated configuration (libs/config/src/config.ts). */
+export const APP_CONFIG = Symbol('APP_CONFIG');
+/** pino root logger. */
+export const LOGGER = Symbol('LOGGER');
+/** Clock: () => Date. Injected so tests and test clocks can control time. */
+export const CLOCK = Symbol('CLOCK');

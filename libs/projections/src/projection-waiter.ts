@@ -1,0 +1,69 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { GlobalPosition } from '#libs/event-store/src/port';
+import type { SqlExecutor } from '#libs/sql/src/sql-client';
+import type { PositionWaiter } from '#libs/commands/src/position-waiter';
+import { hasPassed, readCheckpoint } from './checkpoints.js';
+import type { ProjectorRunner } from './projector-runner.js';
+
+/** How long a command waits for its read models before answering anyway (the write is durable). */
+export const READ_YOUR_WRITES_TIMEOUT_MS = 5_000;
+/** Checkpoint polling interval when the projector runs in another process (ROLE=api). */
+const POLL_INTERVAL_MS = 5;
+
+/**
+ * Resolves once projectors have passed a position: instantly through the runner's events when
+ * it runs in this process, otherwise by polling its checkpoint row.
+ */
+export class ProjectionWaiter implements PositionWaiter {
+  private readonly local = new Map<string, ProjectorRunner>();
+
+  constructor(
+    private readonly sql: SqlExecutor,
+    private readonly timeoutMs = READ_YOUR_WRITES_TIMEOUT_MS,
+  ) {}
+
+  register(runner: ProjectorRunner): void {
+    this.local.set(runner.projector.name, runner);
+  }
+
+  async waitFor(position: GlobalPosition, projectors: readonly string[]): Promise<boolean> {
+    const deadline = Date.now() + this.timeoutMs;
+    const results = await Promise.all(projectors.map((name) => this.waitOne(name, position, deadline)));
+    return results.every(Boolean);
+  }
+
+  private waitOne(name: string, position: GlobalPosition, deadline: number): Promise<boolean> {
+    const runner = this.local.get(name);
+    return runner ? waitForRunner(runner, position, deadline) : this.pollCheckpoint(name, position, deadline);
+  }
+
+  private async pollCheckpoint(name: string, position: GlobalPosition, deadline: number): Promise<boolean> {
+    while (Date.now() < deadline) {
+      const checkpoint = await readCheckpoint(this.sql, name);
+      if (checkpoint && hasPassed(checkpoint.position, position)) return true;
+      await sleep(POLL_INTERVAL_MS);
+    }
+    return false;
+  }
+}
+
+function waitForRunner(
+  runner: ProjectorRunner,
+  position: GlobalPosition,
+  deadline: number,
+): Promise<boolean> {
+  if (hasPassed(runner.currentPosition, position)) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const onAdvanced = (reached: GlobalPosition) => {
+      if (reached < position) return;
+      finish(true);
+    };
+    const timer = setTimeout(() => finish(false), Math.max(0, deadline - Date.now()));
+    const finish = (ok: boolean) => {
+      clearTimeout(timer);
+      runner.off('advanced', onAdvanced);
+      resolve(ok);
+    };
+    runner.on('advanced', onAdvanced);
+  });
+}

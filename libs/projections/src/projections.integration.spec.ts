@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { CommandRuntime } from '#libs/commands/src/command-runtime';
+import type { CommandContext } from '#libs/commands/src/command-context';
+import { customerDecider, type CustomerCommand } from '#libs/customers/src/domain/customer.decider';
+import { customerStream } from '#libs/customers/src/domain/customer.events';
+import type { CustomerFields } from '#libs/customers/src/domain/customer';
+import { customersProjector } from '#libs/customers/src/customer.projection';
+import { PostgresEventStore } from '#libs/event-store/src/postgres/postgres-event-store';
+import { createPostgresClient } from '#libs/sql/src/postgres-client';
+import { createPgliteClient } from '#libs/sql/src/pglite-client';
+import type { SqlClient } from '#libs/sql/src/sql-client';
+import { TEST_DATABASE_URL, uniqueName } from '#test/support/env';
+import { ProjectorRunner } from './projector-runner.js';
+import { ProjectionWaiter } from './projection-waiter.js';
+import { replayProjector, verifyProjector } from './rebuild.js';
+
+const fields: CustomerFields = {
+  address: null,
+  balance: 0,
+  currency: null,
+  description: null,
+  email: null,
+  invoice_prefix: null,
+  invoice_settings: {
+    custom_fields: null,
+    default_payment_method: null,
+    footer: null,
+    rendering_options: null,
+  },
+  name: null,
+  next_invoice_sequence: 1,
+  phone: null,
+  preferred_locales: [],
+  shipping: null,
+  tax_exempt: 'none',
+  test_clock: null,
+};
+const ctx = (): CommandContext => ({
+  accountId: 'acct_a',
+  livemode: false,
+  now: new Date('2026-01-01T00:00:00Z'),
+});
+
+for (const target of ['pglite', 'postgres'] as const) {
+  describe(`projection runtime on ${target}`, () => {
+    let sql: SqlClient;
+    let store: PostgresEventStore;
+    let runner: ProjectorRunner;
+    let runtime: CommandRuntime;
+    let schema: string | undefined;
+
+    before(async () => {
+      if (target === 'pglite') sql = await createPgliteClient();
+      else
+        sql = await createPostgresClient({
+          connectionString: TEST_DATABASE_URL,
+          schema: (schema = uniqueName('proj')),
+        });
+      store = await PostgresEventStore.create(sql, { name: target });
+      runner = new ProjectorRunner(sql, store, customersProjector);
+      const waiter = new ProjectionWaiter(sql);
+      waiter.register(runner);
+      runtime = new CommandRuntime(store, waiter);
+      await runner.start();
+    });
+    after(async () => {
+      await runner.stop();
+      await store.close();
+      if (schema) await sql.exec(`DROP SCHEMA ${schema} CASCADE`);
+      await sql.close();
+    });
+
+    const run = (command: CustomerCommand) =>
+      runtime.handle(customerDecider, customerStream(command.id), command, ctx(), { waitFor: ['customers'] });
+    const row = async (id: string) =>
+      (
+        await sql.query<{ doc: Record<string, unknown>; deleted: boolean; account_id: string }>(
+          'SELECT doc, deleted, account_id FROM customers WHERE id = $1',
+          [id],
+        )
+      ).rows[0];
+
+    it('a command returns only once its read model shows the write', async () => {
+      const out = await run({
+        type: 'CreateCustomer',
+        id: 'cus_1',
+        accountId: 'acct_a',
+        livemode: false,
+        created: 1767225600,
+        fields: { ...fields, email: 'x@example.com' },
+        metadata: { a: '1' },
+      });
+      assert.equal(out.events.length, 1);
+      const r = await row('cus_1');
+      assert.equal(r?.account_id, 'acct_a');
+      assert.equal(r?.doc.email, 'x@example.com');
+      assert.deepEqual(r?.doc.metadata, { a: '1' });
+      await run({
+        type: 'UpdateCustomer',
+        id: 'cus_1',
+        accountId: 'acct_a',
+        livemode: false,
+        changes: { name: 'Ada' },
+        metadata: { a: null, b: '2' },
+      });
+      assert.equal((await row('cus_1'))?.doc.name, 'Ada');
+      assert.deepEqual((await row('cus_1'))?.doc.metadata, { b: '2' });
+    });
+
+    it('racing commands on one stream are re-decided, none lost', async () => {
+      await run({
+        type: 'CreateCustomer',
+        id: 'cus_race',
+        accountId: 'acct_a',
+        livemode: false,
+        created: 1767225600,
+        fields,
+        metadata: {},
+      });
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          run({
+            type: 'UpdateCustomer',
+            id: 'cus_race',
+            accountId: 'acct_a',
+            livemode: false,
+            changes: {},
+            metadata: { [`k${i}`]: 'v' },
+          }),
+        ),
+      );
+      assert.equal(Object.keys((await row('cus_race'))!.doc.metadata as object).length, 20);
+      assert.equal((await store.readStream(customerStream('cus_race'))).length, 21);
+    });
+
+    it('verify passes on an honest read model and reports a tampered row', async () => {
+      await run({ type: 'DeleteCustomer', id: 'cus_1', accountId: 'acct_a', livemode: false });
+      assert.equal((await row('cus_1'))?.deleted, true);
+      const clean = await verifyProjector(sql, store, customersProjector);
+      assert.equal(clean.problem, undefined);
+      assert.equal(clean.ok, true, JSON.stringify(clean.diffs));
+      await sql.query(`UPDATE customers SET email = 'tampered@example.com' WHERE id = 'cus_race'`);
+      const dirty = await verifyProjector(sql, store, customersProjector);
+      assert.equal(dirty.ok, false);
+      assert.equal(dirty.diffs[0]?.table, 'customers');
+      assert.equal((dirty.diffs[0]?.onlyLive[0] as { id: string }).id, 'cus_race');
+      assert.equal((dirty.diffs[0]?.onlyRebuilt[0] as { id: string }).id, 'cus_race');
+    });
+
+    it('replay swaps in rebuilt tables and the live runner carries on from the new checkpoint', async () => {
+      const shadow = await replayProjector(sql, store, customersProjector);
+      assert.ok(shadow.events >= 23);
+      assert.equal((await row('cus_race'))?.doc.email, null);
+      assert.equal((await verifyProjector(sql, store, customersProjector)).ok, true);
+      await run({
+        type: 'CreateCustomer',
+        id: 'cus_after',
+        accountId: 'acct_a',
+        livemode: false,
+        created: 1767225601,
+        fields,
+        metadata: {},
+      });
+      assert.ok(await row('cus_after'));
+      const { rows } = await sql.query<{ n: string }>(
+        `SELECT count(*)::text AS n FROM information_schema.schemata WHERE schema_name LIKE 'coffer_shadow_%'`,
+      );
+      assert.equal(rows[0]?.n, target === 'pglite' ? '0' : rows[0]?.n, 'shadow schemas are dropped');
+    });
+  });
+}

@@ -1,0 +1,257 @@
+import { EventEmitter } from 'node:events';
+import type {
+  EventStore,
+  FromPosition,
+  GlobalPosition,
+  RecordedEvent,
+  SubscriptionHandle,
+} from '#libs/event-store/src/port';
+import type { SqlClient, SqlExecutor } from '#libs/sql/src/sql-client';
+import { CHECKPOINTS_DDL, readCheckpoint, writeCheckpoint } from './checkpoints.js';
+import type { Projector } from './projector.js';
+
+/**
+ * How long a checkpoint that only skipped events may stay unpersisted. Waiters in this process
+ * hear 'advanced' at once; a waiter in another process (ROLE=api) polling the row may wait this
+ * much longer for a read model the write did not concern.
+ */
+export const CHECKPOINT_FLUSH_MS = 20;
+
+/** Wait before resubscribing after a failure, doubling up to the cap. */
+const RESTART_DELAY_MS = { first: 100, max: 5_000 };
+
+export interface RunnerLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** The position another writer (a replay's swap, a second worker) moved the checkpoint to. */
+class CheckpointMoved extends Error {
+  constructor(readonly position: FromPosition) {
+    super('checkpoint moved by another writer');
+  }
+}
+
+/**
+ * Keeps one projector's tables in step with the global log: subscribes from its checkpoint,
+ * applies each delivered batch and the new checkpoint in one transaction. The checkpoint row is
+ * locked and compared with what this runner expects, so a concurrent replay swap or a second
+ * worker can never make it skip or double-apply events; on a mismatch it resubscribes from the
+ * stored checkpoint.
+ */
+export class ProjectorRunner extends EventEmitter {
+  /** Where this runner's tables are in the log (applied, maybe not yet persisted). */
+  private position: FromPosition = 'start';
+  /** What the stored checkpoint row holds, as far as this runner knows. */
+  private persisted: FromPosition = 'start';
+  private flushTimer: NodeJS.Timeout | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Bumped on every (re)subscription: batches of a superseded subscription are ignored. */
+  private generation = 0;
+  private subscription: SubscriptionHandle | null = null;
+  private stopped = false;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private restartDelay = RESTART_DELAY_MS.first;
+
+  constructor(
+    private readonly sql: SqlClient,
+    private readonly store: EventStore,
+    readonly projector: Projector,
+    private readonly logger?: RunnerLogger,
+  ) {
+    super();
+    this.setMaxListeners(0);
+  }
+
+  get currentPosition(): FromPosition {
+    return this.position;
+  }
+
+  async start(): Promise<void> {
+    await ensureProjectorTables(this.sql, this.projector);
+    const checkpoint = await readCheckpoint(this.sql, this.projector.name);
+    this.position = this.persisted = checkpoint?.position ?? 'start';
+    this.subscribe();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    await this.subscription?.stop();
+    this.subscription = null;
+    // Leave the stored checkpoint where the tables are, so a restart re-reads nothing.
+    await this.flush().catch(() => undefined);
+  }
+
+  private subscribe(): void {
+    if (this.stopped) return;
+    const generation = ++this.generation;
+    this.subscription = this.store.subscribeToAll(
+      (batch) => (generation === this.generation ? this.apply(batch) : Promise.resolve()),
+      {
+        from: this.position,
+        onCaughtUp: () => this.emit('caughtUp', this.position),
+        onError: (error) => {
+          if (generation === this.generation) this.restart(error);
+        },
+      },
+    );
+  }
+
+  private restart(error: Error): void {
+    if (this.stopped) return;
+    const delay = error instanceof CheckpointMoved ? 0 : this.restartDelay;
+    if (error instanceof CheckpointMoved) {
+      const movedForward =
+        error.position !== 'start' && (this.position === 'start' || error.position > this.position);
+      this.position = this.persisted = error.position;
+      // Another writer (a second worker, a replay's swap) got the tables there: waiters may go.
+      if (movedForward) this.emit('advanced', error.position);
+      this.logger?.info(
+        { projector: this.projector.name, position: String(error.position) },
+        'checkpoint moved; resubscribing',
+      );
+    } else {
+      this.logger?.error({ projector: this.projector.name, err: error }, 'projector failed; resubscribing');
+      this.restartDelay = Math.min(this.restartDelay * 2, RESTART_DELAY_MS.max);
+    }
+    const old = this.subscription;
+    this.subscription = null;
+    this.generation++;
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      void (old?.stop() ?? Promise.resolve()).finally(() => this.subscribe());
+    }, delay);
+  }
+
+  private apply(batch: RecordedEvent[]): Promise<void> {
+    if (batch.length === 0) return Promise.resolve();
+    return this.exclusive(async () => {
+      const last = batch[batch.length - 1]!.position;
+      const wrote = await this.projectLazily(batch, last);
+      this.position = last;
+      if (wrote) this.persisted = last;
+      else this.scheduleFlush();
+      this.restartDelay = RESTART_DELAY_MS.first;
+      this.emit('advanced', last);
+    });
+  }
+
+  /**
+   * Project a batch in a transaction that opens only when the projector first touches the
+   * database: most batches concern few read models, and a projector with nothing to write costs
+   * no statement at all (its checkpoint is persisted later by flush()). When it does write, the
+   * transaction checks the fence (the stored checkpoint is what this runner last persisted),
+   * and commits the rows and the new checkpoint together. Returns whether it wrote.
+   */
+  private async projectLazily(batch: RecordedEvent[], last: GlobalPosition): Promise<boolean> {
+    let release!: (error?: unknown) => void;
+    const projected = new Promise<void>((resolve, reject) => {
+      release = (error) => (error === undefined ? resolve() : reject(error));
+    });
+    projected.catch(() => undefined);
+    let transaction: Promise<void> | undefined;
+    let opened: Promise<SqlExecutor> | undefined;
+    const open = (): Promise<SqlExecutor> =>
+      (opened ??= new Promise<SqlExecutor>((resolve, reject) => {
+        transaction = this.sql.transaction(async (tx) => {
+          // Asynchronous commit: no wait for the WAL flush. Safe because rows and checkpoint
+          // commit together: a crash can only lose both, and the runner re-projects from the
+          // older checkpoint. Visibility is unchanged.
+          await tx.exec('SET LOCAL synchronous_commit TO off');
+          const stored = (await readCheckpoint(tx, this.projector.name, true))?.position ?? 'start';
+          if (stored !== this.persisted) throw new CheckpointMoved(stored);
+          resolve(tx);
+          await projected;
+          await writeCheckpoint(tx, this.projector.name, last, this.projector.version);
+        });
+        transaction.catch(reject);
+      }));
+    const lazy: SqlExecutor = {
+      query: (text, params) => open().then((tx) => tx.query(text, params)),
+      exec: (text) => open().then((tx) => tx.exec(text)),
+    } as SqlExecutor;
+    try {
+      await this.projector.project(lazy, batch);
+    } catch (error) {
+      release(error);
+      // The transaction's own failure (a moved checkpoint) explains the projector's.
+      if (transaction)
+        await transaction.then(
+          () => Promise.reject(error),
+          (txError: unknown) => Promise.reject(txError),
+        );
+      throw error;
+    }
+    if (!transaction) return false;
+    release();
+    await transaction;
+    return true;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer || this.stopped) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
+      void this.flush().catch((error: Error) => this.restart(error));
+    }, CHECKPOINT_FLUSH_MS);
+  }
+
+  /**
+   * Persist a checkpoint that moved past events this projector had nothing to write for, with a
+   * compare-and-set on what this runner last persisted: if another writer moved it, resubscribe.
+   */
+  private flush(): Promise<void> {
+    return this.exclusive(async () => {
+      if (this.persisted === this.position || this.position === 'start') return;
+      const target = this.position;
+      const { rowCount } = await this.sql.query(
+        `UPDATE coffer_projector_checkpoints SET position = $2::numeric
+         WHERE name = $1 AND position IS NOT DISTINCT FROM $3::numeric`,
+        [
+          this.projector.name,
+          target.toString(),
+          this.persisted === 'start' ? null : this.persisted.toString(),
+        ],
+      );
+      if (rowCount === 1) {
+        this.persisted = target;
+        return;
+      }
+      const stored = (await readCheckpoint(this.sql, this.projector.name))?.position ?? 'start';
+      throw new CheckpointMoved(stored);
+    });
+  }
+
+  /** apply() and flush() never interleave: both read and move the stored checkpoint. */
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(task);
+    this.queue = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+}
+
+/**
+ * Create the projector's tables in the live schema. When the stored version differs from the
+ * code's (or there is none), the tables are rebuilt from scratch: dropped and re-projected
+ * from the start of the log.
+ */
+export async function ensureProjectorTables(sql: SqlClient, projector: Projector): Promise<void> {
+  await sql.exec(CHECKPOINTS_DDL);
+  await sql.transaction(async (tx) => {
+    const checkpoint = await readCheckpoint(tx, projector.name, true);
+    if (checkpoint && checkpoint.version === projector.version) {
+      await tx.exec(projector.ddl);
+      return;
+    }
+    for (const table of projector.tables) await tx.exec(`DROP TABLE IF EXISTS ${table} CASCADE`);
+    await tx.exec(projector.ddl);
+    await writeCheckpoint(tx, projector.name, 'start', projector.version);
+  });
+}

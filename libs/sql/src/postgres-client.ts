@@ -1,0 +1,175 @@
+import pg from 'pg';
+import type { QueryResult, SqlClient, SqlExecutor } from './sql-client.js';
+
+export interface PostgresClientOptions {
+  connectionString: string;
+  /** Schema to create (if absent) and use as every pooled connection's search_path. */
+  schema?: string;
+  /** Pool size; default 10. */
+  max?: number;
+}
+
+/**
+ * SqlClient over a node-postgres Pool.
+ *
+ * Type mapping (node-postgres defaults, matched by the PGlite client): int8/bigint and numeric
+ * columns come back as STRINGS (convert with BigInt()/Number()/Decimal); int2/int4/float as
+ * numbers; json/jsonb parsed; timestamptz as Date. JS bigint parameters are sent as text.
+ */
+export async function createPostgresClient(options: PostgresClientOptions): Promise<SqlClient> {
+  const { connectionString, schema, max = 10 } = options;
+  if (schema !== undefined) await createSchema(connectionString, schema);
+  const config: pg.PoolConfig = { connectionString, max };
+  // A startup option applies before any query runs, so no pooled connection ever sees the default path.
+  if (schema !== undefined) config.options = `-c search_path=${quoteIdent(schema)},public`;
+  const pool = new pg.Pool(config);
+  // An idle pooled connection dying (server restart) must not crash the process; the pool drops it.
+  pool.on('error', () => {});
+  const listener = new Listener(config);
+
+  const run = async <Row>(
+    on: pg.Pool | pg.PoolClient,
+    sql: string,
+    params?: unknown[],
+  ): Promise<QueryResult<Row>> => {
+    const result = await on.query(sql, params as unknown[]);
+    return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length };
+  };
+
+  return {
+    kind: 'postgres',
+    query: (sql, params) => run(pool, sql, params),
+    exec: async (sql) => {
+      await pool.query(sql);
+    },
+    async transaction(fn) {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const tx: SqlExecutor = {
+          query: (sql, params) => run(client, sql, params),
+          exec: async (sql) => {
+            await client.query(sql);
+          },
+        };
+        const result = await fn(tx);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch((rollbackError: Error) => {
+          broken = rollbackError;
+        });
+        throw error;
+      } finally {
+        // A connection whose ROLLBACK failed is in an unknown state: destroy it rather than reuse it.
+        client.release(broken);
+      }
+    },
+    listen: (channel, onNotify) => listener.listen(channel, onNotify),
+    async close() {
+      await listener.close();
+      await pool.end();
+    },
+  };
+}
+
+/**
+ * One dedicated connection (outside the pool) carries every LISTEN of this client. If it drops,
+ * it reconnects in the background and listens again; notifications sent meanwhile are lost,
+ * which only costs latency (subscribers also poll).
+ */
+class Listener {
+  private client: Promise<pg.Client> | undefined;
+  private readonly handlers = new Map<string, Set<(payload: string) => void>>();
+  private closed = false;
+  private reconnectDelayMs = 250;
+
+  constructor(private readonly config: pg.ClientConfig) {}
+
+  async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
+    const client = await this.connect();
+    let set = this.handlers.get(channel);
+    if (!set) {
+      set = new Set();
+      this.handlers.set(channel, set);
+      try {
+        await client.query(`LISTEN ${quoteIdent(channel)}`);
+      } catch (error) {
+        this.handlers.delete(channel);
+        throw error;
+      }
+    }
+    set.add(onNotify);
+    return async () => {
+      const current = this.handlers.get(channel);
+      if (!current?.delete(onNotify) || current.size > 0) return;
+      this.handlers.delete(channel);
+      const live = await this.client?.catch(() => undefined);
+      await live?.query(`UNLISTEN ${quoteIdent(channel)}`).catch(() => {});
+    };
+  }
+
+  private connect(): Promise<pg.Client> {
+    this.client ??= (async () => {
+      const client = new pg.Client(this.config);
+      client.on('error', () => this.dropped(client));
+      client.on('end', () => this.dropped(client));
+      client.on('notification', (message) => {
+        for (const handler of this.handlers.get(message.channel) ?? []) handler(message.payload ?? '');
+      });
+      await client.connect();
+      return client;
+    })();
+    this.client.catch(() => (this.client = undefined));
+    return this.client;
+  }
+
+  private dropped(client: pg.Client): void {
+    if (this.closed) return;
+    void this.client?.then((current) => {
+      if (current !== client) return;
+      this.client = undefined;
+      client.end().catch(() => {});
+      setTimeout(() => void this.relisten(), this.reconnectDelayMs).unref();
+    });
+  }
+
+  private async relisten(): Promise<void> {
+    if (this.closed || this.handlers.size === 0) return;
+    try {
+      const client = await this.connect();
+      for (const channel of this.handlers.keys()) await client.query(`LISTEN ${quoteIdent(channel)}`);
+      this.reconnectDelayMs = 250;
+    } catch {
+      this.reconnectDelayMs = Math.min(this.reconnectDelayMs * 2, 10_000);
+      this.client = undefined;
+      setTimeout(() => void this.relisten(), this.reconnectDelayMs).unref();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const client = this.client;
+    this.client = undefined;
+    this.handlers.clear();
+    if (client) await (await client.catch(() => undefined))?.end().catch(() => {});
+  }
+}
+
+async function createSchema(connectionString: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+  } catch (error) {
+    // Two processes creating the same schema at once: the loser sees a unique violation; the schema exists.
+    if ((error as { code?: string }).code !== '23505') throw error;
+  } finally {
+    await client.end();
+  }
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}

@@ -1,0 +1,185 @@
+/**
+ * Both SqlClient implementations behave alike: same type mapping, transactions that commit or
+ * roll back, LISTEN/NOTIFY, and (node-postgres) a private schema as search_path.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import pg from 'pg';
+import { TEST_DATABASE_URL, uniqueName } from '#test/support/env';
+import { createPgliteClient } from './pglite-client.js';
+import { createPostgresClient, quoteIdent } from './postgres-client.js';
+import type { SqlClient } from './sql-client.js';
+
+const targets: Array<[string, () => Promise<{ sql: SqlClient; cleanup(): Promise<void> }>]> = [
+  [
+    'pglite',
+    async () => {
+      const sql = await createPgliteClient();
+      return { sql, cleanup: () => sql.close() };
+    },
+  ],
+  [
+    'postgres',
+    async () => {
+      const schema = uniqueName('sql_client');
+      const sql = await createPostgresClient({ connectionString: TEST_DATABASE_URL, schema, max: 3 });
+      return {
+        sql,
+        async cleanup() {
+          await sql.close();
+          await dropSchema(schema);
+        },
+      };
+    },
+  ],
+];
+
+for (const [target, factory] of targets) {
+  describe(`SqlClient: ${target}`, () => {
+    let sql: SqlClient;
+    let cleanup: () => Promise<void>;
+    before(async () => {
+      ({ sql, cleanup } = await factory());
+      await sql.exec('CREATE TABLE items (id int PRIMARY KEY, label text NOT NULL)');
+    });
+    after(() => cleanup?.());
+
+    it('reports its kind', () => {
+      assert.equal(sql.kind, target);
+    });
+
+    it('returns int8 and numeric as strings, int4 as numbers, json parsed, timestamptz as Date', async () => {
+      const { rows } = await sql.query<Record<string, unknown>>(
+        `SELECT 9007199254740993::int8 AS big, 7::int8 AS small_big, 12.50::numeric AS amount, 42::int4 AS n,
+                '{"b":1,"a":[true,null]}'::json AS doc, '2026-01-02T03:04:05.678Z'::timestamptz AS at,
+                $1::int8 AS param`,
+        [12345678901234567n],
+      );
+      assert.deepEqual(
+        { ...rows[0], at: undefined },
+        {
+          big: '9007199254740993',
+          small_big: '7',
+          amount: '12.50',
+          n: 42,
+          doc: { b: 1, a: [true, null] },
+          at: undefined,
+          param: '12345678901234567',
+        },
+      );
+      assert.ok(rows[0]!.at instanceof Date);
+      assert.equal((rows[0]!.at as Date).toISOString(), '2026-01-02T03:04:05.678Z');
+    });
+
+    it('reports rowCount for writes and reads', async () => {
+      const inserted = await sql.query('INSERT INTO items VALUES (1, $1), (2, $2)', ['one', 'two']);
+      assert.equal(inserted.rowCount, 2);
+      const updated = await sql.query('UPDATE items SET label = label || $1 WHERE id = 1', ['!']);
+      assert.equal(updated.rowCount, 1);
+      const read = await sql.query('SELECT * FROM items ORDER BY id');
+      assert.equal(read.rowCount, 2);
+      await sql.query('DELETE FROM items');
+    });
+
+    it('commits a transaction that resolves and rolls back one that throws', async () => {
+      const result = await sql.transaction(async (tx) => {
+        await tx.query('INSERT INTO items VALUES (10, $1)', ['kept']);
+        return 'done';
+      });
+      assert.equal(result, 'done');
+      await assert.rejects(
+        sql.transaction(async (tx) => {
+          await tx.query('INSERT INTO items VALUES (11, $1)', ['discarded']);
+          throw new Error('boom');
+        }),
+        /boom/,
+      );
+      const { rows } = await sql.query<{ id: number }>(
+        'SELECT id FROM items WHERE id IN (10, 11) ORDER BY id',
+      );
+      assert.deepEqual(
+        rows.map((r) => r.id),
+        [10],
+      );
+    });
+
+    it('delivers notifications to a listener until it unlistens', async () => {
+      const channel = uniqueName('chan').toLowerCase();
+      const received: string[] = [];
+      let arrived!: () => void;
+      const first = new Promise<void>((resolve) => (arrived = resolve));
+      const unlisten = await sql.listen(channel, (payload) => {
+        received.push(payload);
+        arrived();
+      });
+      await sql.query('SELECT pg_notify($1, $2)', [channel, 'hello']);
+      await first;
+      assert.deepEqual(received, ['hello']);
+      await unlisten();
+      await sql.query('SELECT pg_notify($1, $2)', [channel, 'after']);
+      await sql.query('SELECT 1'); // a round trip after the NOTIFY, so a delivery would have happened
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.deepEqual(received, ['hello']);
+    });
+  });
+}
+
+describe('createPostgresClient with a schema', () => {
+  it('creates the schema and uses it as every pooled connection search_path', async () => {
+    const schema = uniqueName('sql_schema');
+    const sql = await createPostgresClient({ connectionString: TEST_DATABASE_URL, schema, max: 4 });
+    try {
+      const schemas = await Promise.all(
+        Array.from({ length: 8 }, () =>
+          sql.query<{ schema: string }>('SELECT current_schema() AS schema, pg_sleep(0.01)'),
+        ),
+      );
+      assert.deepEqual(new Set(schemas.map((r) => r.rows[0]!.schema)), new Set([schema]));
+      await sql.exec('CREATE TABLE isolated (id int)');
+      const { rows } = await sql.query<{ here: boolean; public: boolean }>(
+        `SELECT to_regclass($1) IS NOT NULL AS here, to_regclass('public.isolated') IS NOT NULL AS public`,
+        [`${quoteIdent(schema)}.isolated`],
+      );
+      assert.deepEqual(rows[0], { here: true, public: false });
+      const again = await createPostgresClient({ connectionString: TEST_DATABASE_URL, schema });
+      await again.close(); // an existing schema is fine
+    } finally {
+      await sql.close();
+      await dropSchema(schema);
+    }
+  });
+});
+
+describe('createPostgresClient LISTEN connection', () => {
+  it('reconnects and listens again after the server drops it', async () => {
+    const sql = await createPostgresClient({ connectionString: TEST_DATABASE_URL, max: 2 });
+    try {
+      const channel = uniqueName('relisten').toLowerCase();
+      const received: string[] = [];
+      await sql.listen(channel, (payload) => received.push(payload));
+      const killed = await sql.query<{ n: string }>(
+        `SELECT count(pg_terminate_backend(pid))::text AS n FROM pg_stat_activity WHERE query = $1`,
+        [`LISTEN "${channel}"`],
+      );
+      assert.equal(killed.rows[0]!.n, '1', 'the listen connection was found and terminated');
+      const deadline = Date.now() + 15_000;
+      while (!received.includes('back') && Date.now() < deadline) {
+        await sql.query('SELECT pg_notify($1, $2)', [channel, 'back']);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.ok(received.includes('back'), 'notifications arrive again after the reconnect');
+    } finally {
+      await sql.close();
+    }
+  });
+});
+
+async function dropSchema(schema: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await admin.connect();
+  try {
+    await admin.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
+  } finally {
+    await admin.end();
+  }
+}

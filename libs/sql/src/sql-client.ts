@@ -1,0 +1,24 @@
+/**
+ * The one SQL seam shared by the PostgreSQL event store and the read models. Two
+ * implementations: node-postgres against a real server, and PGlite (embedded, in-process).
+ * Both speak the same SQL with $1-style parameters.
+ */
+export interface QueryResult<Row> {
+  rows: Row[];
+  rowCount: number;
+}
+
+export interface SqlExecutor {
+  query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<Row>>;
+  /** Run several statements without parameters (DDL, migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface SqlClient extends SqlExecutor {
+  readonly kind: 'pglite' | 'postgres';
+  /** Run fn in one transaction on one connection; commit on resolve, roll back on throw. */
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /** LISTEN on a channel; resolves to an unlisten function. */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { loadConfig } from '#libs/config/src/config';
+import { createLogger } from '#libs/observability/src/logger';
+import { openSecretBox } from './secret-key.js';
+
+describe('openSecretBox', () => {
+  let dir: string;
+  const logger = createLogger({ level: 'silent' });
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'coffer-webhook-key-'));
+  });
+  after(async () => rm(dir, { recursive: true, force: true }));
+
+  it('generates a key once into DATA_DIR on the embedded store and reuses it', async () => {
+    const config = loadConfig({ DATA_DIR: dir });
+    const first = await openSecretBox(config, logger);
+    const sealed = first!.seal('whsec_x');
+    const file = join(dir, 'webhook-secret.key');
+    assert.equal((await stat(file)).mode & 0o777, 0o600);
+    const second = await openSecretBox(config, logger);
+    assert.equal(second!.open(sealed), 'whsec_x');
+    assert.ok(!(await readFile(file, 'utf8')).includes('whsec'));
+  });
+
+  it('uses WEBHOOK_SECRET_KEY when set, and has no key on a shared store without it', async () => {
+    const key = Buffer.alloc(32, 9).toString('base64');
+    const configured = await openSecretBox(loadConfig({ DATA_DIR: dir, WEBHOOK_SECRET_KEY: key }), logger);
+    const again = await openSecretBox(
+      loadConfig({
+        EVENT_STORE: 'postgres',
+        DATABASE_URL: 'postgres://x@127.0.0.1/db',
+        WEBHOOK_SECRET_KEY: key,
+      }),
+      logger,
+    );
+    assert.equal(again!.open(configured!.seal('s')), 's');
+    assert.equal(
+      await openSecretBox(
+        loadConfig({ EVENT_STORE: 'postgres', DATABASE_URL: 'postgres://x@127.0.0.1/db' }),
+        logger,
+      ),
+      null,
+    );
+  });
+});

@@ -1,0 +1,48 @@
+import { readCheckpoint } from '#libs/projections/src/checkpoints';
+import type { PendingWebhooks } from '#libs/events/src/pending-webhooks';
+import type { SqlExecutor } from '#libs/sql/src/sql-client';
+import { matchesEnabledEvents } from '../domain/enabled-events.js';
+import { DISPATCHER_CHECKPOINT, enabledTargets } from './dispatcher.js';
+
+/**
+ * `pending_webhooks` at read time: for an event the dispatcher has handled, its deliveries
+ * still pending; for one it has not reached yet, the endpoints that will receive it (so an
+ * event read right after the write that caused it already counts them, as at Stripe).
+ */
+export class PendingWebhooksCounter implements PendingWebhooks {
+  constructor(private readonly sql: SqlExecutor) {}
+
+  async countFor(eventIds: readonly string[]): Promise<Map<string, number>> {
+    const { rows } = await this.sql.query<{
+      id: string;
+      account_id: string;
+      livemode: boolean;
+      type: string;
+      position: string;
+      pending: number;
+    }>(
+      `SELECT e.id, e.account_id, e.livemode, e.type, e.position::text AS position,
+              (SELECT count(*)::int FROM webhook_deliveries d WHERE d.event_id = e.id AND d.status = 'pending') AS pending
+       FROM events e WHERE e.id = ANY($1::text[])`,
+      [eventIds],
+    );
+    const counts = new Map(rows.map((r) => [r.id, Number(r.pending)]));
+    const checkpoint = await readCheckpoint(this.sql, DISPATCHER_CHECKPOINT);
+    const dispatched = (position: string) =>
+      checkpoint !== null && checkpoint.position !== 'start' && BigInt(position) <= checkpoint.position;
+    const ahead = rows.filter((r) => !dispatched(r.position));
+    if (ahead.length === 0) return counts;
+    const targets = await enabledTargets(this.sql, [...new Set(ahead.map((r) => r.account_id))]);
+    for (const event of ahead) {
+      const matching = targets.filter(
+        (t) =>
+          t.accountId === event.account_id &&
+          t.livemode === event.livemode &&
+          BigInt(event.position) > BigInt(t.activeFrom) &&
+          matchesEnabledEvents(t.enabledEvents, event.type),
+      );
+      counts.set(event.id, matching.length);
+    }
+    return counts;
+  }
+}

@@ -1,0 +1,49 @@
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+
+export const WEBHOOK_QUEUE_NAME = 'webhooks';
+
+/** How a delivery came about: the dispatcher, an operator's redelivery or replay, or `_test`. */
+export type DeliveryType = 'automatic' | 'manual' | 'test';
+
+/**
+ * One delivery of one event to one endpoint. Real events are loaded from the `events` table
+ * when the job runs (the payload is always the Events API's); the synthetic `_test` event
+ * travels in the job since it is in no table.
+ */
+export interface DeliveryJob {
+  eventId: string;
+  endpointId: string;
+  accountId: string;
+  livemode: boolean;
+  deliveryType: DeliveryType;
+  /** Only for `test` deliveries: the full event body. */
+  syntheticEvent?: Record<string, unknown>;
+}
+
+/**
+ * Deterministic job ids make a re-run of the dispatcher over the same events add nothing
+ * (BullMQ ignores an add whose id exists). BullMQ 6 refuses a single `:` in custom ids, so
+ * the two ids are joined with `-`, which neither id contains.
+ */
+export function deliveryJobId(eventId: string, endpointId: string): string {
+  return `${eventId}-${endpointId}`;
+}
+
+/** Finished jobs stay this long so a re-add of the same id (crash before the checkpoint) is a no-op. */
+export const KEEP_COMPLETED = { age: 24 * 3600, count: 200_000 };
+export const KEEP_FAILED = { age: 7 * 24 * 3600, count: 100_000 };
+
+export function deliveryJobOptions(jobId: string, retries: number): JobsOptions {
+  return {
+    jobId,
+    attempts: retries + 1,
+    backoff: { type: 'webhook' },
+    removeOnComplete: KEEP_COMPLETED,
+    removeOnFail: KEEP_FAILED,
+  };
+}
+
+export function openWebhookQueue(redis: Redis, prefix: string): Queue<DeliveryJob> {
+  return new Queue<DeliveryJob>(WEBHOOK_QUEUE_NAME, { connection: redis, prefix });
+}

@@ -1,0 +1,97 @@
+import {
+  Inject,
+  Injectable,
+  Module,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { CommandRuntime } from '#libs/commands/src/command-runtime';
+import type { AppConfig } from '#libs/config/src/config';
+import type { Clock } from '#libs/platform/src/clock';
+import { APP_CONFIG, CLOCK, LOGGER, READ_SQL, REDIS } from '#libs/platform/src/tokens';
+import type { SqlClient } from '#libs/sql/src/sql-client';
+import type { SecretBox } from './crypto/secret-box.js';
+import { DeliveryWorker } from './delivery/delivery-worker.js';
+import { WebhookDispatcher } from './delivery/dispatcher.js';
+import type { DeliveryJob } from './delivery/webhook-queue.js';
+import { webhookEndpointDecider } from './domain/webhook-endpoint.decider.js';
+import { webhookEndpointStream } from './domain/webhook-endpoint.events.js';
+import type { WebhookTarget } from './webhook-target.projection.js';
+import { SECRET_BOX, WEBHOOK_QUEUE } from './webhook-tokens.js';
+import { WebhooksCoreModule } from './webhooks-core.module.js';
+
+/**
+ * Runs the delivery pipeline in the worker role: the dispatcher (events → jobs) and the
+ * BullMQ worker (jobs → signed POSTs). Both stop in onApplicationShutdown; the worker lets
+ * deliveries in flight finish first.
+ */
+@Injectable()
+class WebhookDeliveryHost implements OnApplicationBootstrap, OnApplicationShutdown {
+  private dispatcher: WebhookDispatcher | null = null;
+  private worker: DeliveryWorker | null = null;
+  private workerRedis: Redis | null = null;
+
+  constructor(
+    @Inject(READ_SQL) private readonly sql: SqlClient,
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(SECRET_BOX) private readonly box: SecretBox | null,
+    @Inject(WEBHOOK_QUEUE) private readonly queue: Queue<DeliveryJob>,
+    private readonly runtime: CommandRuntime,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const logger = this.logger.child({ component: 'webhooks' });
+    const { webhooks, queuePrefix } = this.config;
+    // Its own connection, with auto-pipelining: the commands of concurrent deliveries (BullMQ's
+    // scripts, endpoint slots) leave in one write per tick instead of one each.
+    this.workerRedis = this.redis.duplicate({ enableAutoPipelining: true, maxRetriesPerRequest: null });
+    this.worker = new DeliveryWorker({
+      sql: this.sql,
+      redis: this.workerRedis,
+      queuePrefix,
+      box: this.box,
+      settings: webhooks,
+      logger,
+      disable: (target, since) => this.disable(target, since),
+    });
+    await this.worker.waitUntilReady();
+    this.worker.start();
+    this.dispatcher = new WebhookDispatcher(this.sql, this.queue, webhooks.retrySchedule, logger);
+    await this.dispatcher.start();
+    logger.info(
+      { concurrency: webhooks.concurrency, endpointConcurrency: webhooks.endpointConcurrency },
+      'webhook delivery started',
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.dispatcher?.stop();
+    await this.worker?.close();
+    await this.workerRedis?.quit().catch(() => this.workerRedis?.disconnect());
+  }
+
+  /** The failing endpoint is switched off by a command, so the log says so and an event announces it. */
+  private async disable(target: WebhookTarget, failingSinceMs: number): Promise<void> {
+    const command = {
+      type: 'DisableFailingWebhookEndpoint' as const,
+      id: target.id,
+      accountId: target.accountId,
+      livemode: target.livemode,
+      failingSince: Math.floor(failingSinceMs / 1000),
+    };
+    await this.runtime.handle(webhookEndpointDecider, webhookEndpointStream(target.id), command, {
+      accountId: target.accountId,
+      livemode: target.livemode,
+      now: this.clock(),
+    });
+  }
+}
+
+@Module({ imports: [WebhooksCoreModule], providers: [WebhookDeliveryHost] })
+export class WebhooksWorkerModule {}

@@ -1,0 +1,84 @@
+import { HttpException, NotFoundException } from '@nestjs/common';
+import { DomainError } from '#libs/kernel/src/domain-error';
+import {
+  apiError,
+  cardError,
+  invalidRequest,
+  isStripeError,
+  StripeError,
+  unrecognizedUrl,
+} from '../stripe-error.js';
+
+/** A response saved under an idempotency key, sent again byte for byte. */
+export class ReplayedResponse extends Error {
+  constructor(
+    readonly status: number,
+    readonly headers: Record<string, string>,
+    readonly body: string,
+  ) {
+    super('idempotent replay');
+  }
+}
+
+/** The Stripe error a thrown value stands for. Unknown errors become a bare 500 (never echoed). */
+export function stripeErrorOf(error: unknown, method: string, path: string): StripeError {
+  if (isStripeError(error)) return error;
+  if (error instanceof DomainError) return fromDomainError(error);
+  if (error instanceof NotFoundException) return unrecognizedUrl(method, path);
+  if (error instanceof HttpException && error.getStatus() < 500)
+    return invalidRequest(error.message, { status: error.getStatus() });
+  const status = (error as { statusCode?: unknown })?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    // Fastify's own refusals (body too large, bad content type, malformed JSON).
+    return invalidRequest(fastifyMessage(error), { status: status === 413 ? 400 : status });
+  }
+  return apiError();
+}
+
+function fromDomainError(error: DomainError): StripeError {
+  const param = typeof error.details.param === 'string' ? error.details.param : undefined;
+  switch (error.kind) {
+    case 'not_found':
+      return invalidRequest(error.message, { status: 404, code: error.code, param });
+    case 'card':
+      return cardError({
+        code: error.code,
+        message: error.message,
+        decline_code: error.details.declineCode,
+        param,
+        payment_intent: error.details.paymentIntent as Record<string, unknown> | undefined,
+        setup_intent: error.details.setupIntent as Record<string, unknown> | undefined,
+        charge: error.details.charge as string | undefined,
+      });
+    case 'state':
+      if (error.details.conflict) {
+        return new StripeError({
+          type: 'invalid_request_error',
+          status: 409,
+          code: error.code,
+          message: error.message,
+          headers: { 'Stripe-Should-Retry': 'true' },
+        });
+      }
+      return invalidRequest(error.message, { code: error.code, param });
+    case 'invalid':
+      return invalidRequest(error.message, { code: error.code, param });
+  }
+}
+
+function fastifyMessage(error: unknown): string {
+  const code = (error as { code?: unknown })?.code;
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return 'The request body is too large.';
+  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+    return 'Unsupported Content-Type: send application/x-www-form-urlencoded or application/json.';
+  if (code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return 'The JSON request body is empty.';
+  return 'The request could not be parsed.';
+}
+
+export function renderError(error: StripeError): {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+} {
+  return { status: error.status, headers: error.headers, body: JSON.stringify(error.toBody()) };
+}

@@ -1,0 +1,32 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import type { Redis } from 'ioredis';
+import type { AppConfig } from '#libs/config/src/config';
+import { loadFingerprintKey, serverSubkey } from '#libs/platform/src/server-key';
+import { APP_CONFIG, REDIS } from '#libs/platform/src/tokens';
+import { RedisIdempotencyStore } from '../idempotency.js';
+import { ApiKeyGuard } from './api-key.guard.js';
+import { IDEMPOTENCY_STORE, IdempotencyInterceptor } from './idempotency.interceptor.js';
+import { StripeExceptionFilter } from './stripe-exception.filter.js';
+
+/**
+ * Stripe's wire protocol for every route: API-key authentication (guard), Idempotency-Key
+ * handling (interceptor), Stripe-shaped errors (filter). The PrincipalResolver it needs is
+ * provided by the accounts module under PRINCIPAL_RESOLVER.
+ */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: IDEMPOTENCY_STORE,
+      useFactory: async (redis: Redis, config: AppConfig) =>
+        new RedisIdempotencyStore(redis, serverSubkey(await loadFingerprintKey(config), 'idempotency')),
+      inject: [REDIS, APP_CONFIG],
+    },
+    { provide: APP_GUARD, useClass: ApiKeyGuard },
+    { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+    { provide: APP_FILTER, useClass: StripeExceptionFilter },
+  ],
+  exports: [IDEMPOTENCY_STORE],
+})
+export class WireModule {}

@@ -1,0 +1,460 @@
+/**
+ * Webhook delivery end to end: the real service, the real Redis and BullMQ, real HTTP receivers
+ * on localhost, and the official SDK's `webhooks.constructEvent` verifying every delivery.
+ */
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import Stripe from 'stripe';
+import { WebhookReceiver } from '#test/support/webhook-receiver';
+import { startTestCoffer, type TestAccount, type TestCoffer } from './support/coffer.js';
+
+const ADMIN_TOKEN = 'admin-token-for-webhook-tests';
+const RETRIES = [300, 600];
+
+/** Resolves once the webhook queue has nothing waiting, running or scheduled. */
+async function queueIdle(coffer: TestCoffer, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await fetch(`${coffer.url}/_admin/queues`, {
+      headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    const { data } = (await response.json()) as { data: Array<{ counts: Record<string, number> }> };
+    const c = data[0]!.counts;
+    if (c.waiting === 0 && c.active === 0 && c.delayed === 0) return;
+    if (Date.now() > deadline) throw new Error(`queue not idle: ${JSON.stringify(c)}`);
+    await sleep(50);
+  }
+}
+
+function signatures(header: string | string[] | undefined): string[] {
+  return String(header)
+    .split(',')
+    .filter((p) => p.startsWith('v1='));
+}
+
+describe('webhook delivery', () => {
+  let coffer: TestCoffer;
+  let account: TestAccount;
+  let stripe: Stripe;
+  const receivers: WebhookReceiver[] = [];
+  const receiver = async () => {
+    const r = await WebhookReceiver.start();
+    receivers.push(r);
+    return r;
+  };
+
+  before(async () => {
+    coffer = await startTestCoffer({
+      env: { WEBHOOK_RETRY_SCHEDULE_TEST: RETRIES.map((ms) => `${ms}ms`).join(','), ADMIN_TOKEN },
+    });
+    account = await coffer.newAccount();
+    stripe = coffer.stripe(account.secretKey);
+  });
+  after(async () => {
+    await coffer.close();
+    for (const r of receivers) await r.close();
+  });
+
+  it('signs each delivery so that constructEvent accepts it, with the Events API payload', async () => {
+    const r = await receiver();
+    const endpoint = await stripe.webhookEndpoints.create({
+      url: r.url,
+      enabled_events: ['customer.created'],
+    });
+    const customer = await stripe.customers.create({ email: 'signed@example.com' });
+    await r.waitFor((got) => got.length === 1);
+    const [delivery] = r.received;
+    assert.equal(delivery!.headers['content-type'], 'application/json; charset=utf-8');
+    assert.match(String(delivery!.headers['user-agent']), /^Coffer\/\d+\.\d+\.\d+/);
+    assert.equal(signatures(delivery!.headers['stripe-signature']).length, 1);
+    const internal = Object.keys(delivery!.headers).filter(
+      (h) =>
+        ![
+          'host',
+          'connection',
+          'content-type',
+          'content-length',
+          'user-agent',
+          'accept',
+          'stripe-signature',
+        ].includes(h),
+    );
+    assert.deepEqual(internal, [], 'receivers get no internal headers');
+
+    const event = stripe.webhooks.constructEvent(
+      delivery!.body,
+      String(delivery!.headers['stripe-signature']),
+      endpoint.secret!,
+    );
+    assert.equal(event.type, 'customer.created');
+    assert.equal((event.data.object as Stripe.Customer).id, customer.id);
+    assert.equal(event.pending_webhooks, 1, 'the delivery in flight is pending while it is sent');
+    await queueIdle(coffer);
+    const fromApi = await stripe.events.retrieve(event.id);
+    assert.deepEqual({ ...event, pending_webhooks: 0 }, fromApi);
+
+    const tampered = delivery!.body.replace('signed@example.com', 'evil@example.com');
+    assert.throws(
+      () =>
+        stripe.webhooks.constructEvent(
+          tampered,
+          String(delivery!.headers['stripe-signature']),
+          endpoint.secret!,
+        ),
+      Stripe.errors.StripeSignatureVerificationError,
+    );
+    const t = Number(/t=(\d+)/.exec(String(delivery!.headers['stripe-signature']))![1]);
+    assert.throws(
+      () =>
+        stripe.webhooks.constructEvent(
+          delivery!.body,
+          String(delivery!.headers['stripe-signature']),
+          endpoint.secret!,
+          300,
+          undefined,
+          (t + 301) * 1000,
+        ),
+      Stripe.errors.StripeSignatureVerificationError,
+    );
+    assert.throws(
+      () =>
+        stripe.webhooks.constructEvent(
+          delivery!.body,
+          String(delivery!.headers['stripe-signature']),
+          'whsec_wrong',
+        ),
+      Stripe.errors.StripeSignatureVerificationError,
+    );
+  });
+
+  it('filters by enabled_events and *, skips disabled endpoints, other modes and other accounts', async () => {
+    const own = await coffer.newAccount();
+    const s = coffer.stripe(own.secretKey);
+    const [onlyCreated, everything, disabled, other] = [
+      await receiver(),
+      await receiver(),
+      await receiver(),
+      await receiver(),
+    ];
+    await s.webhookEndpoints.create({ url: onlyCreated.url, enabled_events: ['customer.created'] });
+    await s.webhookEndpoints.create({ url: everything.url, enabled_events: ['*'] });
+    const off = await s.webhookEndpoints.create({ url: disabled.url, enabled_events: ['*'] });
+    await s.webhookEndpoints.update(off.id, { disabled: true });
+    const otherAccount = coffer.stripe((await coffer.newAccount()).secretKey);
+    await otherAccount.webhookEndpoints.create({ url: other.url, enabled_events: ['*'] });
+
+    const customer = await s.customers.create({ name: 'Filter' });
+    await s.customers.update(customer.id, { name: 'Filtered' });
+    await s.customers.del(customer.id);
+    await coffer.stripe(own.liveSecretKey).customers.create({ name: 'live' });
+
+    await everything.waitFor((got) => got.length === 3);
+    await onlyCreated.waitFor((got) => got.length === 1);
+    await queueIdle(coffer);
+    assert.deepEqual(
+      everything
+        .events()
+        .map((e) => e.type)
+        .sort(),
+      ['customer.created', 'customer.deleted', 'customer.updated'],
+    );
+    assert.ok(everything.events().every((e) => e.livemode === false));
+    assert.deepEqual(
+      onlyCreated.events().map((e) => e.type),
+      ['customer.created'],
+    );
+    assert.equal(disabled.received.length, 0, 'a disabled endpoint gets nothing');
+    assert.equal(other.received.length, 0, "another account's endpoint gets nothing");
+  });
+
+  it('retries a failing receiver on the schedule: 500, 500, then 200 on the third attempt', async () => {
+    const r = await receiver();
+    r.respond = ({ index }) => (index < 2 ? 500 : 200);
+    const endpoint = await stripe.webhookEndpoints.create({
+      url: r.url,
+      enabled_events: ['customer.updated'],
+    });
+    const customer = await stripe.customers.create({});
+    await stripe.customers.update(customer.id, { name: 'retry me' });
+    await r.waitFor((got) => got.length === 3);
+    const [first, second, third] = r.received;
+    assert.deepEqual(
+      r.received.map((x) => x.status),
+      [500, 500, 200],
+    );
+    assert.equal(new Set(r.events().map((e) => e.id)).size, 1, 'every attempt carries the same event id');
+    assert.ok(second!.at - first!.at >= RETRIES[0]!, `first backoff ${second!.at - first!.at} ms`);
+    assert.ok(third!.at - second!.at >= RETRIES[1]!, `second backoff ${third!.at - second!.at} ms`);
+    for (const x of r.received)
+      stripe.webhooks.constructEvent(x.body, String(x.headers['stripe-signature']), endpoint.secret!);
+
+    await queueIdle(coffer);
+    const attempts = await stripe.rawRequest('GET', `/v1/webhook_endpoints/${endpoint.id}/attempts`);
+    assert.deepEqual(
+      attempts.data.map((a: { status_code: number }) => a.status_code),
+      [200, 500, 500],
+    );
+    assert.deepEqual(
+      attempts.data.map((a: { attempt: number }) => a.attempt),
+      [3, 2, 1],
+    );
+    assert.deepEqual(
+      attempts.data.map((a: { succeeded: boolean }) => a.succeeded),
+      [true, false, false],
+    );
+    assert.equal(attempts.data[1].response_body, 'status 500');
+    assert.ok(
+      attempts.data.every(
+        (a: { delivery_type: string; event: string }) =>
+          a.delivery_type === 'automatic' && a.event === r.events()[0]!.id,
+      ),
+    );
+    const event = await stripe.events.retrieve(r.events()[0]!.id);
+    assert.equal(event.pending_webhooks, 0);
+    const perEvent = await stripe.rawRequest('GET', `/v1/events/${event.id}/attempts`);
+    assert.equal(perEvent.data.length, 3);
+  });
+
+  it('counts an undelivered event in pending_webhooks until its retries run out', async () => {
+    const r = await receiver();
+    r.respond = () => 503;
+    await stripe.webhookEndpoints.create({ url: r.url, enabled_events: ['customer.deleted'] });
+    const customer = await stripe.customers.create({});
+    await stripe.customers.del(customer.id);
+    const [deleted] = (await stripe.events.list({ type: 'customer.deleted', limit: 1 })).data;
+    assert.equal(deleted!.pending_webhooks, 1);
+    await r.waitFor((got) => got.length === RETRIES.length + 1);
+    await queueIdle(coffer);
+    assert.equal((await stripe.events.retrieve(deleted!.id)).pending_webhooks, 0);
+    assert.equal(r.received.length, RETRIES.length + 1, 'no attempt after the schedule ends');
+  });
+
+  it('signs with both secrets while a rolled one overlaps, then with the new one only', async () => {
+    const r = await receiver();
+    const endpoint = await stripe.webhookEndpoints.create({
+      url: r.url,
+      enabled_events: ['customer.created'],
+    });
+    const rolled = (await stripe.rawRequest('POST', `/v1/webhook_endpoints/${endpoint.id}/roll_secret`, {
+      expires_in: 6,
+    })) as Stripe.WebhookEndpoint;
+    const rolledAt = Date.now();
+    await stripe.customers.create({ name: 'overlap' });
+    await r.waitFor((got) => got.length === 1);
+    const during = r.received[0]!;
+    assert.equal(signatures(during.headers['stripe-signature']).length, 2);
+    for (const secret of [endpoint.secret!, rolled.secret!])
+      stripe.webhooks.constructEvent(during.body, String(during.headers['stripe-signature']), secret);
+
+    await sleep(Math.max(0, rolledAt + 7_000 - Date.now()));
+    await stripe.customers.create({ name: 'after' });
+    await r.waitFor((got) => got.length === 2);
+    const afterExpiry = r.received[1]!;
+    assert.equal(signatures(afterExpiry.headers['stripe-signature']).length, 1);
+    stripe.webhooks.constructEvent(
+      afterExpiry.body,
+      String(afterExpiry.headers['stripe-signature']),
+      rolled.secret!,
+    );
+    assert.throws(
+      () =>
+        stripe.webhooks.constructEvent(
+          afterExpiry.body,
+          String(afterExpiry.headers['stripe-signature']),
+          endpoint.secret!,
+        ),
+      Stripe.errors.StripeSignatureVerificationError,
+    );
+  });
+
+  it('sends coffer.webhook_test to one endpoint only, and redelivers an event on request', async () => {
+    const own = coffer.stripe((await coffer.newAccount()).secretKey);
+    const [target, bystander] = [await receiver(), await receiver()];
+    const endpoint = await own.webhookEndpoints.create({
+      url: target.url,
+      enabled_events: ['customer.created'],
+    });
+    await own.webhookEndpoints.create({ url: bystander.url, enabled_events: ['*'] });
+
+    const sent = await own.rawRequest('POST', `/v1/webhook_endpoints/${endpoint.id}/_test`, {});
+    assert.equal(sent.type, 'coffer.webhook_test');
+    await target.waitFor((got) => got.length === 1);
+    const test = own.webhooks.constructEvent(
+      target.received[0]!.body,
+      String(target.received[0]!.headers['stripe-signature']),
+      endpoint.secret!,
+    );
+    assert.equal(test.id, sent.id);
+    assert.equal(test.type as string, 'coffer.webhook_test');
+    assert.equal((test.data.object as { id: string }).id, endpoint.id);
+
+    await own.customers.create({ name: 'again' });
+    await target.waitFor((got) => got.length === 2);
+    const original = target.events()[1]!;
+    const retry = await own.rawRequest('POST', `/v1/events/${original.id}/retry`, {
+      webhook_endpoint: endpoint.id,
+    });
+    assert.equal(retry.status, 'queued');
+    await target.waitFor((got) => got.length === 3);
+    const again = own.webhooks.constructEvent(
+      target.received[2]!.body,
+      String(target.received[2]!.headers['stripe-signature']),
+      endpoint.secret!,
+    );
+    assert.equal(again.id, original.id);
+    await queueIdle(coffer);
+    assert.ok(
+      !bystander.events().some((e) => e.type === 'coffer.webhook_test'),
+      '* does not match the test event',
+    );
+    assert.equal(bystander.received.length, 1, 'the redelivery went to the named endpoint only');
+    const attempts = await own.rawRequest(
+      'GET',
+      `/v1/webhook_endpoints/${endpoint.id}/attempts?event=${original.id}`,
+    );
+    assert.deepEqual(
+      attempts.data.map((a: { delivery_type: string }) => a.delivery_type),
+      ['manual', 'automatic'],
+    );
+
+    await assert.rejects(
+      own.rawRequest('POST', `/v1/events/${original.id}/retry`, { webhook_endpoint: 'we_nope' }),
+      { statusCode: 404, param: 'webhook_endpoint' },
+    );
+    await assert.rejects(
+      own.rawRequest('POST', '/v1/events/evt_nope/retry', { webhook_endpoint: endpoint.id }),
+      { statusCode: 404 },
+    );
+    await assert.rejects(
+      stripe.rawRequest('POST', `/v1/events/${original.id}/retry`, { webhook_endpoint: endpoint.id }),
+      { statusCode: 404 },
+      'another account',
+    );
+  });
+
+  it('shows the queue to operators with ADMIN_TOKEN only', async () => {
+    assert.equal((await fetch(`${coffer.url}/_admin/queues`)).status, 401);
+    assert.equal(
+      (
+        await fetch(`${coffer.url}/_admin/queues`, {
+          headers: { Authorization: `Bearer ${account.secretKey}` },
+        })
+      ).status,
+      401,
+    );
+    const ok = await fetch(`${coffer.url}/_admin/queues/webhooks/jobs?state=completed&limit=5`, {
+      headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    assert.equal(ok.status, 200);
+    const body = (await ok.json()) as { data: Array<{ event: string; webhook_endpoint: string }> };
+    assert.ok(
+      body.data.length > 0 &&
+        body.data.every((j) => j.event.startsWith('evt_') && j.webhook_endpoint.startsWith('we_')),
+    );
+    assert.ok(!JSON.stringify(body).includes('whsec_'));
+  });
+});
+
+describe('webhook endpoints failing for too long', () => {
+  let coffer: TestCoffer;
+  let stripe: Stripe;
+  let r: WebhookReceiver;
+  before(async () => {
+    coffer = await startTestCoffer({
+      env: {
+        WEBHOOK_RETRY_SCHEDULE_TEST: '300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms',
+        WEBHOOK_DISABLE_AFTER_TEST: '1s',
+        ADMIN_TOKEN,
+      },
+    });
+    stripe = coffer.stripe((await coffer.newAccount()).secretKey);
+    r = await WebhookReceiver.start();
+  });
+  after(async () => {
+    await coffer.close();
+    await r.close();
+  });
+
+  it('are disabled with an event; re-enabled, they get only events from then on', async () => {
+    r.respond = () => 500;
+    const endpoint = await stripe.webhookEndpoints.create({
+      url: r.url,
+      enabled_events: [
+        'customer.created',
+        'coffer.webhook_endpoint.disabled' as Stripe.WebhookEndpointCreateParams.EnabledEvent,
+      ],
+    });
+    const missed = await stripe.customers.create({ name: 'while failing' });
+    let status = 'enabled';
+    for (let i = 0; i < 200 && status === 'enabled'; i++) {
+      await sleep(50);
+      status = (await stripe.webhookEndpoints.retrieve(endpoint.id)).status;
+    }
+    assert.equal(status, 'disabled');
+    const notices = await stripe.events.list({ type: 'coffer.webhook_endpoint.disabled' });
+    assert.equal(notices.data.length, 1);
+    assert.equal((notices.data[0]!.data.object as { id: string }).id, endpoint.id);
+    await queueIdle(coffer);
+    const failedAttempts = r.received.length;
+    assert.ok(failedAttempts >= 2);
+
+    r.respond = () => 200;
+    await stripe.customers.create({ name: 'while disabled' });
+    await stripe.webhookEndpoints.update(endpoint.id, { disabled: false });
+    const fresh = await stripe.customers.create({ name: 'after re-enabling' });
+    await r.waitFor((got) => got.some((x) => x.status === 200));
+    await queueIdle(coffer);
+    const delivered = r.received
+      .filter((x) => x.status === 200)
+      .map((x) => JSON.parse(x.body) as Stripe.Event);
+    assert.deepEqual(
+      delivered.map((e) => (e.data.object as Stripe.Customer).id),
+      [fresh.id],
+    );
+    assert.ok(
+      !r
+        .events()
+        .slice(failedAttempts)
+        .some((e) => (e.data as { object: { id: string } }).object.id === missed.id),
+    );
+  });
+});
+
+describe('the per-endpoint concurrency cap', () => {
+  let coffer: TestCoffer;
+  let slow: WebhookReceiver;
+  let fast: WebhookReceiver;
+  before(async () => {
+    coffer = await startTestCoffer({
+      env: { WEBHOOK_ENDPOINT_CONCURRENCY: '2', WEBHOOK_CONCURRENCY: '8', ADMIN_TOKEN },
+    });
+    [slow, fast] = [await WebhookReceiver.start(), await WebhookReceiver.start()];
+  });
+  after(async () => {
+    await coffer.close();
+    await slow.close();
+    await fast.close();
+  });
+
+  it('keeps a slow receiver to its cap while other endpoints are served', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let slowDoneWhenFastFinished = -1;
+    slow.respond = async () => {
+      maxInFlight = Math.max(maxInFlight, ++inFlight);
+      await sleep(300);
+      inFlight--;
+      return 200;
+    };
+    const stripe = coffer.stripe((await coffer.newAccount()).secretKey);
+    await stripe.webhookEndpoints.create({ url: slow.url, enabled_events: ['customer.created'] });
+    await stripe.webhookEndpoints.create({ url: fast.url, enabled_events: ['customer.created'] });
+    await Promise.all(Array.from({ length: 12 }, () => stripe.customers.create({})));
+    await fast.waitFor((got) => got.length === 12);
+    slowDoneWhenFastFinished = slow.received.length;
+    await slow.waitFor((got) => got.length === 12, 60_000);
+    assert.equal(maxInFlight, 2, 'never more than the cap at the slow endpoint, and the cap was used');
+    assert.ok(slowDoneWhenFastFinished < 12, 'the fast endpoint did not wait for the slow one');
+  });
+});

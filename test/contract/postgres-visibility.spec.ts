@@ -1,0 +1,320 @@
+/**
+ * PostgreSQL only (real server): the global log never skips an event whose transaction took
+ * its position first but committed last. Transaction A appends and stays open; B appends and
+ * commits; readers must hold B back until A is resolved, then deliver both, in position order,
+ * exactly once — including a subscriber that checkpointed while A was open.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import pg from 'pg';
+import {
+  NO_STREAM,
+  type NewEvent,
+  type RecordedEvent,
+  type SubscriptionHandle,
+} from '#libs/event-store/src/port';
+import { PostgresEventStore } from '#libs/event-store/src/postgres/postgres-event-store';
+import { createPostgresClient, quoteIdent } from '#libs/sql/src/postgres-client';
+import type { SqlClient, SqlExecutor } from '#libs/sql/src/sql-client';
+import { TEST_DATABASE_URL, uniqueName } from '#test/support/env';
+
+/** How long a reader is watched for a delivery that must not happen yet. */
+const QUIET_PERIOD_MS = 400;
+const DELIVERY_TIMEOUT_MS = 15_000;
+
+describe('postgres event store: global-log visibility under overlapping transactions', () => {
+  const schema = uniqueName('es_visibility');
+  let sql: SqlClient;
+  let store: PostgresEventStore;
+
+  before(async () => {
+    sql = await createPostgresClient({ connectionString: TEST_DATABASE_URL, schema, max: 24 });
+    store = await PostgresEventStore.create(sql, { name: 'postgres' });
+  });
+  after(async () => {
+    await store?.close();
+    await sql?.close();
+    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await admin.connect();
+    await admin.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`).finally(() => admin.end());
+  });
+
+  it('holds back a later-committed event until the earlier transaction commits, then delivers both once', async () => {
+    const [streamA, streamB, streamC] = [uniqueName('a'), uniqueName('b'), uniqueName('c')];
+    const mine = (e: RecordedEvent) => [streamA, streamB, streamC].includes(e.streamName);
+    const start = await store.headPosition();
+    const c = await store.append(streamC, [event('C')], NO_STREAM);
+
+    const live = record(store, start ?? 'start', mine);
+    const early = record(store, start ?? 'start', mine);
+    try {
+      await live.until((events) => events.length >= 1);
+      await early.until((events) => events.length >= 1);
+
+      const a = await openTransaction(sql, (tx) => store.appendWith(tx, streamA, [event('A')], NO_STREAM));
+      let committedA = false;
+      try {
+        const b = await store.append(streamB, [event('B')], NO_STREAM);
+        assert.ok(a.result.position < b.position, 'A took its position (transaction id) before B');
+
+        // B is committed and visible to a plain query, but not yet safe to hand out.
+        const visible = await sql.query<{ n: string }>(
+          'SELECT count(*)::text AS n FROM coffer_events WHERE stream_name = $1',
+          [streamB],
+        );
+        assert.equal(visible.rows[0]!.n, '1');
+        assert.deepEqual(
+          names(await readAllMine(store, start, mine)),
+          ['C'],
+          'readAll stops before the open transaction',
+        );
+        await sleep(QUIET_PERIOD_MS);
+        assert.deepEqual(names(live.events), ['C'], 'the live subscriber holds B back');
+        assert.deepEqual(names(early.events), ['C']);
+
+        // A subscriber checkpoints here (its last delivered position) and goes away.
+        await early.handle.stop();
+        const checkpoint = early.events.at(-1)!.position;
+        assert.equal(checkpoint, c.position);
+
+        await a.commit();
+        committedA = true;
+
+        await live.until((events) => events.length >= 3);
+        const resumed = record(store, checkpoint, mine);
+        try {
+          await resumed.until((events) => events.length >= 2);
+          assert.deepEqual(names(resumed.events), ['A', 'B'], 'the checkpointed subscriber still sees A');
+          await sleep(QUIET_PERIOD_MS);
+          assert.equal(resumed.events.length, 2, 'and nothing twice');
+        } finally {
+          await resumed.handle.stop();
+        }
+        assert.deepEqual(names(live.events), ['C', 'A', 'B']);
+        assert.deepEqual(
+          live.events.map((e) => e.position),
+          [c.position, a.result.position, b.position],
+        );
+        const logged = await readAllMine(store, start, mine);
+        assert.deepEqual(names(logged), ['C', 'A', 'B']);
+        assert.deepEqual(
+          logged.map((e) => e.position),
+          live.events.map((e) => e.position),
+        );
+      } finally {
+        if (!committedA) await a.rollback();
+      }
+    } finally {
+      await live.handle.stop();
+      await early.handle.stop();
+    }
+  });
+
+  it('delivers a later event once an earlier transaction that appended rolls back (no notification)', async () => {
+    const [streamA, streamB] = [uniqueName('a'), uniqueName('b')];
+    const mine = (e: RecordedEvent) => [streamA, streamB].includes(e.streamName);
+    const start = await store.headPosition();
+    const live = record(store, start ?? 'start', mine);
+    try {
+      const a = await openTransaction(sql, (tx) => store.appendWith(tx, streamA, [event('A')], NO_STREAM));
+      try {
+        await store.append(streamB, [event('B')], NO_STREAM);
+        await sleep(QUIET_PERIOD_MS);
+        assert.deepEqual(names(live.events), [], 'B waits for A');
+      } finally {
+        await a.rollback();
+      }
+      await live.until((events) => events.length >= 1);
+      assert.deepEqual(names(live.events), ['B']);
+      await assert.rejects(store.readStream(streamA), { name: 'StreamNotFoundError' });
+    } finally {
+      await live.handle.stop();
+    }
+  });
+
+  it('appends twice in one caller-held transaction at consecutive positions of that transaction', async () => {
+    const stream = uniqueName('tx');
+    const [first, second] = await sql.transaction(async (tx) => [
+      await store.appendWith(tx, stream, [event('T0'), event('T1')], NO_STREAM),
+      await store.appendWith(tx, stream, [event('T2')], 1n),
+    ]);
+    assert.equal(second!.position, first!.position + 1n);
+    const events = await store.readStream(stream);
+    assert.deepEqual(
+      events.map((e) => e.position),
+      [first!.position - 1n, first!.position, second!.position],
+    );
+  });
+
+  it('under 32 concurrent writers, subscribers (one restarting from checkpoints) get every event once, in order', async () => {
+    const prefix = uniqueName('stress');
+    const mine = (e: RecordedEvent) => e.streamName.startsWith(prefix);
+    const start = await store.headPosition();
+    const WRITERS = 32;
+    const APPENDS = 40;
+
+    const live = record(store, start ?? 'start', mine);
+    // A subscriber that stops and resumes from its checkpoint every few batches while writes go on.
+    const restarted: RecordedEvent[] = [];
+    let restarts = 0;
+    let restarting = true;
+    const restartLoop = (async () => {
+      let checkpoint = start ?? ('start' as const);
+      while (restarting || restarted.length < WRITERS * APPENDS) {
+        const sub = record(store, checkpoint, mine);
+        await sleep(20);
+        await sub.handle.stop();
+        restarted.push(...sub.events);
+        if (sub.lastPosition !== undefined) checkpoint = sub.lastPosition;
+        restarts++;
+        if (restarts > 2000) throw new Error('restart loop never finished');
+      }
+    })();
+
+    const positions: bigint[] = [];
+    await Promise.all(
+      Array.from({ length: WRITERS }, async (_, w) => {
+        for (let i = 0; i < APPENDS; i++) {
+          const stream = `${prefix}-${w}-${i % 4}`;
+          const { position } = await store.append(
+            stream,
+            [event('S', { w, i })],
+            i < 4 ? NO_STREAM : BigInt(Math.floor(i / 4) - 1),
+          );
+          positions.push(position);
+        }
+      }),
+    );
+    await live.until((events) => events.length >= WRITERS * APPENDS);
+    restarting = false;
+    await withTimeout(restartLoop, 'the restarting subscriber');
+    await live.handle.stop();
+
+    const expected = [...positions].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+    assert.deepEqual(
+      live.events.map((e) => e.position),
+      expected,
+      'live: every event once, in position order',
+    );
+    assert.deepEqual(
+      restarted.map((e) => e.position),
+      expected,
+      'restarted from checkpoints: every event once, in order',
+    );
+    assert.ok(restarts > 1);
+    assert.deepEqual(
+      (await readAllMine(store, start, mine)).map((e) => e.position),
+      expected,
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+function event(type: string, data: unknown = {}): NewEvent {
+  return { type, data, metadata: { occurredAt: new Date().toISOString() } };
+}
+
+function names(events: RecordedEvent[]): string[] {
+  return events.map((e) => e.type);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), DELIVERY_TIMEOUT_MS);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function readAllMine(
+  store: PostgresEventStore,
+  from: bigint | null,
+  mine: (e: RecordedEvent) => boolean,
+): Promise<RecordedEvent[]> {
+  const out: RecordedEvent[] = [];
+  let cursor: bigint | 'start' = from ?? 'start';
+  for (;;) {
+    const page = await store.readAll(cursor, 500);
+    if (page.length === 0) return out;
+    out.push(...page.filter(mine));
+    cursor = page.at(-1)!.position;
+  }
+}
+
+/** A transaction held open by the test: `fn` runs inside it, then it waits for commit() or rollback(). */
+async function openTransaction<T>(sql: SqlClient, fn: (tx: SqlExecutor) => Promise<T>) {
+  let finish!: (commit: boolean) => void;
+  const decided = new Promise<boolean>((resolve) => (finish = resolve));
+  let ran!: (result: T) => void;
+  let failed!: (error: unknown) => void;
+  const started = new Promise<T>((resolve, reject) => ((ran = resolve), (failed = reject)));
+  let outcome: unknown;
+  const done = sql
+    .transaction(async (tx) => {
+      ran(await fn(tx));
+      if (!(await decided)) throw new RolledBack();
+    })
+    .catch((error: unknown) => {
+      failed(error);
+      if (!(error instanceof RolledBack)) outcome = error;
+    });
+  const result = await started;
+  const end = async (commit: boolean) => {
+    finish(commit);
+    await done;
+    if (outcome) throw outcome;
+  };
+  return { result, commit: () => end(true), rollback: () => end(false) };
+}
+
+class RolledBack extends Error {}
+
+function record(store: PostgresEventStore, from: bigint | 'start', mine: (e: RecordedEvent) => boolean) {
+  const events: RecordedEvent[] = [];
+  const waiters: Array<() => void> = [];
+  const state = { lastPosition: undefined as bigint | undefined };
+  let failure: Error | undefined;
+  const handle: SubscriptionHandle = store.subscribeToAll(
+    async (batch) => {
+      events.push(...batch.filter(mine));
+      state.lastPosition = batch.at(-1)!.position;
+      for (const wake of waiters.splice(0)) wake();
+    },
+    {
+      from,
+      onError: (error) => {
+        failure = error;
+        for (const wake of waiters.splice(0)) wake();
+      },
+    },
+  );
+  return {
+    handle,
+    events,
+    get lastPosition() {
+      return state.lastPosition;
+    },
+    until(done: (events: RecordedEvent[]) => boolean): Promise<void> {
+      return withTimeout(
+        (async () => {
+          while (!done(events)) {
+            if (failure) throw failure;
+            await new Promise<void>((resolve) => waiters.push(resolve));
+          }
+        })(),
+        'events',
+      );
+    },
+  };
+}
