@@ -19,7 +19,7 @@ import { UnavailableError } from '#libs/platform/src/unavailable-error';
 import { Public } from '#libs/wire/src/http/route-metadata';
 import { TEST_DATABASE_URL, TEST_REDIS_URL, uniqueName } from '#test/support/env';
 import { startEsdbDouble } from '#test/support/esdb-double/index';
-import { startTcpProxy, type TcpProxy } from '#test/support/tcp-proxy';
+import { startTcpProxy } from '#test/support/tcp-proxy';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 const MAIN = join(ROOT, 'dist/apps/api/src/main.js');
@@ -139,10 +139,9 @@ describe('GET /health when a service goes away', () => {
       ...(await postgresEnv()),
       REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
     });
-    let revived: TcpProxy | undefined;
     try {
       assert.equal((await fetch(`${coffer.url}/health`)).status, 200);
-      await proxy.close();
+      proxy.cut();
       const response = await fetch(`${coffer.url}/health`);
       assert.equal(response.status, 503);
       assert.deepEqual(await response.json(), {
@@ -151,15 +150,17 @@ describe('GET /health when a service goes away', () => {
       });
 
       // Redis back on the same address: ioredis reconnects on its own and /health turns green.
-      revived = await startTcpProxy(redisUrl.hostname, Number(redisUrl.port || 6379), proxy.port);
+      proxy.restore();
+      const deadline = Date.now() + 30_000;
       let status = 0;
       while (status !== 200) {
+        assert.ok(Date.now() < deadline, `/health still ${status} 30 s after Redis came back`);
         await new Promise((resolve) => setTimeout(resolve, 100));
         status = (await fetch(`${coffer.url}/health`)).status;
       }
     } finally {
       await coffer.close();
-      await revived?.close();
+      await proxy.close();
     }
   });
 });
