@@ -28,14 +28,15 @@ export async function createPgliteClient(options: PgliteClientOptions = {}): Pro
     exec: async (sql) => {
       await db.exec(sql);
     },
-    transaction: (fn) =>
-      db.transaction((tx) => {
+    transaction: (fn, options) =>
+      db.transaction(async (tx) => {
         const executor: SqlExecutor = {
           query: async <Row>(sql: string, params?: unknown[]) => toResult(await tx.query<Row>(sql, params)),
           exec: async (sql) => {
             await tx.exec(sql);
           },
         };
+        if (options?.asynchronousCommit) await tx.exec('SET LOCAL synchronous_commit TO off');
         return fn(executor);
       }),
     async listen(channel, onNotify) {

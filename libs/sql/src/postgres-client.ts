@@ -1,6 +1,9 @@
 import pg from 'pg';
 import type { QueryResult, SqlClient, SqlExecutor } from './sql-client.js';
 
+/** Two statements, one round trip (simple query protocol). */
+const BEGIN_ASYNCHRONOUS_COMMIT = 'BEGIN; SET LOCAL synchronous_commit TO off';
+
 export interface PostgresClientOptions {
   connectionString: string;
   /** Schema to create (if absent) and use as every pooled connection's search_path. */
@@ -42,11 +45,11 @@ export async function createPostgresClient(options: PostgresClientOptions): Prom
     exec: async (sql) => {
       await pool.query(sql);
     },
-    async transaction(fn) {
+    async transaction(fn, options) {
       const client = await pool.connect();
       let broken: Error | undefined;
       try {
-        await client.query('BEGIN');
+        await client.query(options?.asynchronousCommit ? BEGIN_ASYNCHRONOUS_COMMIT : 'BEGIN');
         const tx: SqlExecutor = {
           query: (sql, params) => run(client, sql, params),
           exec: async (sql) => {

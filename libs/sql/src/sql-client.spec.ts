@@ -103,6 +103,25 @@ for (const [target, factory] of targets) {
       );
     });
 
+    it('runs an asynchronousCommit transaction with synchronous_commit off, for that transaction only', async () => {
+      const inside = await sql.transaction(
+        async (tx) => {
+          await tx.query('INSERT INTO items VALUES (12, $1)', ['async']);
+          return (await tx.query<{ s: string }>("SELECT current_setting('synchronous_commit') AS s")).rows[0]
+            ?.s;
+        },
+        { asynchronousCommit: true },
+      );
+      assert.equal(inside, 'off');
+      const after = await sql.transaction(
+        async (tx) =>
+          (await tx.query<{ s: string }>("SELECT current_setting('synchronous_commit') AS s")).rows[0]?.s,
+      );
+      assert.equal(after, 'on');
+      const { rows } = await sql.query<{ label: string }>('SELECT label FROM items WHERE id = 12');
+      assert.deepEqual(rows, [{ label: 'async' }]);
+    });
+
     it('delivers notifications to a listener until it unlistens', async () => {
       const channel = uniqueName('chan').toLowerCase();
       const received: string[] = [];

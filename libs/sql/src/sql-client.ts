@@ -14,10 +14,19 @@ export interface SqlExecutor {
   exec(sql: string): Promise<void>;
 }
 
+export interface TransactionOptions {
+  /**
+   * Commit without waiting for the WAL flush (`SET LOCAL synchronous_commit TO off`, sent with
+   * BEGIN in one round trip). Only for writes a crash may lose and that are redone from
+   * elsewhere (projections: rows and checkpoint are lost together and re-projected).
+   */
+  asynchronousCommit?: boolean;
+}
+
 export interface SqlClient extends SqlExecutor {
   readonly kind: 'pglite' | 'postgres';
   /** Run fn in one transaction on one connection; commit on resolve, roll back on throw. */
-  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** LISTEN on a channel; resolves to an unlisten function. */
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
