@@ -16,6 +16,7 @@ import type {
 } from '../port.js';
 import { validateNewEvents } from '../validate-new-events.js';
 import { appendWith } from './append.js';
+import { CoalescedLogReads } from './coalesced-reads.js';
 import { CommitNotifier } from './notifier.js';
 import { MAX_EVENTS_PER_TRANSACTION } from './position.js';
 import { migrate } from './schema.js';
@@ -59,6 +60,10 @@ const READ_ALL = `SELECT ${COLUMNS} FROM coffer_events
  */
 export class PostgresEventStore implements EventStore {
   private readonly subscriptions = new Set<AllSubscription>();
+  /** Subscriptions woken together at one cursor share one query (see CoalescedLogReads). */
+  private readonly subscriptionReads = new CoalescedLogReads((from, maxCount) =>
+    this.readAll(from, maxCount),
+  );
   private readonly wakers = new Set<(position: GlobalPosition) => void>();
   private listening: Promise<() => Promise<void>> | undefined;
   /** Cross-process wake-ups (LISTEN/NOTIFY). PGlite has one process, where local wake-ups suffice. */
@@ -138,10 +143,13 @@ export class PostgresEventStore implements EventStore {
       `SELECT ${COLUMNS} FROM coffer_events WHERE stream_name = $1 AND revision >= $2::bigint ORDER BY coffer_events.revision LIMIT $3`,
       [stream, fromRevision, maxCount ?? null],
     );
+    // No rows from revision 0 means no stream: only a read from further in needs to ask.
     if (rows.length === 0) {
-      const exists = await this.sql.query('SELECT 1 FROM coffer_events WHERE stream_name = $1 LIMIT 1', [
-        stream,
-      ]);
+      // No rows from revision 0 means no stream; only a read from further in has to ask.
+      const exists =
+        fromRevision > 0n || maxCount === 0
+          ? await this.sql.query('SELECT 1 FROM coffer_events WHERE stream_name = $1 LIMIT 1', [stream])
+          : { rows: [] };
       if (exists.rows.length === 0) throw new StreamNotFoundError(stream);
     }
     return rows.map(toRecordedEvent);
@@ -158,7 +166,7 @@ export class PostgresEventStore implements EventStore {
     if (this.closed) throw new Error('event store is closed');
     const store = this;
     const source: SubscriptionSource = {
-      readAll: (from, maxCount) => store.readAll(from, maxCount),
+      readAll: (from, maxCount) => store.subscriptionReads.read(from, maxCount),
       headPosition: () => store.headPosition(),
       ready: () => store.listen().then(() => undefined),
       onAppended(wake) {
