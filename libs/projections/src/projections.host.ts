@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { EventStore } from '#libs/event-store/src/port';
 import { EVENT_STORE, LOGGER, READ_SQL } from '#libs/platform/src/tokens';
 import type { SqlClient } from '#libs/sql/src/sql-client';
+import { CheckpointFlusher } from './checkpoint-flusher.js';
 import type { Projector } from './projector.js';
 import { ProjectorRunner, ensureProjectorTables } from './projector-runner.js';
 import { ProjectionWaiter } from './projection-waiter.js';
@@ -18,6 +19,8 @@ export const RUN_PROJECTORS = Symbol('RUN_PROJECTORS');
 @Injectable()
 export class ProjectionsHost implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly runners: ProjectorRunner[] = [];
+  /** One timer and one statement for the skipped-over checkpoints of all runners here. */
+  private flusher: CheckpointFlusher | undefined;
 
   constructor(
     @Inject(READ_SQL) private readonly sql: SqlClient,
@@ -35,7 +38,8 @@ export class ProjectionsHost implements OnApplicationBootstrap, OnApplicationShu
         await ensureProjectorTables(this.sql, projector);
         continue;
       }
-      const runner = new ProjectorRunner(this.sql, this.store, projector, log);
+      this.flusher ??= new CheckpointFlusher(this.sql);
+      const runner = new ProjectorRunner(this.sql, this.store, projector, log, this.flusher);
       this.waiter.register(runner);
       await runner.start();
       this.runners.push(runner);
@@ -46,5 +50,6 @@ export class ProjectionsHost implements OnApplicationBootstrap, OnApplicationShu
   /** After the HTTP server has drained: in-flight requests may still be waiting on projections. */
   async onApplicationShutdown(): Promise<void> {
     await Promise.all(this.runners.map((r) => r.stop()));
+    this.flusher?.stop();
   }
 }

@@ -7,15 +7,11 @@ import type {
   SubscriptionHandle,
 } from '#libs/event-store/src/port';
 import type { SqlClient, SqlExecutor } from '#libs/sql/src/sql-client';
+import { CheckpointFlusher, type FlushableRunner } from './checkpoint-flusher.js';
 import { CHECKPOINTS_DDL, readCheckpoint, writeCheckpoint } from './checkpoints.js';
 import type { Projector } from './projector.js';
 
-/**
- * How long a checkpoint that only skipped events may stay unpersisted. Waiters in this process
- * hear 'advanced' at once; a waiter in another process (ROLE=api) polling the row may wait this
- * much longer for a read model the write did not concern.
- */
-export const CHECKPOINT_FLUSH_MS = 20;
+const ASYNCHRONOUS_COMMIT = { asynchronousCommit: true } as const;
 
 /** Wait before resubscribing after a failure, doubling up to the cap. */
 const RESTART_DELAY_MS = { first: 100, max: 5_000 };
@@ -40,12 +36,11 @@ class CheckpointMoved extends Error {
  * worker can never make it skip or double-apply events; on a mismatch it resubscribes from the
  * stored checkpoint.
  */
-export class ProjectorRunner extends EventEmitter {
+export class ProjectorRunner extends EventEmitter implements FlushableRunner {
   /** Where this runner's tables are in the log (applied, maybe not yet persisted). */
   private position: FromPosition = 'start';
   /** What the stored checkpoint row holds, as far as this runner knows. */
   private persisted: FromPosition = 'start';
-  private flushTimer: NodeJS.Timeout | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   /** Bumped on every (re)subscription: batches of a superseded subscription are ignored. */
   private generation = 0;
@@ -54,14 +49,22 @@ export class ProjectorRunner extends EventEmitter {
   private restartTimer: NodeJS.Timeout | null = null;
   private restartDelay = RESTART_DELAY_MS.first;
 
+  private readonly flusher: CheckpointFlusher;
+
+  /**
+   * `flusher`: shared by the runners of a process (ProjectionsHost) so their skipped-over
+   * checkpoints are persisted together; a runner on its own gets its own.
+   */
   constructor(
     private readonly sql: SqlClient,
     private readonly store: EventStore,
     readonly projector: Projector,
     private readonly logger?: RunnerLogger,
+    flusher?: CheckpointFlusher,
   ) {
     super();
     this.setMaxListeners(0);
+    this.flusher = flusher ?? new CheckpointFlusher(sql);
   }
 
   get currentPosition(): FromPosition {
@@ -78,12 +81,11 @@ export class ProjectorRunner extends EventEmitter {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = null;
+    this.flusher.remove(this);
     await this.subscription?.stop();
     this.subscription = null;
     // Leave the stored checkpoint where the tables are, so a restart re-reads nothing.
-    await this.flush().catch(() => undefined);
+    await this.persistSkipped().catch(() => undefined);
   }
 
   private subscribe(): void {
@@ -134,7 +136,7 @@ export class ProjectorRunner extends EventEmitter {
       const wrote = await this.projectLazily(batch, last);
       this.position = last;
       if (wrote) this.persisted = last;
-      else this.scheduleFlush();
+      else if (!this.stopped) this.flusher.schedule(this);
       this.restartDelay = RESTART_DELAY_MS.first;
       this.emit('advanced', last);
     });
@@ -157,17 +159,16 @@ export class ProjectorRunner extends EventEmitter {
     let opened: Promise<SqlExecutor> | undefined;
     const open = (): Promise<SqlExecutor> =>
       (opened ??= new Promise<SqlExecutor>((resolve, reject) => {
+        // Asynchronous commit: no wait for the WAL flush. Safe because rows and checkpoint
+        // commit together: a crash can only lose both, and the runner re-projects from the
+        // older checkpoint. Visibility is unchanged.
         transaction = this.sql.transaction(async (tx) => {
-          // Asynchronous commit: no wait for the WAL flush. Safe because rows and checkpoint
-          // commit together: a crash can only lose both, and the runner re-projects from the
-          // older checkpoint. Visibility is unchanged.
-          await tx.exec('SET LOCAL synchronous_commit TO off');
           const stored = (await readCheckpoint(tx, this.projector.name, true))?.position ?? 'start';
           if (stored !== this.persisted) throw new CheckpointMoved(stored);
           resolve(tx);
           await projected;
           await writeCheckpoint(tx, this.projector.name, last, this.projector.version);
-        });
+        }, ASYNCHRONOUS_COMMIT);
         transaction.catch(reject);
       }));
     const lazy: SqlExecutor = {
@@ -192,32 +193,20 @@ export class ProjectorRunner extends EventEmitter {
     return true;
   }
 
-  private scheduleFlush(): void {
-    if (this.flushTimer || this.stopped) return;
-    this.flushTimer = setTimeout(() => {
-      this.flushTimer = null;
-      void this.flush().catch((error: Error) => this.restart(error));
-    }, CHECKPOINT_FLUSH_MS);
+  /** The shared flusher's call: persist the skipped-over checkpoint; a failure resubscribes. */
+  flush(): Promise<void> {
+    return this.persistSkipped().catch((error: Error) => this.restart(error));
   }
 
   /**
    * Persist a checkpoint that moved past events this projector had nothing to write for, with a
    * compare-and-set on what this runner last persisted: if another writer moved it, resubscribe.
    */
-  private flush(): Promise<void> {
+  private persistSkipped(): Promise<void> {
     return this.exclusive(async () => {
       if (this.persisted === this.position || this.position === 'start') return;
       const target = this.position;
-      const { rowCount } = await this.sql.query(
-        `UPDATE coffer_projector_checkpoints SET position = $2::numeric
-         WHERE name = $1 AND position IS NOT DISTINCT FROM $3::numeric`,
-        [
-          this.projector.name,
-          target.toString(),
-          this.persisted === 'start' ? null : this.persisted.toString(),
-        ],
-      );
-      if (rowCount === 1) {
+      if (await this.flusher.compareAndSet(this.projector.name, target, this.persisted)) {
         this.persisted = target;
         return;
       }
