@@ -122,7 +122,7 @@ abstract class ProductHandler<C extends ProductBusCommand> {
       productStream(command.id),
       productCommand(command),
       command.context,
-      { waitFor },
+      { waitFor, newStream: command instanceof CreateProduct },
     );
     return state.status === 'active' ? state.product : { id: command.id, object: 'product', deleted: true };
   }
@@ -167,7 +167,7 @@ abstract class PriceHandler<C extends PriceBusCommand> {
       priceStream(command.id),
       priceCommand(command),
       command.context,
-      { waitFor: CATALOG_READ_MODELS },
+      { waitFor: CATALOG_READ_MODELS, newStream: command instanceof CreatePrice },
     );
     if (state.status !== 'active') throw new Error(`price ${command.id} missing after a successful command`);
     return state.price;

@@ -32,6 +32,12 @@ export interface CommandOutcome<State, Event> {
 export interface HandleOptions {
   /** Read models that must reflect the write before the call returns (read-your-writes). */
   waitFor?: readonly string[];
+  /**
+   * The stream is new as far as the caller knows (its id was generated for this command): skip
+   * the read, decide on the initial state and append with NO_STREAM. Safe if it is wrong: the
+   * append is then refused and the command re-decided on the stream's real state.
+   */
+  newStream?: boolean;
 }
 
 /**
@@ -69,7 +75,7 @@ export class CommandRuntime {
     options: HandleOptions = {},
   ): Promise<CommandOutcome<State, Event>> {
     const outcome = await this.streamLocks.run(stream, () =>
-      this.decideAndAppend(decider, stream, command, context),
+      this.decideAndAppend(decider, stream, command, context, options.newStream ?? false),
     );
     if (outcome.position !== null && options.waitFor?.length && this.waiter) {
       await this.waiter.waitFor(outcome.position, options.waitFor);
@@ -82,9 +88,13 @@ export class CommandRuntime {
     stream: string,
     command: Command,
     context: CommandContext,
+    assumeNew: boolean,
   ): Promise<CommandOutcome<State, Event>> {
     for (let attempt = 1; ; attempt++) {
-      const { state, revision } = await this.load(decider, stream);
+      const { state, revision } =
+        assumeNew && attempt === 1
+          ? { state: decider.initialState(), revision: null }
+          : await this.load(decider, stream);
       const events = decider.decide(command, state);
       if (events.length === 0) return { state, events, position: null };
       try {

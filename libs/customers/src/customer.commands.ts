@@ -67,6 +67,7 @@ abstract class CustomerHandler<C extends CustomerBusCommand> {
       command.context,
       {
         waitFor: CUSTOMER_READ_MODELS,
+        newStream: command instanceof CreateCustomer,
       },
     );
     return state.status === 'active' ? state.customer : { id: command.id, object: 'customer', deleted: true };

@@ -130,6 +130,7 @@ abstract class PaymentMethodHandler<C extends PaymentMethodBusCommand> {
       command.context,
       {
         waitFor: command.waitFor,
+        newStream: command instanceof CreatePaymentMethod,
       },
     );
     if (state.status !== 'active')

@@ -128,7 +128,7 @@ export class SetupIntentSteps {
       setupIntentStream(command.id),
       command,
       context,
-      { waitFor: SETUP_INTENT_READ_MODELS },
+      { waitFor: SETUP_INTENT_READ_MODELS, newStream: command.type === 'CreateSetupIntent' },
     );
     if (state.status !== 'active')
       throw new Error(`setup intent ${command.id} missing after ${command.type}`);

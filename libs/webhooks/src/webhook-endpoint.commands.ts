@@ -110,6 +110,7 @@ abstract class WebhookEndpointHandler<C extends EndpointBusCommand> {
       command.context,
       {
         waitFor: WEBHOOK_ENDPOINT_READ_MODELS,
+        newStream: command instanceof CreateWebhookEndpoint,
       },
     );
     return state.status === 'active'

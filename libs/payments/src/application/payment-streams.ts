@@ -52,7 +52,7 @@ export class PaymentStreams {
       paymentIntentStream(command.id),
       command,
       context,
-      { waitFor },
+      { waitFor, newStream: command.type === 'CreatePaymentIntent' },
     );
     const state = outcome.state as ExistingPayment;
     for (const timer of timersOf(state, outcome.events)) await this.timers.scheduleIfSoon(timer);
