@@ -1,5 +1,5 @@
 import type { GlobalPosition, FromPosition } from '#libs/event-store/src/port';
-import type { SqlExecutor } from '#libs/sql/src/sql-client';
+import { prepared, type SqlExecutor } from '#libs/sql/src/sql-client';
 
 /**
  * How long a checkpoint that only skipped events may stay unpersisted. Waiters in this process
@@ -13,6 +13,13 @@ export interface FlushableRunner {
   /** Persist the skipped-over checkpoint (through compareAndSet); errors are the runner's. */
   flush(): Promise<void>;
 }
+
+const COMPARE_AND_SET = prepared(
+  `UPDATE coffer_projector_checkpoints c SET position = v.target
+   FROM unnest($1::text[], $2::numeric[], $3::numeric[]) AS v(name, target, expected)
+   WHERE c.name = v.name AND c.position IS NOT DISTINCT FROM v.expected
+   RETURNING c.name`,
+);
 
 interface Pending {
   name: string;
@@ -97,17 +104,11 @@ export class CheckpointFlusher {
 
   private async sendRound(round: Pending[]): Promise<void> {
     try {
-      const { rows } = await this.sql.query<{ name: string }>(
-        `UPDATE coffer_projector_checkpoints c SET position = v.target
-         FROM unnest($1::text[], $2::numeric[], $3::numeric[]) AS v(name, target, expected)
-         WHERE c.name = v.name AND c.position IS NOT DISTINCT FROM v.expected
-         RETURNING c.name`,
-        [
-          round.map((p) => p.name),
-          round.map((p) => p.target.toString()),
-          round.map((p) => (p.expected === 'start' ? null : p.expected.toString())),
-        ],
-      );
+      const { rows } = await this.sql.query<{ name: string }>(COMPARE_AND_SET, [
+        round.map((p) => p.name),
+        round.map((p) => p.target.toString()),
+        round.map((p) => (p.expected === 'start' ? null : p.expected.toString())),
+      ]);
       const applied = new Set(rows.map((r) => r.name));
       for (const pending of round) pending.settle(applied.has(pending.name));
     } catch (error) {

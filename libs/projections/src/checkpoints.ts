@@ -1,5 +1,5 @@
 import type { FromPosition, GlobalPosition } from '#libs/event-store/src/port';
-import type { SqlExecutor } from '#libs/sql/src/sql-client';
+import { prepared, type SqlExecutor } from '#libs/sql/src/sql-client';
 
 /**
  * One row per projector: how far into the global log its tables are, and which version of
@@ -13,6 +13,15 @@ CREATE TABLE IF NOT EXISTS coffer_projector_checkpoints (
   version integer NOT NULL
 );`;
 
+const READ_CHECKPOINT = prepared(
+  'SELECT position::text AS position, version FROM coffer_projector_checkpoints WHERE name = $1',
+);
+const READ_CHECKPOINT_FOR_UPDATE = prepared(`${READ_CHECKPOINT} FOR UPDATE`);
+const WRITE_CHECKPOINT = prepared(
+  `INSERT INTO coffer_projector_checkpoints (name, position, version) VALUES ($1, $2::numeric, $3)
+     ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, version = EXCLUDED.version`,
+);
+
 export interface Checkpoint {
   position: FromPosition;
   version: number;
@@ -24,7 +33,7 @@ export async function readCheckpoint(
   forUpdate = false,
 ): Promise<Checkpoint | null> {
   const { rows } = await sql.query<{ position: string | null; version: number }>(
-    `SELECT position::text AS position, version FROM coffer_projector_checkpoints WHERE name = $1${forUpdate ? ' FOR UPDATE' : ''}`,
+    forUpdate ? READ_CHECKPOINT_FOR_UPDATE : READ_CHECKPOINT,
     [name],
   );
   const row = rows[0];
@@ -38,11 +47,7 @@ export async function writeCheckpoint(
   position: FromPosition,
   version: number,
 ): Promise<void> {
-  await sql.query(
-    `INSERT INTO coffer_projector_checkpoints (name, position, version) VALUES ($1, $2::numeric, $3)
-     ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, version = EXCLUDED.version`,
-    [name, position === 'start' ? null : position.toString(), version],
-  );
+  await sql.query(WRITE_CHECKPOINT, [name, position === 'start' ? null : position.toString(), version]);
 }
 
 /** Has a checkpoint reached `target`? */

@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '#libs/event-store/src/port';
-import type { SqlExecutor } from '#libs/sql/src/sql-client';
+import { prepared, type SqlExecutor } from '#libs/sql/src/sql-client';
 import { assertIdentifier, type Projector } from './projector.js';
 
 /** Column types a document table may carry beside its JSON document. */
@@ -38,9 +38,11 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
   const ddl = `CREATE TABLE IF NOT EXISTS ${table} (id text PRIMARY KEY, ${columnDefs}, doc jsonb NOT NULL);\n${spec.indexes ?? ''}`;
   const recordType = ['id text', ...columnNames.map((c) => `${c} ${columns[c]}`), 'doc jsonb'].join(', ');
   const allColumns = ['id', ...columnNames, 'doc'];
-  const upsert = `INSERT INTO ${table} (${allColumns.join(', ')})
+  const upsert = prepared(`INSERT INTO ${table} (${allColumns.join(', ')})
     SELECT ${allColumns.join(', ')} FROM jsonb_to_recordset($1::jsonb) AS x(${recordType})
-    ON CONFLICT (id) DO UPDATE SET ${[...columnNames, 'doc'].map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`;
+    ON CONFLICT (id) DO UPDATE SET ${[...columnNames, 'doc'].map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`);
+  const select = prepared(`SELECT id, doc FROM ${table} WHERE id = ANY($1::text[])`);
+  const remove = prepared(`DELETE FROM ${table} WHERE id = ANY($1::text[])`);
 
   return {
     name: spec.name,
@@ -58,10 +60,7 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
       }
       if (touched.size === 0) return;
       const ids = [...touched.keys()];
-      const { rows } = await tx.query<{ id: string; doc: Doc }>(
-        `SELECT id, doc FROM ${table} WHERE id = ANY($1::text[])`,
-        [ids],
-      );
+      const { rows } = await tx.query<{ id: string; doc: Doc }>(select, [ids]);
       const current = new Map(rows.map((r) => [r.id, r.doc] as const));
       const upserts: Record<string, unknown>[] = [];
       const deletes: string[] = [];
@@ -80,7 +79,7 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
           });
       }
       if (upserts.length > 0) await tx.query(upsert, [toJson(upserts)]);
-      if (deletes.length > 0) await tx.query(`DELETE FROM ${table} WHERE id = ANY($1::text[])`, [deletes]);
+      if (deletes.length > 0) await tx.query(remove, [deletes]);
     },
   };
 }

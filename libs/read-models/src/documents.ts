@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '#libs/sql/src/sql-client';
+import { prepared, type SqlExecutor } from '#libs/sql/src/sql-client';
 import type { StripeObject } from '#libs/wire/src/expand';
 import { fetchList, type ColumnFilter, type ListQuery, type ListResponse } from '#libs/wire/src/pagination';
 
@@ -18,7 +18,7 @@ export async function findDocument<T = StripeObject>(
   id: string,
 ): Promise<T | null> {
   const { rows } = await sql.query<{ doc: T }>(
-    `SELECT doc FROM ${table} WHERE id = $1 AND account_id = $2 AND livemode = $3`,
+    prepared(`SELECT doc FROM ${table} WHERE id = $1 AND account_id = $2 AND livemode = $3`),
     [id, scope.accountId, scope.livemode],
   );
   return rows[0]?.doc ?? null;

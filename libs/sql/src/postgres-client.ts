@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { QueryResult, SqlClient, SqlExecutor } from './sql-client.js';
+import { preparedName, type QueryResult, type SqlClient, type SqlExecutor } from './sql-client.js';
 
 /** Two statements, one round trip (simple query protocol). */
 const BEGIN_ASYNCHRONOUS_COMMIT = 'BEGIN; SET LOCAL synchronous_commit TO off';
@@ -35,7 +35,10 @@ export async function createPostgresClient(options: PostgresClientOptions): Prom
     sql: string,
     params?: unknown[],
   ): Promise<QueryResult<Row>> => {
-    const result = await on.query(sql, params as unknown[]);
+    const name = params === undefined ? undefined : preparedName(sql);
+    const result = name
+      ? await on.query({ name, text: sql, values: params as unknown[] })
+      : await on.query(sql, params as unknown[]);
     return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length };
   };
 

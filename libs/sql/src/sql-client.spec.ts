@@ -8,7 +8,7 @@ import pg from 'pg';
 import { TEST_DATABASE_URL, uniqueName } from '#test/support/env';
 import { createPgliteClient } from './pglite-client.js';
 import { createPostgresClient, quoteIdent } from './postgres-client.js';
-import type { SqlClient } from './sql-client.js';
+import { prepared, preparedName, type SqlClient } from './sql-client.js';
 
 const targets: Array<[string, () => Promise<{ sql: SqlClient; cleanup(): Promise<void> }>]> = [
   [
@@ -164,6 +164,38 @@ describe('createPostgresClient with a schema', () => {
       await again.close(); // an existing schema is fine
     } finally {
       await sql.close();
+      await dropSchema(schema);
+    }
+  });
+});
+
+describe('createPostgresClient prepared statements', () => {
+  it('prepares a marked statement once per connection, and it follows a table swapped in under its name', async () => {
+    const schema = uniqueName('sql_prepared');
+    const sql = await createPostgresClient({ connectionString: TEST_DATABASE_URL, schema, max: 1 });
+    try {
+      await sql.exec(`CREATE TABLE docs (id text PRIMARY KEY, doc jsonb NOT NULL);
+        INSERT INTO docs VALUES ('a', '{"v": 1}')`);
+      const text = prepared('SELECT doc FROM docs WHERE id = $1');
+      assert.deepEqual((await sql.query(text, ['a'])).rows, [{ doc: { v: 1 } }]);
+      const statements = await sql.query<{ name: string }>(
+        'SELECT name FROM pg_prepared_statements WHERE statement = $1',
+        [text],
+      );
+      assert.deepEqual(
+        statements.rows.map((r) => r.name),
+        [preparedName(text)],
+      );
+      // What a replay's swap does: the table is dropped and another of the same shape takes its name.
+      await sql.exec(`CREATE SCHEMA ${quoteIdent(schema + '_shadow')};
+        CREATE TABLE ${quoteIdent(schema + '_shadow')}.docs (id text PRIMARY KEY, doc jsonb NOT NULL);
+        INSERT INTO ${quoteIdent(schema + '_shadow')}.docs VALUES ('a', '{"v": 2}');
+        DROP TABLE docs;
+        ALTER TABLE ${quoteIdent(schema + '_shadow')}.docs SET SCHEMA ${quoteIdent(schema)}`);
+      assert.deepEqual((await sql.query(text, ['a'])).rows, [{ doc: { v: 2 } }]);
+    } finally {
+      await sql.close();
+      await dropSchema(schema + '_shadow');
       await dropSchema(schema);
     }
   });

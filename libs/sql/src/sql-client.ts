@@ -31,3 +31,23 @@ export interface SqlClient extends SqlExecutor {
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
+
+const PREPARED = new Map<string, string>();
+
+/**
+ * Mark a hot, static statement as worth preparing: the node-postgres client then sends it as a
+ * named prepared statement, parsed and planned once per connection instead of on every call
+ * (PGlite, in-process, ignores this). Only for fixed texts — a statement built with varying
+ * literals would leave a prepared statement per variant on every connection — and for
+ * explicit column lists (a cached plan must keep its result shape across a replay's table swap).
+ * Returns the text unchanged.
+ */
+export function prepared(text: string): string {
+  if (!PREPARED.has(text)) PREPARED.set(text, `coffer_${PREPARED.size + 1}`);
+  return text;
+}
+
+/** The name a statement is prepared under, when prepared() marked it. */
+export function preparedName(text: string): string | undefined {
+  return PREPARED.get(text);
+}

@@ -1,10 +1,11 @@
-import type { SqlExecutor } from '#libs/sql/src/sql-client';
+import { prepared, type SqlExecutor } from '#libs/sql/src/sql-client';
 import { WrongExpectedRevisionError } from '../errors.js';
 import type { AppendResult, ExpectedRevision, StreamName } from '../port.js';
 import type { SerializedEvent } from '../validate-new-events.js';
 
-const APPEND = `SELECT last_position::text AS position, last_revision::text AS revision, actual_revision::text AS actual
-  FROM coffer_append($1, $2::json, $3, $4)`;
+const APPEND =
+  prepared(`SELECT last_position::text AS position, last_revision::text AS revision, actual_revision::text AS actual
+  FROM coffer_append($1, $2::json, $3, $4)`);
 
 const UNIQUE_VIOLATION = '23505';
 

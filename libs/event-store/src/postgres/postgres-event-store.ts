@@ -1,4 +1,4 @@
-import type { SqlClient, SqlExecutor } from '#libs/sql/src/sql-client';
+import { prepared, type SqlClient, type SqlExecutor } from '#libs/sql/src/sql-client';
 import { InvalidAppendError, StreamNotFoundError } from '../errors.js';
 import type {
   AppendResult,
@@ -49,9 +49,13 @@ const COLUMNS = `position::text AS position, stream_name, revision::text AS revi
  * transaction (an open transaction holds xmin back, its own included).
  * Columns are qualified in ORDER BY because the text aliases would otherwise sort as text.
  */
-const READ_ALL = `SELECT ${COLUMNS} FROM coffer_events
+const READ_ALL = prepared(`SELECT ${COLUMNS} FROM coffer_events
   WHERE position > $1::bigint AND position < (pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 20)
-  ORDER BY coffer_events.position LIMIT $2`;
+  ORDER BY coffer_events.position LIMIT $2`);
+
+const READ_STREAM = prepared(
+  `SELECT ${COLUMNS} FROM coffer_events WHERE stream_name = $1 AND revision >= $2::bigint ORDER BY coffer_events.revision LIMIT $3`,
+);
 
 /**
  * EventStore over PostgreSQL or PGlite (same SQL). See position.ts for how a global position is
@@ -139,10 +143,7 @@ export class PostgresEventStore implements EventStore {
     const { fromRevision = 0n, maxCount } = options;
     if (maxCount !== undefined && (!Number.isInteger(maxCount) || maxCount < 0))
       throw new RangeError(`maxCount must be a non-negative integer`);
-    const { rows } = await this.sql.query<EventRow>(
-      `SELECT ${COLUMNS} FROM coffer_events WHERE stream_name = $1 AND revision >= $2::bigint ORDER BY coffer_events.revision LIMIT $3`,
-      [stream, fromRevision, maxCount ?? null],
-    );
+    const { rows } = await this.sql.query<EventRow>(READ_STREAM, [stream, fromRevision, maxCount ?? null]);
     // No rows from revision 0 means no stream: only a read from further in needs to ask.
     if (rows.length === 0) {
       // No rows from revision 0 means no stream; only a read from further in has to ask.
