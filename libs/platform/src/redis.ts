@@ -1,6 +1,8 @@
 /**
  * The one ioredis connection shared by idempotency records, rate limits and BullMQ.
- * BullMQ requires `maxRetriesPerRequest: null`. It connects lazily so start-up can connect
+ * BullMQ requires `maxRetriesPerRequest: null`. Auto-pipelining sends the commands issued in one
+ * turn of the event loop (concurrent requests' idempotency records, queue adds) in one write.
+ * It connects lazily so start-up can connect
  * and PING explicitly with a timeout and fail with one clear line; after that ioredis
  * reconnects on its own and errors are logged (an unhandled 'error' event would otherwise
  * print to stderr).
@@ -12,7 +14,12 @@ import { describeCause, withTimeout } from './reachability.js';
 import { UnavailableError } from './unavailable-error.js';
 
 export async function openRedis(url: string, logger: Logger, timeoutMs: number): Promise<Redis> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: null, connectTimeout: timeoutMs });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: null,
+    connectTimeout: timeoutMs,
+    enableAutoPipelining: true,
+  });
   let lastError: unknown;
   let started = false;
   redis.on('error', (error: unknown) => {
