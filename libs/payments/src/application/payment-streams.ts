@@ -104,10 +104,13 @@ function throwIfDeclined(state: ExistingPayment, events: PaymentIntentEvent[]): 
   for (const event of events) {
     if (event.type === 'PaymentDeclined' || event.type === 'AuthorizationIncrementDeclined') {
       const { code, declineCode, message, chargeId } = event.data;
+      // Stripe's decline carries the PaymentMethod that failed beside the intent.
+      const paymentMethod = event.type === 'PaymentDeclined' ? event.data.paymentMethodObject : undefined;
       throw new DomainError('card', code, message, {
         declineCode,
         paymentIntent: state.intent,
         charge: chargeId,
+        ...(paymentMethod ? { paymentMethod } : {}),
       });
     }
   }

@@ -1,4 +1,5 @@
 import type { Metadata, MetadataPatch } from '#libs/kernel/src/metadata';
+import type { PaymentMethodObject } from '#libs/payment-methods/src/domain/payment-method';
 import type { Authorization } from '../processor/simulated-processor.js';
 import type {
   CancellationReason,
@@ -28,6 +29,8 @@ export interface ChargeablePaymentMethod {
   customer: string | null;
   card: ChargedCard;
   refundBehaviour: RefundBehaviour | null;
+  /** The PaymentMethod as the API shows it at confirmation (a decline reports it in last_payment_error). */
+  object: PaymentMethodObject;
 }
 
 export interface Confirmation {

@@ -152,6 +152,7 @@ function confirmation(state: ExistingPayment, attempt: Confirmation, at: number)
         at,
         sellerMessage: auth.sellerMessage,
         charge: details,
+        paymentMethodObject: method.object,
       },
     });
     return events;

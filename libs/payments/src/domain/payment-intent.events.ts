@@ -1,4 +1,5 @@
 import type { Metadata, MetadataPatch } from '#libs/kernel/src/metadata';
+import type { PaymentMethodObject } from '#libs/payment-methods/src/domain/payment-method';
 import type { CardBrand, CardFunding } from '../cards/test-cards.js';
 
 /**
@@ -17,6 +18,8 @@ import type { CardBrand, CardFunding } from '../cards/test-cards.js';
  *   .automatic_payment_methods;
  * - PaymentAuthorized/PaymentDeclined.charge (the fields the Charge copies from the intent),
  *   PaymentAuthorized.incrementalAuthorization and .refundBehaviour, PaymentDeclined.sellerMessage;
+ * - PaymentDeclined.paymentMethodObject (the PaymentMethod that failed, as the API showed it then:
+ *   last_payment_error.payment_method; absent on events recorded before it existed);
  * - RefundCreated.customer/.paymentMethod (copied from the charge), .resolvesAt/.resolvesTo
  *   (refunds that resolve later: pending ones, or ones that fail later);
  * - RefundSucceeded/RefundFailed/RefundCanceled/RefundUpdated.chargeId (+ .amount on the first three).
@@ -160,6 +163,8 @@ export interface PaymentDeclined {
     sellerMessage?: string;
     /** Extension: the intent's fields the failed Charge copies. */
     charge?: ChargeDetails;
+    /** Extension: the PaymentMethod that failed, as the API showed it (never the number or CVC). */
+    paymentMethodObject?: PaymentMethodObject;
   };
 }
 
