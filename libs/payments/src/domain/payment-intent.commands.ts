@@ -83,6 +83,8 @@ export type PaymentIntentCommand =
       metadata: MetadataPatch;
     })
   | (Addressed & { type: 'SettleCharge'; chargeId: string })
+  /** Fired by the payments scheduler once an uncaptured authorization's capture window has closed. */
+  | (Addressed & { type: 'ExpireAuthorization'; chargeId: string })
   | (Addressed & {
       type: 'CreateRefund';
       refundId: string;

@@ -23,6 +23,9 @@ import type { CardBrand, CardFunding } from '../cards/test-cards.js';
  * - RefundCreated.customer/.paymentMethod (copied from the charge), .resolvesAt/.resolvesTo
  *   (refunds that resolve later: pending ones, or ones that fail later);
  * - RefundSucceeded/RefundFailed/RefundCanceled/RefundUpdated.chargeId (+ .amount on the first three).
+ *
+ * Added later: the AuthorizationExpired event (an uncaptured authorization lapsing at the end of
+ * its capture window). It moves no money, so the ledger ignores it like every authorization event.
  */
 
 export type CaptureMethod = 'automatic' | 'automatic_async' | 'manual';
@@ -221,6 +224,18 @@ export interface PaymentIntentCanceled {
 }
 
 /**
+ * The capture window of an uncaptured authorization closed (`captureBefore` passed; Stripe: 7
+ * days for cards): the intent is canceled with cancellation_reason `automatic` and the whole
+ * capturable amount is released (`released`), as a void releases it — the charge shows it as
+ * refunded and stays uncaptured. Decided by the aggregate when the payments scheduler fires the
+ * expiry; nothing was captured, so nothing moves in the ledger.
+ */
+export interface AuthorizationExpired {
+  type: 'AuthorizationExpired';
+  data: { id: string; chargeId: string; released: number; at: number };
+}
+
+/**
  * The charge's captured funds settled: the ledger moves them from pending to available.
  * `amount` and `fee` repeat the capture's; reversals before settlement have their own entries.
  */
@@ -293,6 +308,7 @@ export type PaymentIntentEvent =
   | AuthorizationIncremented
   | AuthorizationIncrementDeclined
   | PaymentIntentCanceled
+  | AuthorizationExpired
   | ChargeSettled
   | RefundCreated
   | RefundSucceeded

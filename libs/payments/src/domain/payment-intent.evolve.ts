@@ -127,6 +127,15 @@ export function evolvePaymentIntent(
         amount_capturable: 0,
       };
     }
+    case 'AuthorizationExpired':
+      return {
+        ...intent,
+        status: 'canceled',
+        canceled_at: event.data.at,
+        cancellation_reason: 'automatic',
+        cancellation_operation: 'void',
+        amount_capturable: 0,
+      };
     default:
       return intent;
   }
