@@ -132,6 +132,19 @@ describe('payment objects after each step', () => {
     assert.equal(Object.keys(retried.charges).length, 2);
   });
 
+  it('a decline recorded before PaymentDeclined carried the PaymentMethod renders without it', () => {
+    const events = history(create({}, confirmation({ paymentMethod: pmDeclined, authorization: declined })));
+    const old = events.map((event) => {
+      if (event.type !== 'PaymentDeclined') return event;
+      const { paymentMethodObject: _added, ...data } = event.data;
+      return { ...event, data };
+    });
+    const error = stateOf(old).intent.last_payment_error!;
+    assert.equal('payment_method' in error, false);
+    const { payment_method: _kept, ...rest } = stateOf(events).intent.last_payment_error!;
+    assert.deepEqual(error, rest);
+  });
+
   it('cancel after authorization: canceled, void, the charge shows the released amount as refunded', () => {
     const state = stateOf(
       history(create({ capture_method: 'manual' }, confirmation()), {
