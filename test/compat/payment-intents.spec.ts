@@ -114,6 +114,70 @@ describe('payment intents via stripe-node (pglite)', () => {
     assert.deepEqual(charges.data.map((c) => c.status).sort(), ['failed', 'succeeded']);
   });
 
+  it('a decline reports the PaymentMethod that failed, as Stripe does: error.payment_method and last_payment_error.payment_method', async () => {
+    const customer = await stripe.customers.create({ email: 'decline@example.com' });
+    // 4000000000000341 attaches fine and declines charges.
+    const pm = await stripe.paymentMethods.create({
+      type: 'card',
+      card: { number: '4000000000000341', exp_month: 12, exp_year: 2034, cvc: '123' },
+      billing_details: { name: 'Ada Lovelace' },
+      metadata: { wallet: 'main' },
+    });
+    await stripe.paymentMethods.attach(pm.id, { customer: customer.id });
+    const current = await stripe.paymentMethods.retrieve(pm.id);
+    assert.equal(current.customer, customer.id);
+    const pi = await stripe.paymentIntents.create({ amount: 1200, currency: 'usd', customer: customer.id });
+    const error = await stripe.paymentIntents.confirm(pi.id, { payment_method: pm.id }).then(
+      () => assert.fail('should decline'),
+      (e: CardError) => e,
+    );
+    assert.equal(error.statusCode, 402);
+    assert.deepEqual(error.payment_method, current);
+    assert.deepEqual(error.payment_intent?.last_payment_error?.payment_method, current);
+    const after = await stripe.paymentIntents.retrieve(pi.id);
+    assert.equal(after.payment_method, null);
+    assert.deepEqual(after.last_payment_error?.payment_method, current);
+    assert.equal(after.last_payment_error?.payment_method?.card?.last4, '0341');
+    assert.equal(after.last_payment_error?.payment_method?.billing_details.name, 'Ada Lovelace');
+    // The charge reports the card too, as before.
+    const charge = await stripe.charges.retrieve(error.charge!);
+    assert.equal(charge.payment_method, pm.id);
+    assert.equal(charge.payment_method_details?.card?.last4, '0341');
+    // The client view (publishable key + client secret) carries it as well.
+    const client = coffer.stripe(account.publishableKey);
+    const seen = await client.paymentIntents.retrieve(pi.id, { client_secret: pi.client_secret! });
+    assert.deepEqual(seen.last_payment_error?.payment_method, current);
+    // A PaymentMethod made from inline card data is the one reported, and a retry clears the error.
+    const inline = await stripe.paymentIntents
+      .create({
+        amount: 900,
+        currency: 'usd',
+        confirm: true,
+        payment_method_data: card('4000000000009995'),
+      })
+      .then(
+        () => assert.fail('should decline'),
+        (e: CardError) => e,
+      );
+    const created = inline.payment_method!;
+    assert.match(created.id, /^pm_/);
+    assert.equal(created.card?.last4, '9995');
+    assert.deepEqual(await stripe.paymentMethods.retrieve(created.id), created);
+    assert.deepEqual(inline.payment_intent?.last_payment_error?.payment_method, created);
+    const retried = await stripe.paymentIntents.confirm(inline.payment_intent!.id, {
+      payment_method: 'pm_card_visa',
+    });
+    assert.equal(retried.last_payment_error, null);
+    // The payment_intent.payment_failed event's snapshot has it.
+    const failed = (
+      await stripe.events.list({ type: 'payment_intent.payment_failed', limit: 100 })
+    ).data.find((e) => (e.data.object as Stripe.PaymentIntent).id === pi.id)!;
+    assert.deepEqual(
+      (failed.data.object as Stripe.PaymentIntent).last_payment_error?.payment_method,
+      current,
+    );
+  });
+
   it('manual capture, partially: the rest is released', async () => {
     const pi = await stripe.paymentIntents.create({
       amount: 5000,

@@ -44,6 +44,8 @@ export interface ResolvedPaymentMethod {
   card: ChargedCard;
   behaviour: CardBehaviour;
   processor: 'simulated' | 'none';
+  /** The PaymentMethod as the API shows it now (a declined payment reports it in last_payment_error). */
+  paymentMethod: PaymentMethodObject;
 }
 
 export interface NewCardPaymentMethod {
@@ -231,5 +233,6 @@ function resolved(state: ActivePaymentMethod): ResolvedPaymentMethod {
     },
     behaviour: state.behaviour ?? 'processing_error',
     processor: state.behaviour === null ? 'none' : 'simulated',
+    paymentMethod: pm,
   };
 }

@@ -29,6 +29,8 @@ export interface StripeErrorInit {
   payment_intent?: Record<string, unknown>;
   /** The SetupIntent object on card errors raised while confirming one. */
   setup_intent?: Record<string, unknown>;
+  /** The PaymentMethod object that failed, on card errors raised while confirming a PaymentIntent. */
+  payment_method?: Record<string, unknown>;
   /** Charge id on card errors. */
   charge?: string;
   /** Defaults to Stripe's error-code page when `code` is set. */
@@ -46,6 +48,7 @@ export interface StripeErrorBody {
     param?: string;
     payment_intent?: Record<string, unknown>;
     setup_intent?: Record<string, unknown>;
+    payment_method?: Record<string, unknown>;
     charge?: string;
     doc_url?: string;
   };
@@ -72,6 +75,7 @@ export class StripeError extends Error {
   readonly param?: string;
   readonly payment_intent?: Record<string, unknown>;
   readonly setup_intent?: Record<string, unknown>;
+  readonly payment_method?: Record<string, unknown>;
   readonly charge?: string;
   readonly doc_url?: string;
   readonly headers: Record<string, string>;
@@ -85,6 +89,7 @@ export class StripeError extends Error {
     this.param = init.param;
     this.payment_intent = init.payment_intent;
     this.setup_intent = init.setup_intent;
+    this.payment_method = init.payment_method;
     this.charge = init.charge;
     this.doc_url = init.doc_url ?? (init.code ? docUrlFor(init.code) : undefined);
     this.headers = init.headers ?? {};
@@ -98,6 +103,7 @@ export class StripeError extends Error {
     if (this.param !== undefined) error.param = this.param;
     if (this.payment_intent !== undefined) error.payment_intent = this.payment_intent;
     if (this.setup_intent !== undefined) error.setup_intent = this.setup_intent;
+    if (this.payment_method !== undefined) error.payment_method = this.payment_method;
     if (this.charge !== undefined) error.charge = this.charge;
     if (this.doc_url !== undefined) error.doc_url = this.doc_url;
     return { error };
@@ -375,6 +381,7 @@ export interface CardErrorInit {
   param?: string;
   payment_intent?: Record<string, unknown>;
   setup_intent?: Record<string, unknown>;
+  payment_method?: Record<string, unknown>;
   charge?: string;
 }
 

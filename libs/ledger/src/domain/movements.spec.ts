@@ -360,6 +360,38 @@ describe('ledger movements (event → balanced entries)', () => {
     assert.deepEqual([entries, created, state], [[], [], null]);
   });
 
+  it('an authorization that expires uncaptured moves no money and creates no balance transaction', () => {
+    const { entries, created, state } = run([
+      {
+        type: 'PaymentAuthorized',
+        data: {
+          id: PI,
+          chargeId: 'ch_1',
+          amount: 1000,
+          currency: 'usd',
+          paymentMethod: 'pm_1',
+          customer: null,
+          card: {
+            brand: 'visa',
+            last4: '4242',
+            exp_month: 1,
+            exp_year: 2030,
+            funding: 'credit',
+            country: 'US',
+            fingerprint: 'f',
+          },
+          at: T0,
+          captureBefore: T0 + 604_800,
+        },
+      },
+      {
+        type: 'AuthorizationExpired',
+        data: { id: PI, chargeId: 'ch_1', released: 1000, at: T0 + 604_801 },
+      },
+    ]);
+    assert.deepEqual([entries, created, state], [[], [], null]);
+  });
+
   it('zero-decimal and three-decimal currencies balance to the minor unit', () => {
     const jpy = run([
       captured('ch_y', 5000, 'jpy'),

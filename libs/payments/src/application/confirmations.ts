@@ -131,6 +131,7 @@ function chargeable(method: ResolvedPaymentMethod): ChargeablePaymentMethod {
     customer: method.customer,
     card: method.card,
     refundBehaviour: refundBehaviourOf(method.behaviour),
+    object: method.paymentMethod,
   };
 }
 

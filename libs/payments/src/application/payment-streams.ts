@@ -8,6 +8,7 @@ import type { PaymentIntentCommand } from '../domain/payment-intent.commands.js'
 import { paymentIntentDecider } from '../domain/payment-intent.decider.js';
 import { paymentIntentStream, type PaymentIntentEvent } from '../domain/payment-intent.events.js';
 import { paymentIntentMissing } from '../domain/payment-errors.js';
+import { authorizationExpiresAt } from '../domain/settlement.js';
 import type { ExistingPayment, PaymentState } from '../domain/payment.state.js';
 import { PaymentTimersQueue, type PaymentTimerJob } from './payment-timers.queue.js';
 import { paymentsProjector } from '../read-models/payments.projection.js';
@@ -76,11 +77,21 @@ export class PaymentStreams {
   }
 }
 
-/** Steps the scheduler owes because of these events: settling a captured charge, resolving a refund. */
+/**
+ * Steps the scheduler owes because of these events: expiring an authorization left uncaptured,
+ * settling a captured charge, resolving a refund.
+ */
 function timersOf(state: ExistingPayment, events: PaymentIntentEvent[]): PaymentTimerJob[] {
   const owner = { accountId: state.accountId, livemode: state.livemode, paymentIntent: state.intent.id };
   const timers: PaymentTimerJob[] = [];
   for (const event of events) {
+    if (event.type === 'PaymentAuthorized' && state.charges[event.data.chargeId]?.captured === false)
+      timers.push({
+        ...owner,
+        kind: 'expire_authorization',
+        target: event.data.chargeId,
+        dueAt: authorizationExpiresAt(event.data.captureBefore),
+      });
     if (event.type === 'PaymentCaptured')
       timers.push({
         ...owner,
@@ -104,10 +115,13 @@ function throwIfDeclined(state: ExistingPayment, events: PaymentIntentEvent[]): 
   for (const event of events) {
     if (event.type === 'PaymentDeclined' || event.type === 'AuthorizationIncrementDeclined') {
       const { code, declineCode, message, chargeId } = event.data;
+      // Stripe's decline carries the PaymentMethod that failed beside the intent.
+      const paymentMethod = event.type === 'PaymentDeclined' ? event.data.paymentMethodObject : undefined;
       throw new DomainError('card', code, message, {
         declineCode,
         paymentIntent: state.intent,
         charge: chargeId,
+        ...(paymentMethod ? { paymentMethod } : {}),
       });
     }
   }

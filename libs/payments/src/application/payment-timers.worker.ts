@@ -25,9 +25,10 @@ const SWEEP_BATCH = 1_000;
 
 /**
  * The payments scheduler, worker role: a BullMQ worker fires each timer as a command on the
- * PaymentIntent stream (SettleCharge, ResolveRefund), and a sweep — at start (the reconciler:
- * captured-but-unsettled charges past due are fired at once) and every 30 s — turns the
- * payment_timers rows due within the lookahead into delayed jobs with deterministic ids.
+ * PaymentIntent stream (ExpireAuthorization, SettleCharge, ResolveRefund), and a sweep — at
+ * start (the reconciler: lapsed authorizations and captured-but-unsettled charges past due are
+ * fired at once) and every 30 s — turns the payment_timers rows due within the lookahead into
+ * delayed jobs with deterministic ids.
  */
 @Injectable()
 export class PaymentTimersWorker implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -78,9 +79,11 @@ export class PaymentTimersWorker implements OnApplicationBootstrap, OnApplicatio
     const at = Math.floor(this.clock().getTime() / 1000);
     const owner = { id: paymentIntent, accountId, livemode, at };
     const command: PaymentIntentCommand =
-      kind === 'settle_charge'
-        ? { type: 'SettleCharge', ...owner, chargeId: target }
-        : { type: 'ResolveRefund', ...owner, refundId: target };
+      kind === 'expire_authorization'
+        ? { type: 'ExpireAuthorization', ...owner, chargeId: target }
+        : kind === 'settle_charge'
+          ? { type: 'SettleCharge', ...owner, chargeId: target }
+          : { type: 'ResolveRefund', ...owner, refundId: target };
     const outcome = await this.runtime.handle(
       paymentIntentDecider,
       paymentIntentStream(paymentIntent),

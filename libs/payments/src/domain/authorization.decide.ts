@@ -7,8 +7,9 @@ import type { PaymentIntentEvent } from './payment-intent.events.js';
 import { chargeMissing, unexpectedState } from './payment-errors.js';
 import type { ExistingPayment } from './payment.state.js';
 import { forcedUpdatable, update } from './intent-update.decide.js';
+import { authorizationExpiresAt } from './settlement.js';
 
-/** After authorization: capture (whole or part), cancel (void), increment, settle. */
+/** After authorization: capture (whole or part), cancel (void), increment, expire, settle. */
 
 /** Stripe: at most 10 incremental authorization attempts per payment, declines included. */
 export const MAX_INCREMENT_ATTEMPTS = 10;
@@ -194,6 +195,35 @@ export function increment(
         previousAmount: intent.amount,
         at: command.at,
       },
+    },
+  ];
+}
+
+/**
+ * The capture window closed (fired by the payments scheduler at authorizationExpiresAt): the
+ * intent is canceled automatically and its authorization released. Idempotent: an authorization
+ * already captured, voided or expired, or superseded by a later attempt, answers no events.
+ */
+export function expire(
+  command: CommandOf<'ExpireAuthorization'>,
+  state: ExistingPayment,
+): PaymentIntentEvent[] {
+  const charge = state.charges[command.chargeId];
+  const facts = state.chargeFacts[command.chargeId];
+  if (!charge || !facts) throw chargeMissing(command.chargeId);
+  const intent = state.intent;
+  if (intent.status !== 'requires_capture' || intent.latest_charge !== charge.id || charge.captured)
+    return [];
+  if (command.at < authorizationExpiresAt(facts.captureBefore))
+    throw new DomainError(
+      'state',
+      'authorization_not_expired',
+      `The authorization of charge ${charge.id} may be captured until ${facts.captureBefore}; it does not expire before.`,
+    );
+  return [
+    {
+      type: 'AuthorizationExpired',
+      data: { id: command.id, chargeId: charge.id, released: intent.amount_capturable, at: command.at },
     },
   ];
 }

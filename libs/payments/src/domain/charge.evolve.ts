@@ -28,6 +28,7 @@ export function chargeIdOf(event: PaymentIntentEvent): string | null {
     case 'PaymentDeclined':
     case 'PaymentCaptured':
     case 'AuthorizationIncremented':
+    case 'AuthorizationExpired':
     case 'RefundCreated':
       return event.data.chargeId;
     case 'PaymentIntentCanceled':
@@ -144,6 +145,7 @@ export function evolveCharge(
       };
     }
     case 'PaymentIntentCanceled':
+    case 'AuthorizationExpired':
       return withRefunded(charge, event.data.released);
     case 'RefundCreated':
       return withRefunded(charge, event.data.amount);

@@ -1,4 +1,5 @@
 import type { Metadata, MetadataPatch } from '#libs/kernel/src/metadata';
+import type { PaymentMethodObject } from '#libs/payment-methods/src/domain/payment-method';
 import type { Authorization } from '../processor/simulated-processor.js';
 import type {
   CancellationReason,
@@ -28,6 +29,8 @@ export interface ChargeablePaymentMethod {
   customer: string | null;
   card: ChargedCard;
   refundBehaviour: RefundBehaviour | null;
+  /** The PaymentMethod as the API shows it at confirmation (a decline reports it in last_payment_error). */
+  object: PaymentMethodObject;
 }
 
 export interface Confirmation {
@@ -80,6 +83,8 @@ export type PaymentIntentCommand =
       metadata: MetadataPatch;
     })
   | (Addressed & { type: 'SettleCharge'; chargeId: string })
+  /** Fired by the payments scheduler once an uncaptured authorization's capture window has closed. */
+  | (Addressed & { type: 'ExpireAuthorization'; chargeId: string })
   | (Addressed & {
       type: 'CreateRefund';
       refundId: string;

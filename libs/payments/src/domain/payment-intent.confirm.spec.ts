@@ -107,7 +107,7 @@ describe('PaymentIntent decider: create', () => {
       .when(create({ capture_method: 'manual' }, confirmation()))
       .then([createdEvent({ capture_method: 'manual' }), confirmedEvent, authorizedEvent()]);
   });
-  it('a decline is recorded with the failed charge, code, decline code and seller message', () => {
+  it('a decline is recorded with the failed charge, code, decline code, seller message and the PaymentMethod', () => {
     intents
       .given([])
       .when(create({}, confirmation({ paymentMethod: pmDeclined, authorization: declined })))
@@ -130,6 +130,7 @@ describe('PaymentIntent decider: create', () => {
             at: T0,
             sellerMessage: 'The bank did not return any further details with this decline.',
             charge: details,
+            paymentMethodObject: pmDeclined.object,
           },
         },
       ]);

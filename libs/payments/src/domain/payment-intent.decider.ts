@@ -12,7 +12,7 @@ import {
   type ExistingPayment,
   type PaymentState,
 } from './payment.state.js';
-import { cancel, capture, captured, increment, settle } from './authorization.decide.js';
+import { cancel, capture, captured, expire, increment, settle } from './authorization.decide.js';
 import { CONFIRMABLE, update } from './intent-update.decide.js';
 import { cancelRefund, createRefund, resolveRefund, updateRefund } from './refund.decide.js';
 
@@ -42,6 +42,8 @@ export const paymentIntentDecider: Decider<PaymentIntentCommand, PaymentState, P
         return increment(command, existing(state, command));
       case 'SettleCharge':
         return settle(command, existing(state, command));
+      case 'ExpireAuthorization':
+        return expire(command, existing(state, command));
       case 'CreateRefund':
         return createRefund(command, existing(state, command));
       case 'UpdateRefund':
@@ -152,6 +154,7 @@ function confirmation(state: ExistingPayment, attempt: Confirmation, at: number)
         at,
         sellerMessage: auth.sellerMessage,
         charge: details,
+        paymentMethodObject: method.object,
       },
     });
     return events;

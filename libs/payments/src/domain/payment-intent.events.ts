@@ -1,4 +1,5 @@
 import type { Metadata, MetadataPatch } from '#libs/kernel/src/metadata';
+import type { PaymentMethodObject } from '#libs/payment-methods/src/domain/payment-method';
 import type { CardBrand, CardFunding } from '../cards/test-cards.js';
 
 /**
@@ -17,9 +18,14 @@ import type { CardBrand, CardFunding } from '../cards/test-cards.js';
  *   .automatic_payment_methods;
  * - PaymentAuthorized/PaymentDeclined.charge (the fields the Charge copies from the intent),
  *   PaymentAuthorized.incrementalAuthorization and .refundBehaviour, PaymentDeclined.sellerMessage;
+ * - PaymentDeclined.paymentMethodObject (the PaymentMethod that failed, as the API showed it then:
+ *   last_payment_error.payment_method; absent on events recorded before it existed);
  * - RefundCreated.customer/.paymentMethod (copied from the charge), .resolvesAt/.resolvesTo
  *   (refunds that resolve later: pending ones, or ones that fail later);
  * - RefundSucceeded/RefundFailed/RefundCanceled/RefundUpdated.chargeId (+ .amount on the first three).
+ *
+ * Added later: the AuthorizationExpired event (an uncaptured authorization lapsing at the end of
+ * its capture window). It moves no money, so the ledger ignores it like every authorization event.
  */
 
 export type CaptureMethod = 'automatic' | 'automatic_async' | 'manual';
@@ -160,6 +166,8 @@ export interface PaymentDeclined {
     sellerMessage?: string;
     /** Extension: the intent's fields the failed Charge copies. */
     charge?: ChargeDetails;
+    /** Extension: the PaymentMethod that failed, as the API showed it (never the number or CVC). */
+    paymentMethodObject?: PaymentMethodObject;
   };
 }
 
@@ -213,6 +221,18 @@ export interface PaymentIntentCanceled {
     released: number;
     at: number;
   };
+}
+
+/**
+ * The capture window of an uncaptured authorization closed (`captureBefore` passed; Stripe: 7
+ * days for cards): the intent is canceled with cancellation_reason `automatic` and the whole
+ * capturable amount is released (`released`), as a void releases it — the charge shows it as
+ * refunded and stays uncaptured. Decided by the aggregate when the payments scheduler fires the
+ * expiry; nothing was captured, so nothing moves in the ledger.
+ */
+export interface AuthorizationExpired {
+  type: 'AuthorizationExpired';
+  data: { id: string; chargeId: string; released: number; at: number };
 }
 
 /**
@@ -288,6 +308,7 @@ export type PaymentIntentEvent =
   | AuthorizationIncremented
   | AuthorizationIncrementDeclined
   | PaymentIntentCanceled
+  | AuthorizationExpired
   | ChargeSettled
   | RefundCreated
   | RefundSucceeded

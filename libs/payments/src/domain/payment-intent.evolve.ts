@@ -94,7 +94,7 @@ export function evolvePaymentIntent(
         latest_charge: event.data.chargeId,
       };
     case 'PaymentDeclined': {
-      const { chargeId, code, declineCode, message } = event.data;
+      const { chargeId, code, declineCode, message, paymentMethodObject } = event.data;
       return {
         ...intent,
         status: 'requires_payment_method',
@@ -107,6 +107,7 @@ export function evolvePaymentIntent(
           decline_code: declineCode,
           doc_url: docUrlFor(code),
           message,
+          ...(paymentMethodObject ? { payment_method: paymentMethodObject } : {}),
           payment_method_type: 'card',
         },
       };
@@ -126,6 +127,15 @@ export function evolvePaymentIntent(
         amount_capturable: 0,
       };
     }
+    case 'AuthorizationExpired':
+      return {
+        ...intent,
+        status: 'canceled',
+        canceled_at: event.data.at,
+        cancellation_reason: 'automatic',
+        cancellation_operation: 'void',
+        amount_capturable: 0,
+      };
     default:
       return intent;
   }

@@ -1,4 +1,5 @@
 import type { Metadata } from '#libs/kernel/src/metadata';
+import type { PaymentMethodObject } from '#libs/payment-methods/src/domain/payment-method';
 import type {
   AutomaticPaymentMethods,
   CancellationReason,
@@ -26,6 +27,8 @@ export interface LastPaymentError {
   decline_code: string;
   doc_url: string;
   message: string;
+  /** The PaymentMethod that failed, as Stripe includes it (absent only for declines recorded before Coffer kept it). */
+  payment_method?: PaymentMethodObject;
   payment_method_type: 'card';
 }
 

@@ -96,7 +96,7 @@ describe('payment objects after each step', () => {
     );
   });
 
-  it('a decline: back to requires_payment_method with last_payment_error and a failed charge', () => {
+  it('a decline: back to requires_payment_method with last_payment_error (with the PaymentMethod) and a failed charge', () => {
     const state = stateOf(
       history(create({}, confirmation({ paymentMethod: pmDeclined, authorization: declined }))),
     );
@@ -110,8 +110,10 @@ describe('payment objects after each step', () => {
       decline_code: 'generic_decline',
       doc_url: 'https://stripe.com/docs/error-codes/card-declined',
       message: 'Your card was declined.',
+      payment_method: pmDeclined.object,
       payment_method_type: 'card',
     });
+    assert.equal(state.intent.last_payment_error?.payment_method?.card.last4, '0002');
     const charge = state.charges.ch_1!;
     assert.deepEqual(
       [charge.status, charge.paid, charge.failure_code, charge.failure_message, charge.outcome.reason],
@@ -128,6 +130,19 @@ describe('payment objects after each step', () => {
     assert.equal(retried.intent.last_payment_error, null);
     assert.equal(retried.intent.latest_charge, 'ch_2');
     assert.equal(Object.keys(retried.charges).length, 2);
+  });
+
+  it('a decline recorded before PaymentDeclined carried the PaymentMethod renders without it', () => {
+    const events = history(create({}, confirmation({ paymentMethod: pmDeclined, authorization: declined })));
+    const old = events.map((event) => {
+      if (event.type !== 'PaymentDeclined') return event;
+      const { paymentMethodObject: _added, ...data } = event.data;
+      return { ...event, data };
+    });
+    const error = stateOf(old).intent.last_payment_error!;
+    assert.equal('payment_method' in error, false);
+    const { payment_method: _kept, ...rest } = stateOf(events).intent.last_payment_error!;
+    assert.deepEqual(error, rest);
   });
 
   it('cancel after authorization: canceled, void, the charge shows the released amount as refunded', () => {

@@ -119,6 +119,10 @@ function evolveFacts(state: ExistingPayment, event: PaymentIntentEvent): Existin
         ? chargeFacts(chargeId, { released: (state.chargeFacts[chargeId]?.released ?? 0) + released })
         : state;
     }
+    case 'AuthorizationExpired': {
+      const { chargeId, released } = event.data;
+      return chargeFacts(chargeId, { released: (state.chargeFacts[chargeId]?.released ?? 0) + released });
+    }
     case 'ChargeSettled':
       return chargeFacts(event.data.chargeId, { settled: true });
     case 'RefundCreated': {

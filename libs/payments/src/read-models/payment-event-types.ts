@@ -11,6 +11,7 @@ export const PAYMENT_INTENT_EVENT_TYPES: readonly PaymentIntentEvent['type'][] =
   'AuthorizationIncremented',
   'AuthorizationIncrementDeclined',
   'PaymentIntentCanceled',
+  'AuthorizationExpired',
   'ChargeSettled',
   'RefundCreated',
   'RefundSucceeded',

@@ -13,6 +13,7 @@ const INTENT_EVENTS: ReadonlySet<string> = new Set([
   'PaymentCaptured',
   'AuthorizationIncremented',
   'PaymentIntentCanceled',
+  'AuthorizationExpired',
 ]);
 
 /** payment_intents: one row per PaymentIntent, the Stripe object as `doc`; lists by customer and created. */

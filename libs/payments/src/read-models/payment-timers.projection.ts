@@ -1,21 +1,26 @@
 import { defineDocumentProjector } from '#libs/projections/src/document-projector';
 import type { PaymentIntentEvent } from '../domain/payment-intent.events.js';
+import { authorizationExpiresAt } from '../domain/settlement.js';
 import { isPaymentIntentEvent } from './payment-event-types.js';
 
-/** A step the payments scheduler still owes: a charge to settle, or a refund to resolve. */
+/**
+ * A step the payments scheduler still owes: an uncaptured authorization to expire, a charge to
+ * settle, or a refund to resolve.
+ */
 export interface PaymentTimer {
-  kind: 'settle_charge' | 'resolve_refund';
+  kind: 'expire_authorization' | 'settle_charge' | 'resolve_refund';
   paymentIntent: string;
-  /** The charge or refund id. */
+  /** The charge (expire_authorization, settle_charge) or refund id. */
   target: string;
   /** Unix seconds. */
   dueAt: number;
 }
 
 /**
- * payment_timers: the outstanding timed steps, folded from the log. A row appears when a
- * charge is captured (due at its settlement date) or a refund that resolves later is created,
- * and disappears once the step has happened, so the scheduler's sweep reads only open work.
+ * payment_timers: the outstanding timed steps, folded from the log. A charge has one row: its
+ * expiry from authorization (due just after `captureBefore`), replaced by its settlement once
+ * captured (due at its settlement date), gone once voided, expired or settled. A refund that
+ * resolves later has one until it resolves. The scheduler's sweep reads only open work.
  */
 export const paymentTimersProjector = defineDocumentProjector<PaymentTimer>({
   name: 'payment_timers',
@@ -27,8 +32,12 @@ export const paymentTimersProjector = defineDocumentProjector<PaymentTimer>({
     if (!isPaymentIntentEvent(recorded.type)) return null;
     const event = { type: recorded.type, data: recorded.data } as PaymentIntentEvent;
     switch (event.type) {
+      case 'PaymentAuthorized':
       case 'PaymentCaptured':
+      case 'AuthorizationExpired':
       case 'ChargeSettled':
+        return event.data.chargeId;
+      case 'PaymentIntentCanceled':
         return event.data.chargeId;
       case 'RefundCreated':
         return event.data.resolvesAt === undefined ? null : event.data.refundId;
@@ -43,6 +52,13 @@ export const paymentTimersProjector = defineDocumentProjector<PaymentTimer>({
   evolve(doc, recorded) {
     const event = { type: recorded.type, data: recorded.data } as PaymentIntentEvent;
     switch (event.type) {
+      case 'PaymentAuthorized':
+        return {
+          kind: 'expire_authorization',
+          paymentIntent: event.data.id,
+          target: event.data.chargeId,
+          dueAt: authorizationExpiresAt(event.data.captureBefore),
+        };
       case 'PaymentCaptured':
         return {
           kind: 'settle_charge',
@@ -61,6 +77,8 @@ export const paymentTimersProjector = defineDocumentProjector<PaymentTimer>({
       case 'RefundSucceeded':
       case 'RefundCanceled':
       case 'ChargeSettled':
+      case 'PaymentIntentCanceled':
+      case 'AuthorizationExpired':
         return null;
       default:
         return doc;

@@ -86,6 +86,9 @@ function draftsOf(
       return event.data.chargeId && event.data.released > 0
         ? [charge('refunded', event.data.chargeId), intent('canceled')]
         : [intent('canceled')];
+    case 'AuthorizationExpired':
+      // Stripe: the uncaptured charge expires (charge.expired) and its intent is canceled.
+      return [charge('expired', event.data.chargeId), intent('canceled')];
     case 'RefundCreated':
       return [refund('refund.created', event.data.refundId), charge('refunded', event.data.chargeId)];
     case 'RefundSucceeded':

@@ -21,7 +21,8 @@ const PARTS: readonly Projector[] = [
  */
 export const paymentsProjector: Projector = {
   name: 'payments',
-  version: 1,
+  // 2: payment_timers keeps authorization expiries.
+  version: 2,
   tables: PARTS.flatMap((part) => part.tables),
   ddl: PARTS.map((part) => part.ddl).join('\n'),
   async project(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<void> {

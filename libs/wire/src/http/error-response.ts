@@ -48,6 +48,7 @@ function fromDomainError(error: DomainError): StripeError {
         param,
         payment_intent: error.details.paymentIntent as Record<string, unknown> | undefined,
         setup_intent: error.details.setupIntent as Record<string, unknown> | undefined,
+        payment_method: error.details.paymentMethod as Record<string, unknown> | undefined,
         charge: error.details.charge as string | undefined,
       });
     case 'state':

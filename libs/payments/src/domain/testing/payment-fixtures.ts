@@ -1,4 +1,9 @@
 /** Building blocks for the PaymentIntent decider specs: commands, cards and histories. */
+import {
+  EMPTY_BILLING_DETAILS,
+  type PaymentMethodObject,
+} from '#libs/payment-methods/src/domain/payment-method';
+import { evolvePaymentMethod } from '#libs/payment-methods/src/domain/payment-method.evolve';
 import { authorize } from '../../processor/simulated-processor.js';
 import type {
   ChargeablePaymentMethod,
@@ -29,17 +34,38 @@ export const visa: ChargedCard = {
 };
 export const declinedVisa: ChargedCard = { ...visa, last4: '0002', fingerprint: 'fp_decline' };
 
+/** The PaymentMethod object of a card, as the payment-methods evolve renders it. */
+export function paymentMethodObject(id: string, card: ChargedCard): PaymentMethodObject {
+  return evolvePaymentMethod(null, {
+    type: 'PaymentMethodCreated',
+    data: {
+      id,
+      accountId: owner.accountId,
+      livemode: false,
+      created: T0,
+      card,
+      cvcProvided: true,
+      behaviour: 'approve',
+      billingDetails: EMPTY_BILLING_DETAILS,
+      allowRedisplay: 'unspecified',
+      metadata: {},
+    },
+  })!;
+}
+
 export const pmVisa: ChargeablePaymentMethod = {
   id: 'pm_visa',
   customer: null,
   card: visa,
   refundBehaviour: null,
+  object: paymentMethodObject('pm_visa', visa),
 };
 export const pmDeclined: ChargeablePaymentMethod = {
   id: 'pm_decline',
   customer: null,
   card: declinedVisa,
   refundBehaviour: null,
+  object: paymentMethodObject('pm_decline', declinedVisa),
 };
 
 export const approved = authorize('approve', 'charge');
