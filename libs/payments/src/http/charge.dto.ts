@@ -1,16 +1,11 @@
-import { Allow } from 'class-validator';
+import { ListParamsDto } from '#libs/wire/src/list-params.dto';
 import { Param } from '#libs/wire/src/validation';
 
 export class RetrieveChargeDto {
   @Param.array({ type: 'string' }) expand?: string[];
 }
 
-export class ListChargesDto {
+export class ListChargesDto extends ListParamsDto {
   @Param.string() customer?: string;
   @Param.string() payment_intent?: string;
-  @Param.integer() limit?: number;
-  @Param.string() starting_after?: string;
-  @Param.string() ending_before?: string;
-  @Allow() created?: unknown;
-  @Param.array({ type: 'string' }) expand?: string[];
 }
