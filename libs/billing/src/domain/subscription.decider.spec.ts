@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fold } from '#libs/kernel/src/decider';
 import { spec } from '#libs/kernel/src/given-when-then';
-import { subscriptionDecider } from './subscription.decider.js';
+import { subscriptionDecider, type SubscriptionCommand } from './subscription.decider.js';
 import type { SubscriptionEvent } from './subscription.events.js';
 import {
   activeHistory,
@@ -24,6 +24,7 @@ import {
   price,
   pro,
   renewedFeb,
+  statusOf,
   TRIAL_END,
   trialEnded,
   trialHistory,
@@ -33,10 +34,6 @@ import {
 
 const subs = spec(subscriptionDecider);
 const stateOf = (events: SubscriptionEvent[]) => fold(subscriptionDecider, events);
-const statusOf = (events: SubscriptionEvent[]) => {
-  const state = stateOf(events);
-  return state.status === 'exists' ? state.subscription.status : 'none';
-};
 
 describe('subscription decider: creation', () => {
   it('creates an incomplete subscription for a month, anchored at creation', () => {
@@ -137,25 +134,18 @@ describe('subscription decider: creation', () => {
 
 describe('subscription decider: first invoice', () => {
   it('claims an invoice once', () => {
+    const claim: SubscriptionCommand = {
+      type: 'InvoiceSubscription',
+      ...owner,
+      at: JAN_1 + 5,
+      invoiceId: 'in_5',
+      reason: 'subscription_update',
+    };
+    const claimed = invoiced('in_5', JAN_1 + 5, 'subscription_update', false);
+    subs.given(activeHistory).when(claim).then([claimed]);
     subs
-      .given(activeHistory)
-      .when({
-        type: 'InvoiceSubscription',
-        ...owner,
-        at: JAN_1 + 5,
-        invoiceId: 'in_5',
-        reason: 'subscription_update',
-      })
-      .then([invoiced('in_5', JAN_1 + 5, 'subscription_update', false)]);
-    subs
-      .given([...activeHistory, invoiced('in_5', JAN_1 + 5, 'subscription_update', false)])
-      .when({
-        type: 'InvoiceSubscription',
-        ...owner,
-        at: JAN_1 + 5,
-        invoiceId: 'in_5',
-        reason: 'subscription_update',
-      })
+      .given([...activeHistory, claimed])
+      .when(claim)
       .then([]);
   });
   it('becomes active when the first invoice is paid, once', () => {

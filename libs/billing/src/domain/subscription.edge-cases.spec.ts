@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fold } from '#libs/kernel/src/decider';
 import { spec } from '#libs/kernel/src/given-when-then';
 import { subscriptionDecider } from './subscription.decider.js';
 import type { SubscriptionEvent } from './subscription.events.js';
@@ -19,6 +18,7 @@ import {
   paymentFailed,
   paymentFailureCommand,
   renewedFeb,
+  statusOf,
   TRIAL_END,
   trialEnded,
   trialHistory,
@@ -27,10 +27,6 @@ import {
 } from './testing/billing-fixtures.js';
 
 const subs = spec(subscriptionDecider);
-const statusOf = (events: SubscriptionEvent[]) => {
-  const state = fold(subscriptionDecider, events);
-  return state.status === 'exists' ? state.subscription.status : 'none';
-};
 
 describe('subscription decider: cancellation edges', () => {
   it('a renewal at or after cancel_at cancels instead', () => {

@@ -1,6 +1,11 @@
 import type { PriceObject } from '#libs/catalog/src/domain/price';
 import type { CancellationReason, ItemSpec, PausedReason } from '../subscription.js';
-import type { DunningFinalAction, SubscriptionCommand } from '../subscription.decider.js';
+import { fold } from '#libs/kernel/src/decider';
+import {
+  subscriptionDecider,
+  type DunningFinalAction,
+  type SubscriptionCommand,
+} from '../subscription.decider.js';
 import type { SubscriptionEvent, SubscriptionSettings } from '../subscription.events.js';
 
 /** 2026-01-01T00:00:00Z; February 2026 has 28 days. */
@@ -120,6 +125,12 @@ export const paid = (invoiceId: string, at = JAN_1): SubscriptionEvent => ({
 });
 /** A subscription whose first invoice is paid: active in January. */
 export const activeHistory: SubscriptionEvent[] = [created(), invoiced('in_1'), paid('in_1')];
+
+/** The subscription's status after these events ('none' before it exists). */
+export function statusOf(events: SubscriptionEvent[]): string {
+  const state = fold(subscriptionDecider, events);
+  return state.status === 'exists' ? state.subscription.status : 'none';
+}
 
 export const TRIAL_END = JAN_1 + 14 * DAY;
 /** A subscription created trialing until TRIAL_END (its first period is the trial). */
