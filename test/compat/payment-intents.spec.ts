@@ -349,6 +349,16 @@ describe('payment intents via stripe-node (pglite)', () => {
     const charge = await stripe.charges.retrieve(pi.latest_charge as string, { expand: ['refunds'] });
     assert.deepEqual([charge.amount_refunded, charge.refunded], [3000, true]);
     assert.equal(charge.refunds?.data.length, 3);
+    const [listed] = (
+      await stripe.charges.list({ payment_intent: pi.id, expand: ['data.refunds', 'data.payment_intent'] })
+    ).data;
+    assert.equal(listed?.refunds?.url, `/v1/charges/${charge.id}/refunds`);
+    assert.deepEqual(
+      listed?.refunds?.data.map((r) => r.id).sort(),
+      charge.refunds?.data.map((r) => r.id).sort(),
+    );
+    assert.equal((listed?.payment_intent as Stripe.PaymentIntent).id, pi.id);
+    assert.equal((await stripe.charges.list({ payment_intent: pi.id })).data[0]?.refunds, undefined);
     const updated = await stripe.refunds.update(first.id, { metadata: { ticket: '', note: 'x' } });
     assert.deepEqual(updated.metadata, { note: 'x' });
     assert.deepEqual(await stripe.refunds.retrieve(first.id), updated);

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { CatalogModule } from '#libs/catalog/src/catalog.module';
 import { PaymentMethodsModule } from '#libs/payment-methods/src/payment-methods.module';
 import { PaymentsModule } from '#libs/payments/src/payments.module';
+import { DocumentLists } from '#libs/read-models/src/document-lists';
 import { Expander } from '#libs/read-models/src/expansion';
 import { BillingEngine } from './application/billing-engine.js';
 import { BILLING_COMMAND_HANDLERS } from './application/billing.commands.js';
@@ -64,7 +65,7 @@ export class BillingModule {}
 @Module({
   imports: [BillingModule],
   controllers: [SubscriptionsController, InvoicesController, InvoiceItemsController, TestClocksController],
-  providers: [Expander],
+  providers: [Expander, DocumentLists],
 })
 export class BillingHttpModule {}
 

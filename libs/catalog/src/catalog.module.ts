@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DocumentLists } from '#libs/read-models/src/document-lists';
 import { Expander } from '#libs/read-models/src/expansion';
 import { CATALOG_COMMAND_HANDLERS } from './catalog.commands.js';
 import { CatalogService } from './catalog.service.js';
@@ -16,6 +17,6 @@ export class CatalogModule {}
 @Module({
   imports: [CatalogModule],
   controllers: [ProductsController, PricesController],
-  providers: [Expander],
+  providers: [Expander, DocumentLists],
 })
 export class CatalogHttpModule {}

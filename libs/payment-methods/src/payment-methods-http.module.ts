@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DocumentLists } from '#libs/read-models/src/document-lists';
 import { Expander } from '#libs/read-models/src/expansion';
 import { CustomerPaymentMethodsController } from './http/customer-payment-methods.controller.js';
 import { PaymentMethodsController } from './http/payment-methods.controller.js';
@@ -8,6 +9,6 @@ import { PaymentMethodsModule } from './payment-methods.module.js';
 @Module({
   imports: [PaymentMethodsModule],
   controllers: [PaymentMethodsController, CustomerPaymentMethodsController],
-  providers: [Expander],
+  providers: [Expander, DocumentLists],
 })
 export class PaymentMethodsHttpModule {}

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { PaymentMethodsModule } from '#libs/payment-methods/src/payment-methods.module';
+import { DocumentLists } from '#libs/read-models/src/document-lists';
 import { Expander } from '#libs/read-models/src/expansion';
 import { Confirmations } from './application/confirmations.js';
 import { CustomerCheck } from './application/customer-check.js';
@@ -20,6 +21,7 @@ import { PaymentsCoreModule } from './payments-core.module.js';
     Confirmations,
     CustomerCheck,
     Expander,
+    DocumentLists,
     ...PAYMENT_INTENT_COMMAND_HANDLERS,
     ...REFUND_COMMAND_HANDLERS,
   ],

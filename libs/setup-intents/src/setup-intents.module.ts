@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { PaymentMethodsModule } from '#libs/payment-methods/src/payment-methods.module';
+import { DocumentLists } from '#libs/read-models/src/document-lists';
 import { Expander } from '#libs/read-models/src/expansion';
 import { SetupIntentsController } from './http/setup-intents.controller.js';
 import { SETUP_INTENT_COMMAND_HANDLERS } from './setup-intent.commands.js';
@@ -8,6 +9,6 @@ import { SETUP_INTENT_COMMAND_HANDLERS } from './setup-intent.commands.js';
 @Module({
   imports: [PaymentMethodsModule],
   controllers: [SetupIntentsController],
-  providers: [...SETUP_INTENT_COMMAND_HANDLERS, Expander],
+  providers: [...SETUP_INTENT_COMMAND_HANDLERS, Expander, DocumentLists],
 })
 export class SetupIntentsModule {}

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DocumentLists } from '#libs/read-models/src/document-lists';
 import { Expander } from '#libs/read-models/src/expansion';
 import { AdminQueuesController } from './http/admin-queues.controller.js';
 import { EventDeliveriesController } from './http/event-deliveries.controller.js';
@@ -10,6 +11,6 @@ import { WebhooksCoreModule } from './webhooks-core.module.js';
 @Module({
   imports: [WebhooksCoreModule],
   controllers: [WebhookEndpointsController, EventDeliveriesController, AdminQueuesController],
-  providers: [...WEBHOOK_ENDPOINT_COMMAND_HANDLERS, Expander],
+  providers: [...WEBHOOK_ENDPOINT_COMMAND_HANDLERS, Expander, DocumentLists],
 })
 export class WebhooksModule {}

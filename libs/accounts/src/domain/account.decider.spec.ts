@@ -1,6 +1,11 @@
 import { describe, it } from 'node:test';
 import { spec } from '#libs/kernel/src/given-when-then';
-import { accountDecider, MAX_ROLL_GRACE_SECONDS, type NewApiKey } from './account.decider.js';
+import {
+  accountDecider,
+  MAX_ROLL_GRACE_SECONDS,
+  type AccountCommand,
+  type NewApiKey,
+} from './account.decider.js';
 import type { AccountEvent } from './account.events.js';
 
 const T = 1_767_225_600;
@@ -58,6 +63,29 @@ const revoked: AccountEvent = {
 };
 const accounts = spec(accountDecider);
 
+const createKey = (key: NewApiKey, now = T, accountId = acct): AccountCommand => ({
+  type: 'CreateApiKey',
+  accountId,
+  now,
+  key,
+});
+/** Rolls key_sk at T, the old key expiring at once, unless told otherwise. */
+const roll = (overrides: Partial<Extract<AccountCommand, { type: 'RollApiKey' }>> = {}): AccountCommand => ({
+  type: 'RollApiKey',
+  accountId: acct,
+  keyId: 'key_sk',
+  now: T,
+  expiresAt: T,
+  newKey: replacement,
+  ...overrides,
+});
+const revoke = (now: number, keyId = 'key_sk'): AccountCommand => ({
+  type: 'RevokeApiKey',
+  accountId: acct,
+  keyId,
+  now,
+});
+
 describe('account decider', () => {
   describe('CreateAccount', () => {
     it('opens the account with its keys in one append', () => {
@@ -100,37 +128,27 @@ describe('account decider', () => {
     it('refuses a key given raw instead of hashed', () => {
       accounts
         .given([opened])
-        .when({
-          type: 'CreateApiKey',
-          accountId: acct,
-          now: T,
-          key: { ...sk, hash: 'sk_test_4eC39HqLyjWDarjtT1zdp7dc' },
-        })
+        .when(createKey({ ...sk, hash: 'sk_test_4eC39HqLyjWDarjtT1zdp7dc' }))
         .thenError('parameter_invalid', 'key');
     });
     it('refuses a redacted form that shows more than the last four characters or the wrong prefix', () => {
       accounts
         .given([opened])
-        .when({
-          type: 'CreateApiKey',
-          accountId: acct,
-          now: T,
-          key: { ...sk, redacted: 'sk_test_4eC39HqLyjWDarjtT1zdp7dc' },
-        })
+        .when(createKey({ ...sk, redacted: 'sk_test_4eC39HqLyjWDarjtT1zdp7dc' }))
         .thenError('parameter_invalid', 'key');
       accounts
         .given([opened])
-        .when({ type: 'CreateApiKey', accountId: acct, now: T, key: { ...sk, redacted: 'sk_live_…abcd' } })
+        .when(createKey({ ...sk, redacted: 'sk_live_…abcd' }))
         .thenError('parameter_invalid', 'key');
       accounts
         .given([opened])
-        .when({ type: 'CreateApiKey', accountId: acct, now: T, key: { ...sk, redacted: 'pk_test_…abcd' } })
+        .when(createKey({ ...sk, redacted: 'pk_test_…abcd' }))
         .thenError('parameter_invalid', 'key');
     });
     it('refuses a malformed key id', () => {
       accounts
         .given([opened])
-        .when({ type: 'CreateApiKey', accountId: acct, now: T, key: { ...sk, keyId: 'sk_1' } })
+        .when(createKey({ ...sk, keyId: 'sk_1' }))
         .thenError('parameter_invalid', 'key');
     });
   });
@@ -147,62 +165,49 @@ describe('account decider', () => {
       };
       accounts
         .given([opened])
-        .when({ type: 'CreateApiKey', accountId: acct, now: T + 1, key: messy })
+        .when(createKey(messy, T + 1))
         .then([created(rk, T + 1)]);
     });
     it('refuses scopes on publishable and secret keys', () => {
       const scopes = [{ resource_group: 'customers', access: 'read' } as const];
       accounts
         .given([opened])
-        .when({ type: 'CreateApiKey', accountId: acct, now: T, key: { ...pk, scopes } })
+        .when(createKey({ ...pk, scopes }))
         .thenError('scopes_not_allowed', 'scopes');
       accounts
         .given([opened])
-        .when({ type: 'CreateApiKey', accountId: acct, now: T, key: { ...sk, scopes } })
+        .when(createKey({ ...sk, scopes }))
         .thenError('scopes_not_allowed', 'scopes');
     });
     it('refuses a restricted key without scopes, or with an unknown group or access', () => {
       accounts
         .given([opened])
-        .when({ type: 'CreateApiKey', accountId: acct, now: T, key: { ...rk, scopes: [] } })
+        .when(createKey({ ...rk, scopes: [] }))
         .thenError('scopes_required', 'scopes');
       accounts
         .given([opened])
-        .when({
-          type: 'CreateApiKey',
-          accountId: acct,
-          now: T,
-          key: { ...rk, scopes: [{ resource_group: 'payouts' as 'events', access: 'read' }] },
-        })
+        .when(createKey({ ...rk, scopes: [{ resource_group: 'payouts' as 'events', access: 'read' }] }))
         .thenError('parameter_invalid', 'scopes');
       accounts
         .given([opened])
-        .when({
-          type: 'CreateApiKey',
-          accountId: acct,
-          now: T,
-          key: { ...rk, scopes: [{ resource_group: 'events', access: 'admin' as 'read' }] },
-        })
+        .when(createKey({ ...rk, scopes: [{ resource_group: 'events', access: 'admin' as 'read' }] }))
         .thenError('parameter_invalid', 'scopes');
     });
     it('refuses a key for an account that does not exist, or under another account id', () => {
-      accounts
-        .given([])
-        .when({ type: 'CreateApiKey', accountId: acct, now: T, key: sk })
-        .thenError('resource_missing', 'account');
+      accounts.given([]).when(createKey(sk)).thenError('resource_missing', 'account');
       accounts
         .given([opened])
-        .when({ type: 'CreateApiKey', accountId: 'acct_2', now: T, key: sk })
+        .when(createKey(sk, T, 'acct_2'))
         .thenError('resource_missing', 'account');
     });
     it('refuses a key id or hash the account already has', () => {
       accounts
         .given([opened, created(sk)])
-        .when({ type: 'CreateApiKey', accountId: acct, now: T, key: { ...pk, keyId: 'key_sk' } })
+        .when(createKey({ ...pk, keyId: 'key_sk' }))
         .thenError('resource_already_exists');
       accounts
         .given([opened, created(sk)])
-        .when({ type: 'CreateApiKey', accountId: acct, now: T, key: { ...sk, keyId: 'key_other' } })
+        .when(createKey({ ...sk, keyId: 'key_other' }))
         .thenError('resource_already_exists');
     });
   });
@@ -242,27 +247,18 @@ describe('account decider', () => {
     it('creates the replacement with the same kind, mode and scopes, and sets the old key to expire', () => {
       accounts
         .given(history)
-        .when({
-          type: 'RollApiKey',
-          accountId: acct,
-          keyId: 'key_sk',
-          now: T + 10,
-          expiresAt: T + 10 + 86_400,
-          newKey: replacement,
-        })
+        .when(roll({ now: T + 10, expiresAt: T + 10 + 86_400 }))
         .then([created({ ...sk, ...replacement }, T + 10), rolled(T + 10 + 86_400)]);
     });
     it('keeps a restricted key’s scopes', () => {
       accounts
         .given([opened, created(rk)])
-        .when({
-          type: 'RollApiKey',
-          accountId: acct,
-          keyId: 'key_rk',
-          now: T,
-          expiresAt: T,
-          newKey: { keyId: 'key_rk2', hash: 'e'.repeat(64), redacted: 'rk_live_…qrst' },
-        })
+        .when(
+          roll({
+            keyId: 'key_rk',
+            newKey: { keyId: 'key_rk2', hash: 'e'.repeat(64), redacted: 'rk_live_…qrst' },
+          }),
+        )
         .then([
           created({ ...rk, keyId: 'key_rk2', hash: 'e'.repeat(64), redacted: 'rk_live_…qrst' }),
           {
@@ -274,93 +270,43 @@ describe('account decider', () => {
     it('refuses a replacement whose redacted form has another kind or mode', () => {
       accounts
         .given(history)
-        .when({
-          type: 'RollApiKey',
-          accountId: acct,
-          keyId: 'key_sk',
-          now: T,
-          expiresAt: T,
-          newKey: { ...replacement, redacted: 'sk_live_…mnop' },
-        })
+        .when(roll({ newKey: { ...replacement, redacted: 'sk_live_…mnop' } }))
         .thenError('parameter_invalid', 'key');
     });
     it('refuses an unknown key, or a key of another account', () => {
       accounts
         .given(history)
-        .when({
-          type: 'RollApiKey',
-          accountId: acct,
-          keyId: 'key_nope',
-          now: T,
-          expiresAt: T,
-          newKey: replacement,
-        })
+        .when(roll({ keyId: 'key_nope' }))
         .thenError('resource_missing', 'key');
       accounts
         .given(history)
-        .when({
-          type: 'RollApiKey',
-          accountId: 'acct_2',
-          keyId: 'key_sk',
-          now: T,
-          expiresAt: T,
-          newKey: replacement,
-        })
+        .when(roll({ accountId: 'acct_2' }))
         .thenError('resource_missing', 'account');
     });
     it('refuses an expired key', () => {
       accounts
         .given([...history, rolled(T + 100)])
-        .when({
-          type: 'RollApiKey',
-          accountId: acct,
-          keyId: 'key_sk',
-          now: T + 100,
-          expiresAt: T + 200,
-          newKey: { ...replacement, keyId: 'key_sk3' },
-        })
+        .when(roll({ now: T + 100, expiresAt: T + 200, newKey: { ...replacement, keyId: 'key_sk3' } }))
         .thenError('api_key_expired', 'key');
     });
     it('refuses a key already rolled but still in its grace period', () => {
       accounts
         .given([...history, rolled(T + 100)])
-        .when({
-          type: 'RollApiKey',
-          accountId: acct,
-          keyId: 'key_sk',
-          now: T + 99,
-          expiresAt: T + 200,
-          newKey: { ...replacement, keyId: 'key_sk3' },
-        })
+        .when(roll({ now: T + 99, expiresAt: T + 200, newKey: { ...replacement, keyId: 'key_sk3' } }))
         .thenError('api_key_already_rolled', 'key');
     });
     it('refuses a revoked key', () => {
       accounts
         .given([...history, revoked])
-        .when({
-          type: 'RollApiKey',
-          accountId: acct,
-          keyId: 'key_sk',
-          now: T,
-          expiresAt: T,
-          newKey: replacement,
-        })
+        .when(roll())
         .thenError('api_key_revoked', 'key');
     });
     it('refuses a grace period in the past, beyond the maximum, or fractional', () => {
-      const roll = (expiresAt: number) =>
-        accounts.given(history).when({
-          type: 'RollApiKey',
-          accountId: acct,
-          keyId: 'key_sk',
-          now: T,
-          expiresAt,
-          newKey: replacement,
-        });
-      roll(T - 1).thenError('parameter_invalid_integer', 'expires_in');
-      roll(T + MAX_ROLL_GRACE_SECONDS + 1).thenError('parameter_invalid_integer', 'expires_in');
-      roll(T + 0.5).thenError('parameter_invalid_integer', 'expires_in');
-      roll(T + MAX_ROLL_GRACE_SECONDS).then([
+      const rollExpiringAt = (expiresAt: number) => accounts.given(history).when(roll({ expiresAt }));
+      rollExpiringAt(T - 1).thenError('parameter_invalid_integer', 'expires_in');
+      rollExpiringAt(T + MAX_ROLL_GRACE_SECONDS + 1).thenError('parameter_invalid_integer', 'expires_in');
+      rollExpiringAt(T + 0.5).thenError('parameter_invalid_integer', 'expires_in');
+      rollExpiringAt(T + MAX_ROLL_GRACE_SECONDS).then([
         created({ ...sk, ...replacement }),
         rolled(T + MAX_ROLL_GRACE_SECONDS),
       ]);
@@ -371,22 +317,19 @@ describe('account decider', () => {
     it('revokes a key, including one in its grace period', () => {
       accounts
         .given([opened, created(sk)])
-        .when({ type: 'RevokeApiKey', accountId: acct, keyId: 'key_sk', now: T + 5 })
+        .when(revoke(T + 5))
         .then([revoked]);
       accounts
         .given([opened, created(sk), rolled(T + 100)])
-        .when({ type: 'RevokeApiKey', accountId: acct, keyId: 'key_sk', now: T + 5 })
+        .when(revoke(T + 5))
         .then([revoked]);
     });
     it('refuses to revoke twice, or an unknown key', () => {
       accounts
         .given([opened, created(sk), revoked])
-        .when({ type: 'RevokeApiKey', accountId: acct, keyId: 'key_sk', now: T + 6 })
+        .when(revoke(T + 6))
         .thenError('api_key_revoked', 'key');
-      accounts
-        .given([opened])
-        .when({ type: 'RevokeApiKey', accountId: acct, keyId: '__proto__', now: T })
-        .thenError('resource_missing', 'key');
+      accounts.given([opened]).when(revoke(T, '__proto__')).thenError('resource_missing', 'key');
     });
   });
 });

@@ -2,44 +2,38 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fold } from '#libs/kernel/src/decider';
 import { spec } from '#libs/kernel/src/given-when-then';
-import { subscriptionDecider } from './subscription.decider.js';
+import { subscriptionDecider, type SubscriptionCommand } from './subscription.decider.js';
 import type { SubscriptionEvent } from './subscription.events.js';
 import {
   activeHistory,
   basic,
-  created,
+  canceled,
   createCommand,
+  created,
+  createdTrialing,
   DAY,
   FEB_1,
   invoiced,
   item,
   JAN_1,
-  MAR_1,
   owner,
   paid,
+  paused,
+  paymentFailed,
+  paymentFailureCommand,
   price,
   pro,
+  renewedFeb,
+  statusOf,
+  TRIAL_END,
+  trialEnded,
+  trialHistory,
+  updateCommand,
+  updated,
 } from './testing/billing-fixtures.js';
 
 const subs = spec(subscriptionDecider);
 const stateOf = (events: SubscriptionEvent[]) => fold(subscriptionDecider, events);
-const statusOf = (events: SubscriptionEvent[]) => {
-  const state = stateOf(events);
-  return state.status === 'exists' ? state.subscription.status : 'none';
-};
-const failed = (
-  invoiceId: string,
-  attempt: number,
-  nextAttemptAt: number | null,
-  at = FEB_1,
-): SubscriptionEvent => ({
-  type: 'SubscriptionPaymentFailed',
-  data: { id: 'sub_1', at, invoiceId, attempt, nextAttemptAt },
-});
-const renewedFeb: SubscriptionEvent[] = [
-  { type: 'SubscriptionRenewed', data: { id: 'sub_1', at: FEB_1, periodStart: FEB_1, periodEnd: MAR_1 } },
-  invoiced('in_2', FEB_1, 'subscription_cycle'),
-];
 
 describe('subscription decider: creation', () => {
   it('creates an incomplete subscription for a month, anchored at creation', () => {
@@ -140,25 +134,18 @@ describe('subscription decider: creation', () => {
 
 describe('subscription decider: first invoice', () => {
   it('claims an invoice once', () => {
+    const claim: SubscriptionCommand = {
+      type: 'InvoiceSubscription',
+      ...owner,
+      at: JAN_1 + 5,
+      invoiceId: 'in_5',
+      reason: 'subscription_update',
+    };
+    const claimed = invoiced('in_5', JAN_1 + 5, 'subscription_update', false);
+    subs.given(activeHistory).when(claim).then([claimed]);
     subs
-      .given(activeHistory)
-      .when({
-        type: 'InvoiceSubscription',
-        ...owner,
-        at: JAN_1 + 5,
-        invoiceId: 'in_5',
-        reason: 'subscription_update',
-      })
-      .then([invoiced('in_5', JAN_1 + 5, 'subscription_update', false)]);
-    subs
-      .given([...activeHistory, invoiced('in_5', JAN_1 + 5, 'subscription_update', false)])
-      .when({
-        type: 'InvoiceSubscription',
-        ...owner,
-        at: JAN_1 + 5,
-        invoiceId: 'in_5',
-        reason: 'subscription_update',
-      })
+      .given([...activeHistory, claimed])
+      .when(claim)
       .then([]);
   });
   it('becomes active when the first invoice is paid, once', () => {
@@ -176,17 +163,9 @@ describe('subscription decider: first invoice', () => {
     const history = [created(), invoiced('in_1')];
     subs
       .given(history)
-      .when({
-        type: 'RecordSubscriptionPaymentFailure',
-        ...owner,
-        at: JAN_1,
-        invoiceId: 'in_1',
-        attempt: 1,
-        nextAttemptAt: null,
-        finalAction: 'cancel',
-      })
-      .then([failed('in_1', 1, null, JAN_1)]);
-    assert.equal(statusOf([...history, failed('in_1', 1, null, JAN_1)]), 'incomplete');
+      .when(paymentFailureCommand('in_1', 1, null, 'cancel', JAN_1))
+      .then([paymentFailed('in_1', 1, null, JAN_1)]);
+    assert.equal(statusOf([...history, paymentFailed('in_1', 1, null, JAN_1)]), 'incomplete');
   });
   it('expires an incomplete subscription 23 hours after creation, not before', () => {
     subs
@@ -226,63 +205,31 @@ describe('subscription decider: renewal and dunning', () => {
       .given([created()])
       .when({ type: 'RenewSubscription', ...owner, at: FEB_1, invoiceId: 'in_2' })
       .then([]);
-    const paused: SubscriptionEvent = {
-      type: 'SubscriptionPaused',
-      data: { id: 'sub_1', at: JAN_1, reason: 'pause_requested' },
-    };
+    const onPause = paused(JAN_1);
     subs
-      .given([...activeHistory, paused])
+      .given([...activeHistory, onPause])
       .when({ type: 'RenewSubscription', ...owner, at: FEB_1, invoiceId: 'in_2' })
       .then([]);
   });
   it('cancels instead of renewing when cancel_at_period_end is set', () => {
-    const flagged: SubscriptionEvent = {
-      type: 'SubscriptionUpdated',
-      data: {
-        id: 'sub_1',
-        at: JAN_1,
-        changes: { cancel_at_period_end: true, cancel_at: FEB_1 },
-        metadata: {},
-      },
-    };
+    const flagged = updated({ cancel_at_period_end: true, cancel_at: FEB_1 });
     subs
       .given([...activeHistory, flagged])
       .when({ type: 'RenewSubscription', ...owner, at: FEB_1, invoiceId: 'in_2' })
-      .then([
-        {
-          type: 'SubscriptionCanceled',
-          data: { id: 'sub_1', at: FEB_1, reason: 'cancellation_requested', comment: null, feedback: null },
-        },
-      ]);
+      .then([canceled(FEB_1)]);
   });
   it('goes past_due on a failed renewal payment, records each attempt once, and recovers when paid', () => {
     const history = [...activeHistory, ...renewedFeb];
     const retry = FEB_1 + 3 * DAY;
     subs
       .given(history)
-      .when({
-        type: 'RecordSubscriptionPaymentFailure',
-        ...owner,
-        at: FEB_1,
-        invoiceId: 'in_2',
-        attempt: 1,
-        nextAttemptAt: retry,
-        finalAction: 'cancel',
-      })
-      .then([failed('in_2', 1, retry)]);
-    const pastDue = [...history, failed('in_2', 1, retry)];
+      .when(paymentFailureCommand('in_2', 1, retry, 'cancel'))
+      .then([paymentFailed('in_2', 1, retry)]);
+    const pastDue = [...history, paymentFailed('in_2', 1, retry)];
     assert.equal(statusOf(pastDue), 'past_due');
     subs
       .given(pastDue)
-      .when({
-        type: 'RecordSubscriptionPaymentFailure',
-        ...owner,
-        at: FEB_1,
-        invoiceId: 'in_2',
-        attempt: 1,
-        nextAttemptAt: retry,
-        finalAction: 'cancel',
-      })
+      .when(paymentFailureCommand('in_2', 1, retry, 'cancel'))
       .then([]);
     subs
       .given(pastDue)
@@ -291,7 +238,7 @@ describe('subscription decider: renewal and dunning', () => {
     assert.equal(statusOf([...pastDue, paid('in_2', retry)]), 'active');
   });
   it('stops dunning when the dunned invoice is voided or marked uncollectible', () => {
-    const pastDue = [...activeHistory, ...renewedFeb, failed('in_2', 1, FEB_1 + 3 * DAY)];
+    const pastDue = [...activeHistory, ...renewedFeb, paymentFailed('in_2', 1, FEB_1 + 3 * DAY)];
     const cleared: SubscriptionEvent = {
       type: 'SubscriptionDunningCleared',
       data: { id: 'sub_1', at: FEB_1 + DAY, invoiceId: 'in_2' },
@@ -307,323 +254,154 @@ describe('subscription decider: renewal and dunning', () => {
     assert.equal(statusOf([...pastDue, cleared]), 'active');
   });
   it('cancels (payment_failed) or marks unpaid when the last retry fails', () => {
-    const pastDue = [...activeHistory, ...renewedFeb, failed('in_2', 1, FEB_1 + 3 * DAY)];
+    const pastDue = [...activeHistory, ...renewedFeb, paymentFailed('in_2', 1, FEB_1 + 3 * DAY)];
     const last = FEB_1 + 14 * DAY;
     subs
       .given(pastDue)
-      .when({
-        type: 'RecordSubscriptionPaymentFailure',
-        ...owner,
-        at: last,
-        invoiceId: 'in_2',
-        attempt: 4,
-        nextAttemptAt: null,
-        finalAction: 'cancel',
-      })
-      .then([
-        failed('in_2', 4, null, last),
-        {
-          type: 'SubscriptionCanceled',
-          data: { id: 'sub_1', at: last, reason: 'payment_failed', comment: null, feedback: null },
-        },
-      ]);
+      .when(paymentFailureCommand('in_2', 4, null, 'cancel', last))
+      .then([paymentFailed('in_2', 4, null, last), canceled(last, 'payment_failed')]);
     const unpaid: SubscriptionEvent = {
       type: 'SubscriptionMarkedUnpaid',
       data: { id: 'sub_1', at: last, invoiceId: 'in_2' },
     };
     subs
       .given(pastDue)
-      .when({
-        type: 'RecordSubscriptionPaymentFailure',
-        ...owner,
-        at: last,
-        invoiceId: 'in_2',
-        attempt: 4,
-        nextAttemptAt: null,
-        finalAction: 'unpaid',
-      })
-      .then([failed('in_2', 4, null, last), unpaid]);
-    assert.equal(statusOf([...pastDue, failed('in_2', 4, null, last), unpaid]), 'unpaid');
+      .when(paymentFailureCommand('in_2', 4, null, 'unpaid', last))
+      .then([paymentFailed('in_2', 4, null, last), unpaid]);
+    assert.equal(statusOf([...pastDue, paymentFailed('in_2', 4, null, last), unpaid]), 'unpaid');
     assert.equal(
-      statusOf([...pastDue, failed('in_2', 4, null, last), unpaid, paid('in_2', last + DAY)]),
+      statusOf([...pastDue, paymentFailed('in_2', 4, null, last), unpaid, paid('in_2', last + DAY)]),
       'active',
     );
   });
 });
 
 describe('subscription decider: trials', () => {
-  const trialEnd = JAN_1 + 14 * DAY;
-  const trial = [
-    created({ status: 'trialing', trialStart: JAN_1, trialEnd, anchor: trialEnd, periodEnd: trialEnd }),
-    invoiced('in_0'),
-    paid('in_0'),
-  ];
-  it('stays trialing when the $0 trial invoice is paid', () => assert.equal(statusOf(trial), 'trialing'));
+  it('stays trialing when the $0 trial invoice is paid', () =>
+    assert.equal(statusOf(trialHistory), 'trialing'));
   it('announces the trial end once', () => {
     subs
-      .given(trial)
-      .when({ type: 'AnnounceTrialWillEnd', ...owner, at: trialEnd - 3 * DAY })
-      .then([{ type: 'SubscriptionTrialWillEnd', data: { id: 'sub_1', at: trialEnd - 3 * DAY, trialEnd } }]);
+      .given(trialHistory)
+      .when({ type: 'AnnounceTrialWillEnd', ...owner, at: TRIAL_END - 3 * DAY })
+      .then([
+        {
+          type: 'SubscriptionTrialWillEnd',
+          data: { id: 'sub_1', at: TRIAL_END - 3 * DAY, trialEnd: TRIAL_END },
+        },
+      ]);
     subs
       .given([
-        ...trial,
-        { type: 'SubscriptionTrialWillEnd', data: { id: 'sub_1', at: trialEnd - 3 * DAY, trialEnd } },
+        ...trialHistory,
+        {
+          type: 'SubscriptionTrialWillEnd',
+          data: { id: 'sub_1', at: TRIAL_END - 3 * DAY, trialEnd: TRIAL_END },
+        },
       ])
-      .when({ type: 'AnnounceTrialWillEnd', ...owner, at: trialEnd - DAY })
+      .when({ type: 'AnnounceTrialWillEnd', ...owner, at: TRIAL_END - DAY })
       .then([]);
   });
   it('ends the trial with a payment method: active, a new cycle anchored at the trial end, an invoice', () => {
     subs
-      .given(trial)
-      .when({ type: 'EndTrial', ...owner, at: trialEnd, invoiceId: 'in_1', hasPaymentMethod: true })
-      .then([
-        {
-          type: 'SubscriptionTrialEnded',
-          data: {
-            id: 'sub_1',
-            at: trialEnd,
-            anchor: trialEnd,
-            periodStart: trialEnd,
-            periodEnd: trialEnd + 31 * DAY,
-          },
-        },
-        invoiced('in_1', trialEnd, 'subscription_cycle'),
-      ]);
+      .given(trialHistory)
+      .when({ type: 'EndTrial', ...owner, at: TRIAL_END, invoiceId: 'in_1', hasPaymentMethod: true })
+      .then([trialEnded, invoiced('in_1', TRIAL_END, 'subscription_cycle')]);
   });
   it('pauses, cancels or invoices at the trial end without a payment method, per trial_settings', () => {
     subs
-      .given(trial)
-      .when({ type: 'EndTrial', ...owner, at: trialEnd, invoiceId: 'in_1', hasPaymentMethod: false })
-      .then([
-        {
-          type: 'SubscriptionTrialEnded',
-          data: {
-            id: 'sub_1',
-            at: trialEnd,
-            anchor: trialEnd,
-            periodStart: trialEnd,
-            periodEnd: trialEnd + 31 * DAY,
-          },
-        },
-        invoiced('in_1', trialEnd, 'subscription_cycle'),
-      ]);
-    const pausing = [
-      created({
-        status: 'trialing',
-        trialStart: JAN_1,
-        trialEnd,
-        anchor: trialEnd,
-        periodEnd: trialEnd,
-        missingPaymentMethod: 'pause',
-      }),
-    ];
+      .given(trialHistory)
+      .when({ type: 'EndTrial', ...owner, at: TRIAL_END, invoiceId: 'in_1', hasPaymentMethod: false })
+      .then([trialEnded, invoiced('in_1', TRIAL_END, 'subscription_cycle')]);
     subs
-      .given(pausing)
-      .when({ type: 'EndTrial', ...owner, at: trialEnd, invoiceId: 'in_1', hasPaymentMethod: false })
-      .then([
-        {
-          type: 'SubscriptionPaused',
-          data: { id: 'sub_1', at: trialEnd, reason: 'trial_end_without_payment_method' },
-        },
-      ]);
-    const canceling = [
-      created({
-        status: 'trialing',
-        trialStart: JAN_1,
-        trialEnd,
-        anchor: trialEnd,
-        periodEnd: trialEnd,
-        missingPaymentMethod: 'cancel',
-      }),
-    ];
+      .given([createdTrialing({ missingPaymentMethod: 'pause' })])
+      .when({ type: 'EndTrial', ...owner, at: TRIAL_END, invoiceId: 'in_1', hasPaymentMethod: false })
+      .then([paused(TRIAL_END, 'trial_end_without_payment_method')]);
     subs
-      .given(canceling)
-      .when({ type: 'EndTrial', ...owner, at: trialEnd, invoiceId: 'in_1', hasPaymentMethod: false })
-      .then([
-        {
-          type: 'SubscriptionCanceled',
-          data: {
-            id: 'sub_1',
-            at: trialEnd,
-            reason: 'cancellation_requested',
-            comment: null,
-            feedback: null,
-          },
-        },
-      ]);
+      .given([createdTrialing({ missingPaymentMethod: 'cancel' })])
+      .when({ type: 'EndTrial', ...owner, at: TRIAL_END, invoiceId: 'in_1', hasPaymentMethod: false })
+      .then([canceled(TRIAL_END)]);
   });
   it('does not end a trial early or twice', () => {
     subs
-      .given(trial)
-      .when({ type: 'EndTrial', ...owner, at: trialEnd - 1, invoiceId: 'in_1', hasPaymentMethod: true })
+      .given(trialHistory)
+      .when({ type: 'EndTrial', ...owner, at: TRIAL_END - 1, invoiceId: 'in_1', hasPaymentMethod: true })
       .then([]);
     subs
       .given(activeHistory)
-      .when({ type: 'EndTrial', ...owner, at: trialEnd, invoiceId: 'in_1', hasPaymentMethod: true })
+      .when({ type: 'EndTrial', ...owner, at: TRIAL_END, invoiceId: 'in_1', hasPaymentMethod: true })
       .then([]);
   });
   it('moves the trial end (and the anchor that followed it) while trialing, only to the future', () => {
-    const later = trialEnd + 7 * DAY;
-    const moved: SubscriptionEvent = {
-      type: 'SubscriptionUpdated',
-      data: { id: 'sub_1', at: JAN_1 + DAY, changes: { trial_end: later }, metadata: {} },
-    };
+    const later = TRIAL_END + 7 * DAY;
+    const moved = updated({ trial_end: later }, JAN_1 + DAY);
     subs
-      .given(trial)
-      .when({
-        type: 'UpdateSubscription',
-        ...owner,
-        at: JAN_1 + DAY,
-        changes: { trial_end: later },
-        metadata: {},
-      })
+      .given(trialHistory)
+      .when(updateCommand({ trial_end: later }, JAN_1 + DAY))
       .then([moved]);
-    const state = stateOf([...trial, moved]);
+    const state = stateOf([...trialHistory, moved]);
     assert.ok(state.status === 'exists');
     assert.equal(state.subscription.billing_cycle_anchor, later);
     assert.equal(state.subscription.items.data[0]!.current_period_end, later);
     subs
-      .given(trial)
-      .when({
-        type: 'UpdateSubscription',
-        ...owner,
-        at: JAN_1 + DAY,
-        changes: { trial_end: JAN_1 },
-        metadata: {},
-      })
+      .given(trialHistory)
+      .when(updateCommand({ trial_end: JAN_1 }, JAN_1 + DAY))
       .thenError('parameter_invalid_integer', 'trial_end');
     subs
       .given(activeHistory)
-      .when({
-        type: 'UpdateSubscription',
-        ...owner,
-        at: JAN_1 + DAY,
-        changes: { trial_end: later },
-        metadata: {},
-      })
+      .when(updateCommand({ trial_end: later }, JAN_1 + DAY))
       .thenError('parameter_invalid_integer', 'trial_end');
   });
 });
 
 describe('subscription decider: updates, pause, resume, cancel', () => {
   it('records cancel_at_period_end as cancel_at = period end, and its removal', () => {
-    const set: SubscriptionEvent = {
-      type: 'SubscriptionUpdated',
-      data: {
-        id: 'sub_1',
-        at: JAN_1 + DAY,
-        changes: { cancel_at_period_end: true, cancel_at: FEB_1 },
-        metadata: {},
-      },
-    };
+    const set = updated({ cancel_at_period_end: true, cancel_at: FEB_1 }, JAN_1 + DAY);
     subs
       .given(activeHistory)
-      .when({
-        type: 'UpdateSubscription',
-        ...owner,
-        at: JAN_1 + DAY,
-        changes: { cancel_at_period_end: true },
-        metadata: {},
-      })
+      .when(updateCommand({ cancel_at_period_end: true }, JAN_1 + DAY))
       .then([set]);
     subs
       .given([...activeHistory, set])
-      .when({
-        type: 'UpdateSubscription',
-        ...owner,
-        at: JAN_1 + 2 * DAY,
-        changes: { cancel_at_period_end: false },
-        metadata: {},
-      })
-      .then([
-        {
-          type: 'SubscriptionUpdated',
-          data: {
-            id: 'sub_1',
-            at: JAN_1 + 2 * DAY,
-            changes: { cancel_at_period_end: false, cancel_at: null },
-            metadata: {},
-          },
-        },
-      ]);
+      .when(updateCommand({ cancel_at_period_end: false }, JAN_1 + 2 * DAY))
+      .then([updated({ cancel_at_period_end: false, cancel_at: null }, JAN_1 + 2 * DAY)]);
   });
   it('sets pause_collection (status unchanged) and refuses a past resumes_at', () => {
     const pause = { behavior: 'void' as const, resumes_at: FEB_1 + DAY };
     subs
       .given(activeHistory)
-      .when({
-        type: 'UpdateSubscription',
-        ...owner,
-        at: JAN_1,
-        changes: { pause_collection: pause },
-        metadata: {},
-      })
-      .then([
-        {
-          type: 'SubscriptionUpdated',
-          data: { id: 'sub_1', at: JAN_1, changes: { pause_collection: pause }, metadata: {} },
-        },
-      ]);
+      .when(updateCommand({ pause_collection: pause }))
+      .then([updated({ pause_collection: pause })]);
     subs
       .given(activeHistory)
-      .when({
-        type: 'UpdateSubscription',
-        ...owner,
-        at: JAN_1,
-        changes: { pause_collection: { behavior: 'void', resumes_at: JAN_1 } },
-        metadata: {},
-      })
+      .when(updateCommand({ pause_collection: { behavior: 'void', resumes_at: JAN_1 } }))
       .thenError('parameter_invalid_integer', 'pause_collection[resumes_at]');
   });
   it('resumes collection at resumes_at, not before', () => {
-    const paused: SubscriptionEvent = {
-      type: 'SubscriptionUpdated',
-      data: {
-        id: 'sub_1',
-        at: JAN_1,
-        changes: { pause_collection: { behavior: 'void', resumes_at: FEB_1 + DAY } },
-        metadata: {},
-      },
-    };
+    const collectionPaused = updated({ pause_collection: { behavior: 'void', resumes_at: FEB_1 + DAY } });
     subs
-      .given([...activeHistory, paused])
+      .given([...activeHistory, collectionPaused])
       .when({ type: 'ResumeCollection', ...owner, at: FEB_1 })
       .then([]);
     subs
-      .given([...activeHistory, paused])
+      .given([...activeHistory, collectionPaused])
       .when({ type: 'ResumeCollection', ...owner, at: FEB_1 + DAY })
-      .then([
-        {
-          type: 'SubscriptionUpdated',
-          data: { id: 'sub_1', at: FEB_1 + DAY, changes: { pause_collection: null }, metadata: {} },
-        },
-      ]);
+      .then([updated({ pause_collection: null }, FEB_1 + DAY)]);
   });
   it('says nothing when an update changes nothing', () => {
     subs
       .given(activeHistory)
-      .when({
-        type: 'UpdateSubscription',
-        ...owner,
-        at: JAN_1,
-        changes: { cancel_at_period_end: false, default_payment_method: 'pm_1' },
-        metadata: {},
-      })
+      .when(updateCommand({ cancel_at_period_end: false, default_payment_method: 'pm_1' }))
       .then([]);
   });
   it('pauses an active subscription and resumes it into a new cycle with an invoice', () => {
-    const paused: SubscriptionEvent = {
-      type: 'SubscriptionPaused',
-      data: { id: 'sub_1', at: JAN_1 + DAY, reason: 'pause_requested' },
-    };
+    const onPause = paused(JAN_1 + DAY);
     subs
       .given(activeHistory)
       .when({ type: 'PauseSubscription', ...owner, at: JAN_1 + DAY })
-      .then([paused]);
-    assert.equal(statusOf([...activeHistory, paused]), 'paused');
+      .then([onPause]);
+    assert.equal(statusOf([...activeHistory, onPause]), 'paused');
     const at = JAN_1 + 10 * DAY;
     subs
-      .given([...activeHistory, paused])
+      .given([...activeHistory, onPause])
       .when({ type: 'ResumeSubscription', ...owner, at, invoiceId: 'in_9', billingCycleAnchor: 'now' })
       .then([
         {
@@ -633,7 +411,7 @@ describe('subscription decider: updates, pause, resume, cancel', () => {
         invoiced('in_9', at, 'subscription_update'),
       ]);
     subs
-      .given([...activeHistory, paused])
+      .given([...activeHistory, onPause])
       .when({ type: 'ResumeSubscription', ...owner, at, invoiceId: 'in_9', billingCycleAnchor: 'unchanged' })
       .then([
         {
@@ -654,16 +432,10 @@ describe('subscription decider: updates, pause, resume, cancel', () => {
       .thenError('subscription_not_paused');
   });
   it('cancels now, then refuses to cancel again or to change anything but cancellation_details', () => {
-    const canceled: SubscriptionEvent = {
-      type: 'SubscriptionCanceled',
-      data: {
-        id: 'sub_1',
-        at: JAN_1 + DAY,
-        reason: 'cancellation_requested',
-        comment: 'bye',
-        feedback: 'too_expensive',
-      },
-    };
+    const ended = canceled(JAN_1 + DAY, 'cancellation_requested', {
+      comment: 'bye',
+      feedback: 'too_expensive',
+    });
     subs
       .given(activeHistory)
       .when({
@@ -674,8 +446,8 @@ describe('subscription decider: updates, pause, resume, cancel', () => {
         comment: 'bye',
         feedback: 'too_expensive',
       })
-      .then([canceled]);
-    const after = [...activeHistory, canceled];
+      .then([ended]);
+    const after = [...activeHistory, ended];
     assert.equal(statusOf(after), 'canceled');
     subs
       .given(after)
@@ -690,13 +462,7 @@ describe('subscription decider: updates, pause, resume, cancel', () => {
       .thenError('subscription_canceled');
     subs
       .given(after)
-      .when({
-        type: 'UpdateSubscription',
-        ...owner,
-        at: JAN_1 + DAY,
-        changes: { cancel_at_period_end: true },
-        metadata: {},
-      })
+      .when(updateCommand({ cancel_at_period_end: true }, JAN_1 + DAY))
       .thenError('subscription_canceled');
     subs
       .given(after)

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fold } from '#libs/kernel/src/decider';
 import { spec } from '#libs/kernel/src/given-when-then';
 import { subscriptionDecider } from './subscription.decider.js';
 import type { SubscriptionEvent } from './subscription.events.js';
 import {
   activeHistory,
+  canceled,
   created,
   DAY,
   FEB_1,
@@ -14,107 +14,45 @@ import {
   MAR_1,
   owner,
   paid,
+  paused,
+  paymentFailed,
+  paymentFailureCommand,
+  renewedFeb,
+  statusOf,
+  TRIAL_END,
+  trialEnded,
+  trialHistory,
+  updateCommand,
+  updated,
 } from './testing/billing-fixtures.js';
 
 const subs = spec(subscriptionDecider);
-const statusOf = (events: SubscriptionEvent[]) => {
-  const state = fold(subscriptionDecider, events);
-  return state.status === 'exists' ? state.subscription.status : 'none';
-};
-const trialEnd = JAN_1 + 14 * DAY;
-const trial = [
-  created({ status: 'trialing', trialStart: JAN_1, trialEnd, anchor: trialEnd, periodEnd: trialEnd }),
-  invoiced('in_0'),
-  paid('in_0'),
-];
 
 describe('subscription decider: cancellation edges', () => {
   it('a renewal at or after cancel_at cancels instead', () => {
-    const cancelAt: SubscriptionEvent = {
-      type: 'SubscriptionUpdated',
-      data: {
-        id: 'sub_1',
-        at: JAN_1,
-        changes: { cancel_at: FEB_1 - DAY, cancel_at_period_end: false },
-        metadata: {},
-      },
-    };
+    const cancelAt = updated({ cancel_at: FEB_1 - DAY, cancel_at_period_end: false });
     subs
       .given([...activeHistory, cancelAt])
       .when({ type: 'RenewSubscription', ...owner, at: FEB_1, invoiceId: 'in_2' })
-      .then([
-        {
-          type: 'SubscriptionCanceled',
-          data: { id: 'sub_1', at: FEB_1, reason: 'cancellation_requested', comment: null, feedback: null },
-        },
-      ]);
+      .then([canceled(FEB_1)]);
   });
   it('cancel_at must be in the future, and setting it clears cancel_at_period_end', () => {
     subs
       .given(activeHistory)
-      .when({
-        type: 'UpdateSubscription',
-        ...owner,
-        at: JAN_1 + DAY,
-        changes: { cancel_at: JAN_1 },
-        metadata: {},
-      })
+      .when(updateCommand({ cancel_at: JAN_1 }, JAN_1 + DAY))
       .thenError('parameter_invalid_integer', 'cancel_at');
-    const flagged: SubscriptionEvent = {
-      type: 'SubscriptionUpdated',
-      data: {
-        id: 'sub_1',
-        at: JAN_1,
-        changes: { cancel_at_period_end: true, cancel_at: FEB_1 },
-        metadata: {},
-      },
-    };
+    const flagged = updated({ cancel_at_period_end: true, cancel_at: FEB_1 });
     subs
       .given([...activeHistory, flagged])
-      .when({
-        type: 'UpdateSubscription',
-        ...owner,
-        at: JAN_1 + DAY,
-        changes: { cancel_at: FEB_1 - DAY },
-        metadata: {},
-      })
-      .then([
-        {
-          type: 'SubscriptionUpdated',
-          data: {
-            id: 'sub_1',
-            at: JAN_1 + DAY,
-            changes: { cancel_at: FEB_1 - DAY, cancel_at_period_end: false },
-            metadata: {},
-          },
-        },
-      ]);
+      .when(updateCommand({ cancel_at: FEB_1 - DAY }, JAN_1 + DAY))
+      .then([updated({ cancel_at: FEB_1 - DAY, cancel_at_period_end: false }, JAN_1 + DAY)]);
   });
   it('a trial flagged to cancel at its period end ends canceled, not billed', () => {
-    const flagged: SubscriptionEvent = {
-      type: 'SubscriptionUpdated',
-      data: {
-        id: 'sub_1',
-        at: JAN_1,
-        changes: { cancel_at_period_end: true, cancel_at: trialEnd },
-        metadata: {},
-      },
-    };
+    const flagged = updated({ cancel_at_period_end: true, cancel_at: TRIAL_END });
     subs
-      .given([...trial, flagged])
-      .when({ type: 'EndTrial', ...owner, at: trialEnd, invoiceId: 'in_1', hasPaymentMethod: true })
-      .then([
-        {
-          type: 'SubscriptionCanceled',
-          data: {
-            id: 'sub_1',
-            at: trialEnd,
-            reason: 'cancellation_requested',
-            comment: null,
-            feedback: null,
-          },
-        },
-      ]);
+      .given([...trialHistory, flagged])
+      .when({ type: 'EndTrial', ...owner, at: TRIAL_END, invoiceId: 'in_1', hasPaymentMethod: true })
+      .then([canceled(TRIAL_END)]);
   });
   it('an incomplete subscription can be canceled; an expired one cannot', () => {
     subs
@@ -127,18 +65,7 @@ describe('subscription decider: cancellation edges', () => {
         comment: null,
         feedback: null,
       })
-      .then([
-        {
-          type: 'SubscriptionCanceled',
-          data: {
-            id: 'sub_1',
-            at: JAN_1 + 5,
-            reason: 'cancellation_requested',
-            comment: null,
-            feedback: null,
-          },
-        },
-      ]);
+      .then([canceled(JAN_1 + 5)]);
     const expired: SubscriptionEvent = {
       type: 'SubscriptionIncompleteExpired',
       data: { id: 'sub_1', at: JAN_1 + DAY },
@@ -157,69 +84,36 @@ describe('subscription decider: cancellation edges', () => {
     assert.equal(statusOf([created(), invoiced('in_1'), expired]), 'incomplete_expired');
   });
   it('an ended subscription records no payments or failures any more', () => {
-    const canceled: SubscriptionEvent = {
-      type: 'SubscriptionCanceled',
-      data: { id: 'sub_1', at: JAN_1 + 5, reason: 'cancellation_requested', comment: null, feedback: null },
-    };
+    const ended = canceled(JAN_1 + 5);
     subs
-      .given([...activeHistory, canceled])
+      .given([...activeHistory, ended])
       .when({ type: 'RecordSubscriptionPayment', ...owner, at: FEB_1, invoiceId: 'in_9' })
       .then([]);
     subs
-      .given([...activeHistory, canceled])
-      .when({
-        type: 'RecordSubscriptionPaymentFailure',
-        ...owner,
-        at: FEB_1,
-        invoiceId: 'in_9',
-        attempt: 1,
-        nextAttemptAt: null,
-        finalAction: 'cancel',
-      })
+      .given([...activeHistory, ended])
+      .when(paymentFailureCommand('in_9', 1, null, 'cancel'))
       .then([]);
     subs
-      .given([...activeHistory, canceled])
+      .given([...activeHistory, ended])
       .when({ type: 'RenewSubscription', ...owner, at: FEB_1, invoiceId: 'in_2' })
       .then([]);
   });
   it('a canceled subscription still takes new cancellation_details', () => {
-    const canceled: SubscriptionEvent = {
-      type: 'SubscriptionCanceled',
-      data: { id: 'sub_1', at: JAN_1 + 5, reason: 'cancellation_requested', comment: null, feedback: null },
-    };
+    const ended = canceled(JAN_1 + 5);
     const details = { comment: 'later', feedback: 'other', reason: 'cancellation_requested' as const };
     subs
-      .given([...activeHistory, canceled])
-      .when({
-        type: 'UpdateSubscription',
-        ...owner,
-        at: JAN_1 + 9,
-        changes: { cancellation_details: details },
-        metadata: {},
-      })
-      .then([
-        {
-          type: 'SubscriptionUpdated',
-          data: { id: 'sub_1', at: JAN_1 + 9, changes: { cancellation_details: details }, metadata: {} },
-        },
-      ]);
+      .given([...activeHistory, ended])
+      .when(updateCommand({ cancellation_details: details }, JAN_1 + 9))
+      .then([updated({ cancellation_details: details }, JAN_1 + 9)]);
   });
 });
 
 describe('subscription decider: dunning edges', () => {
-  const renewed: SubscriptionEvent[] = [
-    { type: 'SubscriptionRenewed', data: { id: 'sub_1', at: FEB_1, periodStart: FEB_1, periodEnd: MAR_1 } },
-    invoiced('in_2', FEB_1, 'subscription_cycle'),
-  ];
-  const failed = (attempt: number, next: number | null): SubscriptionEvent => ({
-    type: 'SubscriptionPaymentFailed',
-    data: { id: 'sub_1', at: FEB_1, invoiceId: 'in_2', attempt, nextAttemptAt: next },
-  });
   it('an unpaid subscription keeps renewing (its invoices stay draft) and recovers when one is paid', () => {
     const unpaid: SubscriptionEvent[] = [
       ...activeHistory,
-      ...renewed,
-      failed(4, null),
+      ...renewedFeb,
+      paymentFailed('in_2', 4, null),
       { type: 'SubscriptionMarkedUnpaid', data: { id: 'sub_1', at: FEB_1, invoiceId: 'in_2' } },
     ];
     subs
@@ -235,56 +129,28 @@ describe('subscription decider: dunning edges', () => {
   });
   it('an older attempt reported late is ignored', () => {
     subs
-      .given([...activeHistory, ...renewed, failed(2, FEB_1 + 8 * DAY)])
-      .when({
-        type: 'RecordSubscriptionPaymentFailure',
-        ...owner,
-        at: FEB_1,
-        invoiceId: 'in_2',
-        attempt: 1,
-        nextAttemptAt: FEB_1 + 3 * DAY,
-        finalAction: 'cancel',
-      })
+      .given([...activeHistory, ...renewedFeb, paymentFailed('in_2', 2, FEB_1 + 8 * DAY)])
+      .when(paymentFailureCommand('in_2', 1, FEB_1 + 3 * DAY, 'cancel'))
       .then([]);
   });
   it('a failure of an invoice the subscription already saw paid is ignored', () => {
     subs
-      .given([...activeHistory, ...renewed, paid('in_2', FEB_1)])
-      .when({
-        type: 'RecordSubscriptionPaymentFailure',
-        ...owner,
-        at: FEB_1,
-        invoiceId: 'in_2',
-        attempt: 1,
-        nextAttemptAt: null,
-        finalAction: 'cancel',
-      })
+      .given([...activeHistory, ...renewedFeb, paid('in_2', FEB_1)])
+      .when(paymentFailureCommand('in_2', 1, null, 'cancel'))
       .then([]);
   });
   it('clearing dunning of another invoice does nothing', () => {
     subs
-      .given([...activeHistory, ...renewed, failed(1, FEB_1 + 3 * DAY)])
+      .given([...activeHistory, ...renewedFeb, paymentFailed('in_2', 1, FEB_1 + 3 * DAY)])
       .when({ type: 'ClearDunning', ...owner, at: FEB_1, invoiceId: 'in_9' })
       .then([]);
   });
   it('a trial-end payment failure goes past_due', () => {
     const ended: SubscriptionEvent[] = [
-      ...trial,
-      {
-        type: 'SubscriptionTrialEnded',
-        data: {
-          id: 'sub_1',
-          at: trialEnd,
-          anchor: trialEnd,
-          periodStart: trialEnd,
-          periodEnd: trialEnd + 31 * DAY,
-        },
-      },
-      invoiced('in_1', trialEnd, 'subscription_cycle'),
-      {
-        type: 'SubscriptionPaymentFailed',
-        data: { id: 'sub_1', at: trialEnd, invoiceId: 'in_1', attempt: 1, nextAttemptAt: trialEnd + 3 * DAY },
-      },
+      ...trialHistory,
+      trialEnded,
+      invoiced('in_1', TRIAL_END, 'subscription_cycle'),
+      paymentFailed('in_1', 1, TRIAL_END + 3 * DAY, TRIAL_END),
     ];
     assert.equal(statusOf(ended), 'past_due');
   });
@@ -293,32 +159,24 @@ describe('subscription decider: dunning edges', () => {
 describe('subscription decider: pause edges', () => {
   it('pauses a trialing or past_due subscription, not an ended or incomplete one', () => {
     subs
-      .given(trial)
+      .given(trialHistory)
       .when({ type: 'PauseSubscription', ...owner, at: JAN_1 + 1 })
-      .then([
-        { type: 'SubscriptionPaused', data: { id: 'sub_1', at: JAN_1 + 1, reason: 'pause_requested' } },
-      ]);
-    const canceled: SubscriptionEvent = {
-      type: 'SubscriptionCanceled',
-      data: { id: 'sub_1', at: JAN_1 + 5, reason: 'cancellation_requested', comment: null, feedback: null },
-    };
+      .then([paused(JAN_1 + 1)]);
+    const ended = canceled(JAN_1 + 5);
     subs
-      .given([...activeHistory, canceled])
+      .given([...activeHistory, ended])
       .when({ type: 'PauseSubscription', ...owner, at: JAN_1 + 6 })
       .thenError('subscription_not_pausable');
   });
   it('a paused subscription neither renews nor ends its trial', () => {
-    const paused: SubscriptionEvent = {
-      type: 'SubscriptionPaused',
-      data: { id: 'sub_1', at: JAN_1 + 1, reason: 'pause_requested' },
-    };
+    const onPause = paused(JAN_1 + 1);
     subs
-      .given([...activeHistory, paused])
+      .given([...activeHistory, onPause])
       .when({ type: 'RenewSubscription', ...owner, at: FEB_1, invoiceId: 'in_2' })
       .then([]);
     subs
-      .given([...trial, paused])
-      .when({ type: 'EndTrial', ...owner, at: trialEnd, invoiceId: 'in_1', hasPaymentMethod: true })
+      .given([...trialHistory, onPause])
+      .when({ type: 'EndTrial', ...owner, at: TRIAL_END, invoiceId: 'in_1', hasPaymentMethod: true })
       .then([]);
   });
 });

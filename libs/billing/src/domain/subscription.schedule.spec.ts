@@ -4,7 +4,20 @@ import { fold } from '#libs/kernel/src/decider';
 import { subscriptionDecider } from './subscription.decider.js';
 import type { SubscriptionEvent } from './subscription.events.js';
 import { nextSubscriptionEvent } from './subscription.schedule.js';
-import { activeHistory, created, DAY, FEB_1, invoiced, JAN_1, paid } from './testing/billing-fixtures.js';
+import {
+  activeHistory,
+  canceled,
+  created,
+  DAY,
+  FEB_1,
+  invoiced,
+  JAN_1,
+  paused,
+  paymentFailed,
+  TRIAL_END,
+  trialHistory,
+  updated,
+} from './testing/billing-fixtures.js';
 
 const next = (events: SubscriptionEvent[]) => {
   const state = fold(subscriptionDecider, events);
@@ -27,74 +40,37 @@ describe('next scheduled subscription event', () => {
       at: JAN_1 + 23 * 3600,
     });
   });
-  it('announces the trial end and the first invoice, then ends the trial', () => {
-    const trialEnd = JAN_1 + 14 * DAY;
-    const trial = [
-      created({ status: 'trialing', trialStart: JAN_1, trialEnd, anchor: trialEnd, periodEnd: trialEnd }),
-      invoiced('in_0'),
-      paid('in_0'),
-    ];
-    assert.deepEqual(next(trial), { kind: 'trial_will_end', at: trialEnd - 3 * DAY });
+  it('announces the trialHistory end and the first invoice, then ends the trialHistory', () => {
+    assert.deepEqual(next(trialHistory), { kind: 'trial_will_end', at: TRIAL_END - 3 * DAY });
     const announced: SubscriptionEvent = {
       type: 'SubscriptionTrialWillEnd',
-      data: { id: 'sub_1', at: trialEnd - 3 * DAY, trialEnd },
+      data: { id: 'sub_1', at: TRIAL_END - 3 * DAY, trialEnd: TRIAL_END },
     };
-    assert.deepEqual(next([...trial, announced]), { kind: 'invoice_upcoming', at: trialEnd - 3 * DAY });
+    assert.deepEqual(next([...trialHistory, announced]), {
+      kind: 'invoice_upcoming',
+      at: TRIAL_END - 3 * DAY,
+    });
     const upcoming: SubscriptionEvent = {
       type: 'SubscriptionRenewalAnnounced',
-      data: { id: 'sub_1', at: trialEnd - 3 * DAY, periodEnd: trialEnd, invoice: {} as never },
+      data: { id: 'sub_1', at: TRIAL_END - 3 * DAY, periodEnd: TRIAL_END, invoice: {} as never },
     };
-    assert.deepEqual(next([...trial, announced, upcoming]), { kind: 'trial_end', at: trialEnd });
+    assert.deepEqual(next([...trialHistory, announced, upcoming]), { kind: 'trial_end', at: TRIAL_END });
   });
   it('retries a failed payment before anything else that is later', () => {
     const retry = JAN_1 + 2 * DAY;
-    const failed: SubscriptionEvent = {
-      type: 'SubscriptionPaymentFailed',
-      data: { id: 'sub_1', at: JAN_1, invoiceId: 'in_1', attempt: 1, nextAttemptAt: retry },
-    };
+    const failed = paymentFailed('in_1', 1, retry, JAN_1);
     assert.deepEqual(next([...activeHistory, failed]), { kind: 'payment_retry', at: retry });
   });
   it('cancels at cancel_at, before the renewal at the same instant, and announces nothing', () => {
-    const flagged: SubscriptionEvent = {
-      type: 'SubscriptionUpdated',
-      data: {
-        id: 'sub_1',
-        at: JAN_1,
-        changes: { cancel_at_period_end: true, cancel_at: FEB_1 },
-        metadata: {},
-      },
-    };
+    const flagged = updated({ cancel_at_period_end: true, cancel_at: FEB_1 });
     assert.deepEqual(next([...activeHistory, flagged]), { kind: 'cancel', at: FEB_1 });
   });
   it('resumes paused collection at resumes_at', () => {
-    const pause: SubscriptionEvent = {
-      type: 'SubscriptionUpdated',
-      data: {
-        id: 'sub_1',
-        at: JAN_1,
-        changes: { pause_collection: { behavior: 'void', resumes_at: JAN_1 + DAY } },
-        metadata: {},
-      },
-    };
+    const pause = updated({ pause_collection: { behavior: 'void', resumes_at: JAN_1 + DAY } });
     assert.deepEqual(next([...activeHistory, pause]), { kind: 'resume_collection', at: JAN_1 + DAY });
   });
   it('has nothing to do for paused or canceled subscriptions', () => {
-    assert.equal(
-      next([
-        ...activeHistory,
-        { type: 'SubscriptionPaused', data: { id: 'sub_1', at: JAN_1, reason: 'pause_requested' } },
-      ]),
-      null,
-    );
-    assert.equal(
-      next([
-        ...activeHistory,
-        {
-          type: 'SubscriptionCanceled',
-          data: { id: 'sub_1', at: JAN_1, reason: 'cancellation_requested', comment: null, feedback: null },
-        },
-      ]),
-      null,
-    );
+    assert.equal(next([...activeHistory, paused(JAN_1)]), null);
+    assert.equal(next([...activeHistory, canceled(JAN_1)]), null);
   });
 });

@@ -2,14 +2,14 @@ import { Controller, Delete, Get, Inject, Param as Path } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { Clock } from '#libs/platform/src/clock';
 import { CLOCK, READ_SQL } from '#libs/platform/src/tokens';
-import { findDocument, listDocuments } from '#libs/read-models/src/documents';
+import { findDocument } from '#libs/read-models/src/documents';
+import { DocumentLists, NOT_DELETED } from '#libs/read-models/src/document-lists';
 import { Expander } from '#libs/read-models/src/expansion';
 import type { SqlExecutor } from '#libs/sql/src/sql-client';
 import type { Params } from '#libs/wire/src/form-body';
 import { Caller, CallerOf, RequestParams } from '#libs/wire/src/http/caller';
 import { Access, StripePost } from '#libs/wire/src/http/route-metadata';
 import { initialMetadata, metadataPatch } from '#libs/wire/src/metadata-param';
-import { parseListParams, type ColumnFilter } from '#libs/wire/src/pagination';
 import { parametersExclusive, resourceMissing } from '#libs/wire/src/stripe-error';
 import { parseParams } from '#libs/wire/src/validation';
 import { CreateInvoiceItem, DeleteInvoiceItem, UpdateInvoiceItem } from '../application/billing.commands.js';
@@ -33,6 +33,7 @@ export class InvoiceItemsController {
   constructor(
     private readonly commands: CommandBus,
     private readonly expander: Expander,
+    private readonly lists: DocumentLists,
     @Inject(READ_SQL) private readonly sql: SqlExecutor,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -107,20 +108,13 @@ export class InvoiceItemsController {
   @Get()
   @Access('billing', 'read')
   async list(@CallerOf() caller: Caller, @RequestParams() params: Params) {
-    const dto = parseParams(ListInvoiceItemsDto, params);
-    const query = parseListParams(params);
-    const filters: ColumnFilter[] = [{ column: 'deleted', value: false }];
-    if (dto.customer !== undefined) filters.push({ column: 'customer', value: dto.customer });
-    if (dto.invoice !== undefined) filters.push({ column: 'invoice', value: dto.invoice });
-    if (dto.pending !== undefined) filters.push({ column: 'pending', value: dto.pending });
-    const list = await listDocuments<InvoiceItemObject>(this.sql, {
+    return this.lists.respond(caller, params, {
+      dto: ListInvoiceItemsDto,
       table: 'invoiceitems',
       kind: 'invoiceitem',
       url: '/v1/invoiceitems',
-      scope: caller,
-      query,
-      filters,
+      where: [NOT_DELETED],
+      equal: ['customer', 'invoice', 'pending'],
     });
-    return this.expander.list(list, dto.expand, caller);
   }
 }

@@ -1,4 +1,5 @@
 import { Allow } from 'class-validator';
+import { ListParamsDto, PageParamsDto } from '#libs/wire/src/list-params.dto';
 import { Param } from '#libs/wire/src/validation';
 import { SubscriptionItemDto } from './subscription.dto.js';
 
@@ -70,17 +71,12 @@ export class ExpandOnlyDto {
   @Param.array({ type: 'string' }) expand?: string[];
 }
 
-export class ListInvoicesDto {
+export class ListInvoicesDto extends ListParamsDto {
   @Param.string() customer?: string;
   @Param.string() subscription?: string;
   @Param.enum(['draft', 'open', 'paid', 'uncollectible', 'void']) status?: string;
   @Param.enum(['charge_automatically', 'send_invoice']) collection_method?: string;
-  @Param.integer() limit?: number;
-  @Param.string() starting_after?: string;
-  @Param.string() ending_before?: string;
-  @Allow() created?: unknown;
   @Allow() due_date?: unknown;
-  @Param.array({ type: 'string' }) expand?: string[];
 }
 
 export class PeriodDto {
@@ -121,15 +117,10 @@ export class UpdateInvoiceItemDto {
   @Param.array({ type: 'string' }) expand?: string[];
 }
 
-export class ListInvoiceItemsDto {
+export class ListInvoiceItemsDto extends ListParamsDto {
   @Param.string() customer?: string;
   @Param.string() invoice?: string;
   @Param.boolean() pending?: boolean;
-  @Param.integer() limit?: number;
-  @Param.string() starting_after?: string;
-  @Param.string() ending_before?: string;
-  @Allow() created?: unknown;
-  @Param.array({ type: 'string' }) expand?: string[];
 }
 
 export class CreateTestClockDto {
@@ -143,16 +134,6 @@ export class AdvanceTestClockDto {
   @Param.array({ type: 'string' }) expand?: string[];
 }
 
-export class ListTestClocksDto {
-  @Param.integer() limit?: number;
-  @Param.string() starting_after?: string;
-  @Param.string() ending_before?: string;
-  @Param.array({ type: 'string' }) expand?: string[];
-}
+export class ListTestClocksDto extends PageParamsDto {}
 
-export class ListLinesDto {
-  @Param.integer() limit?: number;
-  @Param.string() starting_after?: string;
-  @Param.string() ending_before?: string;
-  @Param.array({ type: 'string' }) expand?: string[];
-}
+export class ListLinesDto extends PageParamsDto {}

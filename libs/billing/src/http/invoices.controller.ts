@@ -2,14 +2,15 @@ import { Controller, Delete, Get, Inject, Param as Path } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { Clock } from '#libs/platform/src/clock';
 import { CLOCK, READ_SQL } from '#libs/platform/src/tokens';
-import { findDocument, listDocuments } from '#libs/read-models/src/documents';
+import { findDocument } from '#libs/read-models/src/documents';
+import { DocumentLists, NO_ROWS } from '#libs/read-models/src/document-lists';
 import { Expander } from '#libs/read-models/src/expansion';
 import type { SqlExecutor } from '#libs/sql/src/sql-client';
 import type { Params } from '#libs/wire/src/form-body';
 import { Caller, CallerOf, RequestParams } from '#libs/wire/src/http/caller';
 import { Access, StripePost } from '#libs/wire/src/http/route-metadata';
 import { initialMetadata, metadataPatch } from '#libs/wire/src/metadata-param';
-import { listResponse, parseListParams, type ColumnFilter } from '#libs/wire/src/pagination';
+import { listResponse, parseListParams } from '#libs/wire/src/pagination';
 import { resourceMissing } from '#libs/wire/src/stripe-error';
 import { parseParams } from '#libs/wire/src/validation';
 import {
@@ -44,6 +45,7 @@ export class InvoicesController {
     private readonly commands: CommandBus,
     private readonly previewer: InvoicePreviewer,
     private readonly expander: Expander,
+    private readonly lists: DocumentLists,
     @Inject(READ_SQL) private readonly sql: SqlExecutor,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -222,22 +224,14 @@ export class InvoicesController {
   @Get()
   @Access('billing', 'read')
   async list(@CallerOf() caller: Caller, @RequestParams() params: Params) {
-    const dto = parseParams(ListInvoicesDto, params);
-    const query = parseListParams(params);
-    const filters: ColumnFilter[] = [];
-    if (dto.customer !== undefined) filters.push({ column: 'customer', value: dto.customer });
-    if (dto.subscription !== undefined) filters.push({ column: 'subscription', value: dto.subscription });
-    if (dto.status !== undefined) filters.push({ column: 'status', value: dto.status });
-    if (dto.collection_method === 'send_invoice') filters.push({ column: 'id', op: 'IN', value: [] });
-    const list = await listDocuments<InvoiceObject>(this.sql, {
+    return this.lists.respond(caller, params, {
+      dto: ListInvoicesDto,
       table: 'invoices',
       kind: 'invoice',
       url: '/v1/invoices',
-      scope: caller,
-      query,
-      filters,
+      equal: ['customer', 'subscription', 'status'],
+      filters: (dto) => (dto.collection_method === 'send_invoice' ? [NO_ROWS] : []),
     });
-    return this.expander.list(list, dto.expand, caller);
   }
 
   private async find(caller: Caller, id: string): Promise<InvoiceObject> {

@@ -1,4 +1,5 @@
 import { Allow } from 'class-validator';
+import { ListParamsDto } from '#libs/wire/src/list-params.dto';
 import { Param } from '#libs/wire/src/validation';
 
 export class RecurringDto {
@@ -157,7 +158,7 @@ export class RetrieveDto {
   @Param.array({ type: 'string' }) expand?: string[];
 }
 
-export class ListSubscriptionsDto {
+export class ListSubscriptionsDto extends ListParamsDto {
   @Param.string() customer?: string;
   @Param.string() price?: string;
   @Param.string() plan?: string;
@@ -176,9 +177,4 @@ export class ListSubscriptionsDto {
   status?: string;
   @Param.string() test_clock?: string;
   @Param.enum(['charge_automatically', 'send_invoice']) collection_method?: string;
-  @Param.integer() limit?: number;
-  @Param.string() starting_after?: string;
-  @Param.string() ending_before?: string;
-  @Allow() created?: unknown;
-  @Param.array({ type: 'string' }) expand?: string[];
 }

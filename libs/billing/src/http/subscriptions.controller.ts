@@ -2,14 +2,15 @@ import { Controller, Delete, Get, Inject, Param as Path } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { Clock } from '#libs/platform/src/clock';
 import { CLOCK, READ_SQL } from '#libs/platform/src/tokens';
-import { findDocument, listDocuments } from '#libs/read-models/src/documents';
+import { findDocument } from '#libs/read-models/src/documents';
+import { DocumentLists, NO_ROWS } from '#libs/read-models/src/document-lists';
 import { Expander } from '#libs/read-models/src/expansion';
 import type { SqlExecutor } from '#libs/sql/src/sql-client';
 import type { Params } from '#libs/wire/src/form-body';
 import { Caller, CallerOf, RequestParams } from '#libs/wire/src/http/caller';
 import { Access, StripePost } from '#libs/wire/src/http/route-metadata';
 import { initialMetadata, metadataPatch } from '#libs/wire/src/metadata-param';
-import { parseListParams, type ColumnFilter } from '#libs/wire/src/pagination';
+import type { ColumnFilter } from '#libs/wire/src/pagination';
 import {
   invalidRequest,
   notImplemented,
@@ -45,6 +46,7 @@ export class SubscriptionsController {
   constructor(
     private readonly commands: CommandBus,
     private readonly expander: Expander,
+    private readonly lists: DocumentLists,
     @Inject(READ_SQL) private readonly sql: SqlExecutor,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -219,39 +221,36 @@ export class SubscriptionsController {
   @Get()
   @Access('billing', 'read')
   async list(@CallerOf() caller: Caller, @RequestParams() params: Params) {
-    const dto = parseParams(ListSubscriptionsDto, params);
-    const query = parseListParams(params);
-    const filters: ColumnFilter[] = [];
-    if (dto.customer !== undefined) filters.push({ column: 'customer', value: dto.customer });
-    const price = dto.price ?? dto.plan;
-    if (price !== undefined)
-      filters.push({
-        column: 'prices',
-        op: 'LIKE',
-        value: `%,${price.replace(/[\\%_]/g, (c) => `\\${c}`)},%`,
-      });
-    if (dto.test_clock !== undefined) filters.push({ column: 'test_clock', value: dto.test_clock });
-    if (dto.collection_method === 'send_invoice') filters.push({ column: 'id', op: 'IN', value: [] });
-    if (dto.status === 'ended')
-      filters.push({ column: 'status', op: 'IN', value: ['canceled', 'incomplete_expired'] });
-    else if (dto.status !== undefined && dto.status !== 'all')
-      filters.push({ column: 'status', value: dto.status });
-    // Stripe's default list leaves canceled subscriptions out.
-    else if (dto.status === undefined)
-      filters.push({
-        column: 'status',
-        op: 'IN',
-        value: ['incomplete', 'trialing', 'active', 'past_due', 'unpaid', 'paused'],
-      });
-    const list = await listDocuments<SubscriptionObject>(this.sql, {
+    return this.lists.respond(caller, params, {
+      dto: ListSubscriptionsDto,
       table: 'subscriptions',
       kind: 'subscription',
       url: '/v1/subscriptions',
-      scope: caller,
-      query,
-      filters,
+      equal: ['customer', 'test_clock'],
+      filters: (dto) => {
+        const filters: ColumnFilter[] = [];
+        const price = dto.price ?? dto.plan;
+        if (price !== undefined)
+          filters.push({
+            column: 'prices',
+            op: 'LIKE',
+            value: `%,${price.replace(/[\\%_]/g, (c) => `\\${c}`)},%`,
+          });
+        if (dto.collection_method === 'send_invoice') filters.push(NO_ROWS);
+        if (dto.status === 'ended')
+          filters.push({ column: 'status', op: 'IN', value: ['canceled', 'incomplete_expired'] });
+        else if (dto.status !== undefined && dto.status !== 'all')
+          filters.push({ column: 'status', value: dto.status });
+        // Stripe's default list leaves canceled subscriptions out.
+        else if (dto.status === undefined)
+          filters.push({
+            column: 'status',
+            op: 'IN',
+            value: ['incomplete', 'trialing', 'active', 'past_due', 'unpaid', 'paused'],
+          });
+        return filters;
+      },
     });
-    return this.expander.list(list, dto.expand, caller);
   }
 }
 

@@ -2,13 +2,13 @@ import { Controller, Delete, Get, Inject, Param as Path } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { Clock } from '#libs/platform/src/clock';
 import { CLOCK, READ_SQL } from '#libs/platform/src/tokens';
-import { findDocument, listDocuments } from '#libs/read-models/src/documents';
+import { findDocument } from '#libs/read-models/src/documents';
+import { DocumentLists, NOT_DELETED } from '#libs/read-models/src/document-lists';
 import type { SqlExecutor } from '#libs/sql/src/sql-client';
 import type { DeletedTestClockObject, TestClockObject } from '#libs/test-clocks/src/domain/test-clock';
 import type { Params } from '#libs/wire/src/form-body';
 import { Caller, CallerOf, RequestParams } from '#libs/wire/src/http/caller';
 import { Access, StripePost } from '#libs/wire/src/http/route-metadata';
-import { parseListParams } from '#libs/wire/src/pagination';
 import { invalidRequest, resourceMissing } from '#libs/wire/src/stripe-error';
 import { parseParams } from '#libs/wire/src/validation';
 import { AdvanceTestClock, CreateTestClock, DeleteTestClock } from '../application/billing.commands.js';
@@ -21,6 +21,7 @@ type TestClockDoc = TestClockObject | DeletedTestClockObject;
 export class TestClocksController {
   constructor(
     private readonly commands: CommandBus,
+    private readonly lists: DocumentLists,
     @Inject(READ_SQL) private readonly sql: SqlExecutor,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -73,15 +74,16 @@ export class TestClocksController {
   @Get()
   @Access('billing', 'read')
   async list(@CallerOf() caller: Caller, @RequestParams() params: Params) {
-    parseParams(ListTestClocksDto, params);
-    testModeOnly(caller);
-    return listDocuments<TestClockObject>(this.sql, {
+    return this.lists.respond(caller, params, {
+      dto: ListTestClocksDto,
       table: 'test_clocks',
       kind: 'test_clock',
       url: '/v1/test_helpers/test_clocks',
-      scope: caller,
-      query: parseListParams(params),
-      filters: [{ column: 'deleted', value: false }],
+      where: [NOT_DELETED],
+      filters: () => {
+        testModeOnly(caller);
+        return [];
+      },
     });
   }
 }

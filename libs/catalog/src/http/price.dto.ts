@@ -1,4 +1,4 @@
-import { Allow } from 'class-validator';
+import { ListParamsDto } from '#libs/wire/src/list-params.dto';
 import { Param } from '#libs/wire/src/validation';
 import { RecurringDto } from './product.dto.js';
 
@@ -46,16 +46,11 @@ export class RecurringFilterDto {
   @Param.enum(['licensed', 'metered']) usage_type?: 'licensed' | 'metered';
 }
 
-export class ListPricesDto {
+export class ListPricesDto extends ListParamsDto {
   @Param.boolean() active?: boolean;
   @Param.string() currency?: string;
   @Param.array({ type: 'string', maxLength: 200 }, { maxItems: 10 }) lookup_keys?: string[];
   @Param.string() product?: string;
   @Param.object(() => RecurringFilterDto) recurring?: RecurringFilterDto;
   @Param.enum(['one_time', 'recurring']) type?: 'one_time' | 'recurring';
-  @Param.integer() limit?: number;
-  @Param.string() starting_after?: string;
-  @Param.string() ending_before?: string;
-  @Allow() created?: unknown;
-  @Param.array({ type: 'string' }) expand?: string[];
 }

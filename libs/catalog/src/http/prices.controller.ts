@@ -1,14 +1,15 @@
 import { Controller, Get, Inject, Param as Path } from '@nestjs/common';
 import type { Clock } from '#libs/platform/src/clock';
 import { CLOCK, READ_SQL } from '#libs/platform/src/tokens';
-import { findDocument, listDocuments } from '#libs/read-models/src/documents';
+import { findDocument } from '#libs/read-models/src/documents';
+import { DocumentLists, NO_ROWS } from '#libs/read-models/src/document-lists';
 import { Expander } from '#libs/read-models/src/expansion';
 import type { SqlExecutor } from '#libs/sql/src/sql-client';
 import type { Params } from '#libs/wire/src/form-body';
 import { Caller, CallerOf, RequestParams } from '#libs/wire/src/http/caller';
 import { Access, StripePost } from '#libs/wire/src/http/route-metadata';
 import { initialMetadata, metadataPatch } from '#libs/wire/src/metadata-param';
-import { parseListParams, type ColumnFilter } from '#libs/wire/src/pagination';
+import type { ColumnFilter } from '#libs/wire/src/pagination';
 import {
   notImplemented,
   parameterMissing,
@@ -28,6 +29,7 @@ export class PricesController {
   constructor(
     private readonly catalog: CatalogService,
     private readonly expander: Expander,
+    private readonly lists: DocumentLists,
     @Inject(READ_SQL) private readonly sql: SqlExecutor,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -115,27 +117,24 @@ export class PricesController {
   @Get()
   @Access('billing', 'read')
   async list(@CallerOf() caller: Caller, @RequestParams() params: Params) {
-    const dto = parseParams(ListPricesDto, params);
-    const query = parseListParams(params);
-    const filters: ColumnFilter[] = [];
-    if (dto.active !== undefined) filters.push({ column: 'active', value: dto.active });
-    if (dto.currency !== undefined) filters.push({ column: 'currency', value: dto.currency.toLowerCase() });
-    if (dto.product !== undefined) filters.push({ column: 'product', value: dto.product });
-    if (dto.type !== undefined) filters.push({ column: 'type', value: dto.type });
-    if (dto.lookup_keys !== undefined)
-      filters.push({ column: 'lookup_key', op: 'IN', value: dto.lookup_keys });
-    if (dto.recurring?.interval !== undefined)
-      filters.push({ column: 'recurring_interval', value: dto.recurring.interval });
-    // Coffer's prices are all licensed: a metered filter matches none.
-    if (dto.recurring?.usage_type === 'metered') filters.push({ column: 'id', op: 'IN', value: [] });
-    const list = await listDocuments<PriceObject>(this.sql, {
+    return this.lists.respond(caller, params, {
+      dto: ListPricesDto,
       table: 'prices',
       kind: 'price',
       url: '/v1/prices',
-      scope: caller,
-      query,
-      filters,
+      equal: ['active', 'product', 'type'],
+      filters: (dto) => {
+        const filters: ColumnFilter[] = [];
+        if (dto.currency !== undefined)
+          filters.push({ column: 'currency', value: dto.currency.toLowerCase() });
+        if (dto.lookup_keys !== undefined)
+          filters.push({ column: 'lookup_key', op: 'IN', value: dto.lookup_keys });
+        if (dto.recurring?.interval !== undefined)
+          filters.push({ column: 'recurring_interval', value: dto.recurring.interval });
+        // Coffer's prices are all licensed: a metered filter matches none.
+        if (dto.recurring?.usage_type === 'metered') filters.push(NO_ROWS);
+        return filters;
+      },
     });
-    return this.expander.list(list, dto.expand, caller);
   }
 }

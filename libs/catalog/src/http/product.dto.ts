@@ -1,4 +1,4 @@
-import { Allow } from 'class-validator';
+import { ListParamsDto } from '#libs/wire/src/list-params.dto';
 import { Param } from '#libs/wire/src/validation';
 
 export class MarketingFeatureDto {
@@ -64,15 +64,10 @@ export class RetrieveDto {
   @Param.array({ type: 'string' }) expand?: string[];
 }
 
-export class ListProductsDto {
+export class ListProductsDto extends ListParamsDto {
   @Param.boolean() active?: boolean;
   @Param.array({ type: 'string' }, { maxItems: 100 }) ids?: string[];
   @Param.boolean() shippable?: boolean;
   @Param.enum(['good', 'service']) type?: 'good' | 'service';
   @Param.string({ maxLength: 5000 }) url?: string;
-  @Param.integer() limit?: number;
-  @Param.string() starting_after?: string;
-  @Param.string() ending_before?: string;
-  @Allow() created?: unknown;
-  @Param.array({ type: 'string' }) expand?: string[];
 }

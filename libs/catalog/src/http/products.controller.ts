@@ -2,14 +2,15 @@ import { Controller, Delete, Get, Inject, Param as Path } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { Clock } from '#libs/platform/src/clock';
 import { CLOCK, READ_SQL } from '#libs/platform/src/tokens';
-import { findDocument, listDocuments } from '#libs/read-models/src/documents';
+import { findDocument } from '#libs/read-models/src/documents';
+import { DocumentLists, NO_ROWS, NOT_DELETED } from '#libs/read-models/src/document-lists';
 import { Expander } from '#libs/read-models/src/expansion';
 import type { SqlExecutor } from '#libs/sql/src/sql-client';
 import type { Params } from '#libs/wire/src/form-body';
 import { Caller, CallerOf, RequestParams } from '#libs/wire/src/http/caller';
 import { Access, StripePost } from '#libs/wire/src/http/route-metadata';
 import { initialMetadata, metadataPatch } from '#libs/wire/src/metadata-param';
-import { parseListParams, type ColumnFilter } from '#libs/wire/src/pagination';
+import type { ColumnFilter } from '#libs/wire/src/pagination';
 import { invalidRequest, resourceMissing } from '#libs/wire/src/stripe-error';
 import { parseParams } from '#libs/wire/src/validation';
 import { DeleteProduct, UpdateProduct } from '../catalog.commands.js';
@@ -29,6 +30,7 @@ export class ProductsController {
     private readonly commands: CommandBus,
     private readonly catalog: CatalogService,
     private readonly expander: Expander,
+    private readonly lists: DocumentLists,
     @Inject(READ_SQL) private readonly sql: SqlExecutor,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -90,23 +92,20 @@ export class ProductsController {
   @Get()
   @Access('billing', 'read')
   async list(@CallerOf() caller: Caller, @RequestParams() params: Params) {
-    const dto = parseParams(ListProductsDto, params);
-    const query = parseListParams(params);
-    const filters: ColumnFilter[] = [{ column: 'deleted', value: false }];
-    if (dto.active !== undefined) filters.push({ column: 'active', value: dto.active });
-    if (dto.shippable !== undefined) filters.push({ column: 'shippable', value: dto.shippable });
-    if (dto.url !== undefined) filters.push({ column: 'url', value: dto.url });
-    if (dto.ids !== undefined) filters.push({ column: 'id', op: 'IN', value: dto.ids });
-    // Every product is a service now (Stripe deprecated `good`): a `good` filter matches none.
-    if (dto.type === 'good') filters.push({ column: 'id', op: 'IN', value: [] });
-    const list = await listDocuments<ProductObject>(this.sql, {
+    return this.lists.respond(caller, params, {
+      dto: ListProductsDto,
       table: 'products',
       kind: 'product',
       url: '/v1/products',
-      scope: caller,
-      query,
-      filters,
+      where: [NOT_DELETED],
+      equal: ['active', 'shippable', 'url'],
+      filters: (dto) => {
+        const filters: ColumnFilter[] = [];
+        if (dto.ids !== undefined) filters.push({ column: 'id', op: 'IN', value: dto.ids });
+        // Every product is a service now (Stripe deprecated `good`): a `good` filter matches none.
+        if (dto.type === 'good') filters.push(NO_ROWS);
+        return filters;
+      },
     });
-    return this.expander.list(list, dto.expand, caller);
   }
 }

@@ -1,4 +1,4 @@
-import { Allow } from 'class-validator';
+import { ListParamsDto } from '#libs/wire/src/list-params.dto';
 import { Param } from '#libs/wire/src/validation';
 
 export class AddressDto {
@@ -58,13 +58,7 @@ export class RetrieveCustomerDto {
   @Param.array({ type: 'string' }) expand?: string[];
 }
 
-export class ListCustomersDto {
+export class ListCustomersDto extends ListParamsDto {
   @Param.string({ maxLength: 512 }) email?: string;
   @Param.string() test_clock?: string;
-  @Param.integer() limit?: number;
-  @Param.string() starting_after?: string;
-  @Param.string() ending_before?: string;
-  /** created=<ts> or created[gt|gte|lt|lte]=<ts>; shape checked by parseListParams. */
-  @Allow() created?: unknown;
-  @Param.array({ type: 'string' }) expand?: string[];
 }

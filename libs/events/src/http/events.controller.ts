@@ -1,13 +1,13 @@
 import { Controller, Get, Inject, Optional, Param as Path } from '@nestjs/common';
-import { Allow } from 'class-validator';
 import { READ_SQL } from '#libs/platform/src/tokens';
-import { findDocument, listDocuments } from '#libs/read-models/src/documents';
+import { findDocument } from '#libs/read-models/src/documents';
+import { DocumentLists } from '#libs/read-models/src/document-lists';
 import { Expander } from '#libs/read-models/src/expansion';
 import type { SqlExecutor } from '#libs/sql/src/sql-client';
 import type { Params } from '#libs/wire/src/form-body';
 import { Caller, CallerOf, RequestParams } from '#libs/wire/src/http/caller';
 import { Access } from '#libs/wire/src/http/route-metadata';
-import { parseListParams, type ColumnFilter } from '#libs/wire/src/pagination';
+import { ListParamsDto } from '#libs/wire/src/list-params.dto';
 import { parametersExclusive, resourceMissing } from '#libs/wire/src/stripe-error';
 import { Param, parseParams } from '#libs/wire/src/validation';
 import type { StripeEventResource } from '../events.projection.js';
@@ -17,15 +17,10 @@ class RetrieveEventDto {
   @Param.array({ type: 'string' }) expand?: string[];
 }
 
-class ListEventsDto {
+class ListEventsDto extends ListParamsDto {
   @Param.string({ maxLength: 5000 }) type?: string;
   @Param.array({ type: 'string', maxLength: 5000 }, { maxItems: 20 }) types?: string[];
   @Param.boolean() delivery_success?: boolean;
-  @Param.integer() limit?: number;
-  @Param.string() starting_after?: string;
-  @Param.string() ending_before?: string;
-  @Allow() created?: unknown;
-  @Param.array({ type: 'string' }) expand?: string[];
 }
 
 /** /v1/events — stripe-node's events.retrieve / list. Events are read-only projections of the log. */
@@ -33,6 +28,7 @@ class ListEventsDto {
 export class EventsController {
   constructor(
     private readonly expander: Expander,
+    private readonly lists: DocumentLists,
     @Inject(READ_SQL) private readonly sql: SqlExecutor,
     @Optional() @Inject(PENDING_WEBHOOKS) private readonly pending?: PendingWebhooks,
   ) {}
@@ -54,35 +50,22 @@ export class EventsController {
   @Get()
   @Access('events', 'read')
   async list(@CallerOf() caller: Caller, @RequestParams() params: Params) {
-    const dto = parseParams(ListEventsDto, params);
-    const query = parseListParams(params);
-    if (dto.type !== undefined && dto.types !== undefined) throw parametersExclusive(['type', 'types']);
-    const filters: ColumnFilter[] = [];
-    if (dto.type !== undefined) {
-      // Stripe allows one `*` wildcard: `customer.*`.
-      if (dto.type.includes('*'))
-        filters.push({
-          column: 'type',
-          op: 'LIKE',
-          value: dto.type.replace(/[%_\\]/g, '\\$&').replace('*', '%'),
-        });
-      else filters.push({ column: 'type', value: dto.type });
-    }
-    if (dto.types !== undefined) filters.push({ column: 'type', op: 'IN', value: dto.types });
-    const list = await listDocuments<StripeEventResource>(this.sql, {
+    return this.lists.respond(caller, params, {
+      dto: ListEventsDto,
       table: 'events',
       kind: 'event',
       url: '/v1/events',
-      scope: caller,
-      query,
-      filters,
       sortColumn: 'position',
+      filters: (dto) => {
+        if (dto.type !== undefined && dto.types !== undefined) throw parametersExclusive(['type', 'types']);
+        if (dto.types !== undefined) return [{ column: 'type', op: 'IN', value: dto.types }];
+        if (dto.type === undefined) return [];
+        // Stripe allows one `*` wildcard: `customer.*`.
+        if (!dto.type.includes('*')) return [{ column: 'type', value: dto.type }];
+        return [{ column: 'type', op: 'LIKE', value: dto.type.replace(/[%_\\]/g, '\\$&').replace('*', '%') }];
+      },
+      present: (events: StripeEventResource[]) => this.withPendingWebhooks(events),
     });
-    return this.expander.list(
-      { ...list, data: await this.withPendingWebhooks(list.data) },
-      dto.expand,
-      caller,
-    );
   }
 
   /** The stored documents say 0; the webhooks feature knows the live count. */

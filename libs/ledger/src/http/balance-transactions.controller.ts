@@ -1,24 +1,24 @@
 import { Controller, Get, Inject, Param as Path } from '@nestjs/common';
 import { READ_SQL } from '#libs/platform/src/tokens';
-import { findDocument, listDocuments } from '#libs/read-models/src/documents';
+import { findDocument } from '#libs/read-models/src/documents';
+import { DocumentLists, NO_ROWS } from '#libs/read-models/src/document-lists';
 import { Expander } from '#libs/read-models/src/expansion';
 import type { SqlExecutor } from '#libs/sql/src/sql-client';
 import type { Params } from '#libs/wire/src/form-body';
 import { Caller, CallerOf, RequestParams } from '#libs/wire/src/http/caller';
 import { Access } from '#libs/wire/src/http/route-metadata';
-import { listResponse, parseListParams, type ColumnFilter } from '#libs/wire/src/pagination';
+import type { ColumnFilter } from '#libs/wire/src/pagination';
 import { resourceMissing } from '#libs/wire/src/stripe-error';
 import { parseParams } from '#libs/wire/src/validation';
 import type { BalanceTransactionObject } from '../domain/balance-transaction.js';
 import { ListBalanceTransactionsDto, RetrieveBalanceTransactionDto } from './ledger.dto.js';
-
-const URL = '/v1/balance_transactions';
 
 /** /v1/balance_transactions — stripe-node's balanceTransactions.retrieve / list (read-only ledger view). */
 @Controller('v1/balance_transactions')
 export class BalanceTransactionsController {
   constructor(
     private readonly expander: Expander,
+    private readonly lists: DocumentLists,
     @Inject(READ_SQL) private readonly sql: SqlExecutor,
   ) {}
 
@@ -38,23 +38,20 @@ export class BalanceTransactionsController {
   @Get()
   @Access('payments', 'read')
   async list(@CallerOf() caller: Caller, @RequestParams() params: Params) {
-    const dto = parseParams(ListBalanceTransactionsDto, params);
-    const query = parseListParams(params);
-    // No payouts exist yet, so no transaction was paid out in one.
-    if (dto.payout !== undefined)
-      return listResponse<BalanceTransactionObject>(URL, { data: [], has_more: false });
-    const filters: ColumnFilter[] = [];
-    if (dto.type !== undefined) filters.push({ column: 'type', value: dto.type });
-    if (dto.source !== undefined) filters.push({ column: 'source', value: dto.source });
-    if (dto.currency !== undefined) filters.push({ column: 'currency', value: dto.currency.toLowerCase() });
-    const list = await listDocuments<BalanceTransactionObject>(this.sql, {
+    return this.lists.respond(caller, params, {
+      dto: ListBalanceTransactionsDto,
       table: 'balance_transactions',
       kind: 'balance_transaction',
-      url: URL,
-      scope: caller,
-      query,
-      filters,
+      url: '/v1/balance_transactions',
+      equal: ['type', 'source'],
+      filters: (dto) => {
+        const filters: ColumnFilter[] = [];
+        if (dto.currency !== undefined)
+          filters.push({ column: 'currency', value: dto.currency.toLowerCase() });
+        // No payouts exist yet, so no transaction was paid out in one.
+        if (dto.payout !== undefined) filters.push(NO_ROWS);
+        return filters;
+      },
     });
-    return this.expander.list(list, dto.expand, caller);
   }
 }

@@ -1,12 +1,12 @@
 import { Controller, Get, Inject, Param as Path } from '@nestjs/common';
 import { READ_SQL } from '#libs/platform/src/tokens';
-import { findDocument, listDocuments } from '#libs/read-models/src/documents';
+import { findDocument } from '#libs/read-models/src/documents';
+import { DocumentLists } from '#libs/read-models/src/document-lists';
 import { Expander } from '#libs/read-models/src/expansion';
 import type { SqlExecutor } from '#libs/sql/src/sql-client';
 import type { Params } from '#libs/wire/src/form-body';
 import { Caller, CallerOf, RequestParams } from '#libs/wire/src/http/caller';
 import { Access } from '#libs/wire/src/http/route-metadata';
-import { parseListParams, type ColumnFilter } from '#libs/wire/src/pagination';
 import { resourceMissing } from '#libs/wire/src/stripe-error';
 import { parseParams } from '#libs/wire/src/validation';
 import type { PaymentMethodObject } from '../domain/payment-method.js';
@@ -18,6 +18,7 @@ import { ExpandOnlyDto, ListCustomerPaymentMethodsDto } from './payment-method.d
 export class CustomerPaymentMethodsController {
   constructor(
     private readonly expander: Expander,
+    private readonly lists: DocumentLists,
     @Inject(READ_SQL) private readonly sql: SqlExecutor,
   ) {}
 
@@ -28,22 +29,18 @@ export class CustomerPaymentMethodsController {
     @Path('customer') customer: string,
     @RequestParams() params: Params,
   ) {
-    const dto = parseParams(ListCustomerPaymentMethodsDto, params);
-    const query = parseListParams(params);
-    await this.requireCustomer(caller, customer);
-    const filters: ColumnFilter[] = [{ column: 'customer', value: customer }];
-    if (dto.type !== undefined) filters.push({ column: 'type', value: dto.type });
-    if (dto.allow_redisplay !== undefined)
-      filters.push({ column: 'allow_redisplay', value: dto.allow_redisplay });
-    const list = await listDocuments<PaymentMethodObject>(this.sql, {
+    return this.lists.respond(caller, params, {
+      dto: ListCustomerPaymentMethodsDto,
       table: 'payment_methods',
       kind: 'payment_method',
       url: `/v1/customers/${customer}/payment_methods`,
-      scope: caller,
-      query,
-      filters,
+      where: [{ column: 'customer', value: customer }],
+      equal: ['type', 'allow_redisplay'],
+      filters: async () => {
+        await this.requireCustomer(caller, customer);
+        return [];
+      },
     });
-    return this.expander.list(list, dto.expand, caller);
   }
 
   @Get(':customer/payment_methods/:id')

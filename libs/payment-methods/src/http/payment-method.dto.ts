@@ -1,4 +1,5 @@
 import { Allow } from 'class-validator';
+import { ListParamsDto, PageParamsDto } from '#libs/wire/src/list-params.dto';
 import { Param } from '#libs/wire/src/validation';
 
 export class BillingAddressDto {
@@ -66,21 +67,12 @@ export class ExpandOnlyDto {
   @Param.array({ type: 'string' }) expand?: string[];
 }
 
-export class ListPaymentMethodsDto {
+export class ListPaymentMethodsDto extends ListParamsDto {
   @Param.string() customer?: string;
   @Param.string() type?: string;
-  @Param.integer() limit?: number;
-  @Param.string() starting_after?: string;
-  @Param.string() ending_before?: string;
-  @Allow() created?: unknown;
-  @Param.array({ type: 'string' }) expand?: string[];
 }
 
-export class ListCustomerPaymentMethodsDto {
+export class ListCustomerPaymentMethodsDto extends PageParamsDto {
   @Param.string() type?: string;
   @Param.enum(ALLOW_REDISPLAY) allow_redisplay?: (typeof ALLOW_REDISPLAY)[number];
-  @Param.integer() limit?: number;
-  @Param.string() starting_after?: string;
-  @Param.string() ending_before?: string;
-  @Param.array({ type: 'string' }) expand?: string[];
 }

@@ -1,14 +1,14 @@
 import { Controller, Get, Inject, Param as Path } from '@nestjs/common';
 import type { Clock } from '#libs/platform/src/clock';
 import { CLOCK, READ_SQL } from '#libs/platform/src/tokens';
-import { findDocument, listDocuments } from '#libs/read-models/src/documents';
+import { findDocument } from '#libs/read-models/src/documents';
+import { DocumentLists } from '#libs/read-models/src/document-lists';
 import { Expander } from '#libs/read-models/src/expansion';
 import type { SqlExecutor } from '#libs/sql/src/sql-client';
 import type { Params } from '#libs/wire/src/form-body';
 import { Caller, CallerOf, RequestParams } from '#libs/wire/src/http/caller';
 import { Access, StripePost } from '#libs/wire/src/http/route-metadata';
 import { initialMetadata } from '#libs/wire/src/metadata-param';
-import { parseListParams, type ColumnFilter } from '#libs/wire/src/pagination';
 import { parseParams } from '#libs/wire/src/validation';
 import { TEST_PAYMENT_METHOD_TOKENS } from '#libs/payments/src/cards/test-cards';
 import type { PaymentMethodObject } from '../domain/payment-method.js';
@@ -29,6 +29,7 @@ export class PaymentMethodsController {
   constructor(
     private readonly paymentMethods: PaymentMethodsService,
     private readonly expander: Expander,
+    private readonly lists: DocumentLists,
     @Inject(READ_SQL) private readonly sql: SqlExecutor,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -110,20 +111,13 @@ export class PaymentMethodsController {
   @Get()
   @Access('payments', 'read')
   async list(@CallerOf() caller: Caller, @RequestParams() params: Params) {
-    const dto = parseParams(ListPaymentMethodsDto, params);
-    const query = parseListParams(params);
-    const filters: ColumnFilter[] = [];
-    if (dto.customer !== undefined) filters.push({ column: 'customer', value: dto.customer });
-    if (dto.type !== undefined) filters.push({ column: 'type', value: dto.type });
-    const list = await listDocuments<PaymentMethodObject>(this.sql, {
+    return this.lists.respond(caller, params, {
+      dto: ListPaymentMethodsDto,
       table: 'payment_methods',
       kind: 'payment_method',
       url: '/v1/payment_methods',
-      scope: caller,
-      query,
-      filters,
+      equal: ['customer', 'type'],
     });
-    return this.expander.list(list, dto.expand, caller);
   }
 }
 

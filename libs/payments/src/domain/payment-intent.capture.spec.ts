@@ -6,6 +6,8 @@ import type { PaymentIntentCommand } from './payment-intent.commands.js';
 import {
   DAY,
   T0,
+  capture,
+  captured,
   confirmation,
   create,
   history,
@@ -16,20 +18,6 @@ import {
 } from './testing/payment-fixtures.js';
 
 const intents = spec(paymentIntentDecider);
-const capture = (
-  amountToCapture: number | null = null,
-  extra: Partial<PaymentIntentCommand> = {},
-): PaymentIntentCommand =>
-  ({
-    type: 'CapturePaymentIntent',
-    ...owner,
-    amountToCapture,
-    balanceTransaction: 'txn_c',
-    availableOn: T0 + DAY,
-    changes: {},
-    metadata: {},
-    ...extra,
-  }) as PaymentIntentCommand;
 const cancel = (reason: 'requested_by_customer' | null = null): PaymentIntentCommand => ({
   type: 'CancelPaymentIntent',
   ...owner,
@@ -60,43 +48,13 @@ describe('PaymentIntent decider: capture', () => {
     intents
       .given(manualAuthorized())
       .when(capture())
-      .then([
-        {
-          type: 'PaymentCaptured',
-          data: {
-            id: 'pi_1',
-            chargeId: 'ch_1',
-            amount: 2000,
-            currency: 'usd',
-            released: 0,
-            fee: 88,
-            balanceTransaction: 'txn_c',
-            availableOn: T0 + DAY,
-            at: T0,
-          },
-        },
-      ]);
+      .then([captured({ amount: 2000, released: 0, fee: 88, balanceTransaction: 'txn_c' })]);
   });
   it('captures part of it, releases the rest, and charges the fee on what was captured', () => {
     intents
       .given(manualAuthorized())
       .when(capture(1500))
-      .then([
-        {
-          type: 'PaymentCaptured',
-          data: {
-            id: 'pi_1',
-            chargeId: 'ch_1',
-            amount: 1500,
-            currency: 'usd',
-            released: 500,
-            fee: 74,
-            balanceTransaction: 'txn_c',
-            availableOn: T0 + DAY,
-            at: T0,
-          },
-        },
-      ]);
+      .then([captured({ amount: 1500, released: 500, fee: 74, balanceTransaction: 'txn_c' })]);
   });
   it('records descriptor and metadata given with the capture', () => {
     intents
@@ -116,20 +74,7 @@ describe('PaymentIntent decider: capture', () => {
             metadata: { captured_by: 'ops' },
           },
         },
-        {
-          type: 'PaymentCaptured',
-          data: {
-            id: 'pi_1',
-            chargeId: 'ch_1',
-            amount: 2000,
-            currency: 'usd',
-            released: 0,
-            fee: 88,
-            balanceTransaction: 'txn_c',
-            availableOn: T0 + DAY,
-            at: T0,
-          },
-        },
+        captured({ amount: 2000, released: 0, fee: 88, balanceTransaction: 'txn_c' }),
       ]);
   });
   it('refuses to capture twice', () => {
@@ -238,22 +183,7 @@ describe('PaymentIntent decider: increment_authorization', () => {
     intents
       .given(history(...incrementableCommands(), incrementTo(4001, declined)))
       .when(capture())
-      .then([
-        {
-          type: 'PaymentCaptured',
-          data: {
-            id: 'pi_1',
-            chargeId: 'ch_1',
-            amount: 2000,
-            currency: 'usd',
-            released: 0,
-            fee: 88,
-            balanceTransaction: 'txn_c',
-            availableOn: T0 + DAY,
-            at: T0,
-          },
-        },
-      ]);
+      .then([captured({ amount: 2000, released: 0, fee: 88, balanceTransaction: 'txn_c' })]);
   });
   it('records the description given with a successful increment', () => {
     intents
@@ -274,22 +204,7 @@ describe('PaymentIntent decider: increment_authorization', () => {
     intents
       .given(history(...incrementableCommands(), incrementTo(3500)))
       .when(capture())
-      .then([
-        {
-          type: 'PaymentCaptured',
-          data: {
-            id: 'pi_1',
-            chargeId: 'ch_1',
-            amount: 3500,
-            currency: 'usd',
-            released: 0,
-            fee: 132,
-            balanceTransaction: 'txn_c',
-            availableOn: T0 + DAY,
-            at: T0,
-          },
-        },
-      ]);
+      .then([captured({ amount: 3500, released: 0, fee: 132, balanceTransaction: 'txn_c' })]);
   });
   it('refuses when the authorization was not requested as incrementable', () => {
     intents

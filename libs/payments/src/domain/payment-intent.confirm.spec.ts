@@ -7,6 +7,7 @@ import {
   T0,
   DAY,
   approved,
+  captured,
   confirmation,
   create,
   declined,
@@ -78,20 +79,7 @@ describe('PaymentIntent decider: create', () => {
         createdEvent(),
         confirmedEvent,
         authorizedEvent(),
-        {
-          type: 'PaymentCaptured',
-          data: {
-            id: 'pi_1',
-            chargeId: 'ch_1',
-            amount: 2000,
-            currency: 'usd',
-            released: 0,
-            fee: 88,
-            balanceTransaction: 'txn_1',
-            availableOn: T0 + DAY,
-            at: T0,
-          },
-        },
+        captured({ amount: 2000, released: 0, fee: 88, balanceTransaction: 'txn_1' }),
       ]);
   });
   it('automatic_async captures in the same step too', () => {
@@ -345,20 +333,7 @@ describe('PaymentIntent decider: confirm', () => {
           ...authorizedEvent(),
           data: { ...(authorizedEvent().data as object), chargeId: 'ch_2' },
         } as PaymentIntentEvent,
-        {
-          type: 'PaymentCaptured',
-          data: {
-            id: 'pi_1',
-            chargeId: 'ch_2',
-            amount: 2000,
-            currency: 'usd',
-            released: 0,
-            fee: 88,
-            balanceTransaction: 'txn_2',
-            availableOn: T0 + DAY,
-            at: T0,
-          },
-        },
+        captured({ chargeId: 'ch_2', amount: 2000, released: 0, fee: 88, balanceTransaction: 'txn_2' }),
       ]);
   });
   it('refuses to confirm a succeeded, canceled or capturable intent', () => {

@@ -5,6 +5,7 @@ import type { PaymentIntentCommand } from './payment-intent.commands.js';
 import {
   DAY,
   T0,
+  capture,
   confirmation,
   create,
   declined,
@@ -16,15 +17,6 @@ import {
 } from './testing/payment-fixtures.js';
 
 /** The Stripe objects the shared evolve functions build: what the API and the events show. */
-const capture = (amountToCapture: number | null = null): PaymentIntentCommand => ({
-  type: 'CapturePaymentIntent',
-  ...owner,
-  amountToCapture,
-  balanceTransaction: 'txn_c',
-  availableOn: T0 + DAY,
-  changes: {},
-  metadata: {},
-});
 const refund = (amount: number, refundId: string): PaymentIntentCommand => ({
   type: 'CreateRefund',
   ...owner,

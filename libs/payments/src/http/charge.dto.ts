@@ -1,4 +1,4 @@
-import { Allow } from 'class-validator';
+import { ListParamsDto, PageParamsDto } from '#libs/wire/src/list-params.dto';
 import { Param } from '#libs/wire/src/validation';
 
 export class RetrieveChargeDto {
@@ -6,19 +6,9 @@ export class RetrieveChargeDto {
 }
 
 /** GET /v1/charges/:id/refunds: Stripe's parameters for a charge's refunds (no filters). */
-export class ListChargeRefundsDto {
-  @Param.integer() limit?: number;
-  @Param.string() starting_after?: string;
-  @Param.string() ending_before?: string;
-  @Param.array({ type: 'string' }) expand?: string[];
-}
+export class ListChargeRefundsDto extends PageParamsDto {}
 
-export class ListChargesDto {
+export class ListChargesDto extends ListParamsDto {
   @Param.string() customer?: string;
   @Param.string() payment_intent?: string;
-  @Param.integer() limit?: number;
-  @Param.string() starting_after?: string;
-  @Param.string() ending_before?: string;
-  @Allow() created?: unknown;
-  @Param.array({ type: 'string' }) expand?: string[];
 }

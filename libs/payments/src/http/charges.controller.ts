@@ -1,5 +1,6 @@
 import { Controller, Get, Inject, Param as Path } from '@nestjs/common';
 import { findDocument, listDocuments, type Scope } from '#libs/read-models/src/documents';
+import { DocumentLists } from '#libs/read-models/src/document-lists';
 import { Expander } from '#libs/read-models/src/expansion';
 import { READ_SQL } from '#libs/platform/src/tokens';
 import type { SqlExecutor } from '#libs/sql/src/sql-client';
@@ -33,6 +34,7 @@ type ChargeWithRefunds = ChargeObject & { refunds?: ListResponse<RefundObject> }
 export class ChargesController {
   constructor(
     private readonly expander: Expander,
+    private readonly lists: DocumentLists,
     @Inject(READ_SQL) private readonly sql: SqlExecutor,
   ) {}
 
@@ -85,29 +87,17 @@ export class ChargesController {
     @CallerOf() caller: Caller,
     @RequestParams() params: Params,
   ): Promise<ListResponse<ChargeWithRefunds>> {
-    const dto = parseParams(ListChargesDto, params);
-    const query = parseListParams(params);
-    const filters: ColumnFilter[] = [];
-    if (dto.customer !== undefined) filters.push({ column: 'customer', value: dto.customer });
-    if (dto.payment_intent !== undefined)
-      filters.push({ column: 'payment_intent', value: dto.payment_intent });
-    const list = await listDocuments<ChargeObject>(this.sql, {
+    return this.lists.respond<ListChargesDto, ChargeWithRefunds>(caller, params, {
+      dto: ListChargesDto,
       table: 'charges',
       kind: 'charge',
       url: '/v1/charges',
-      scope: caller,
-      query,
-      filters,
+      equal: ['customer', 'payment_intent'],
+      expansions: {
+        refunds: (charges) =>
+          Promise.all(charges.map(async (c) => ({ ...c, refunds: await this.refundsOf(caller, c.id) }))),
+      },
     });
-    const { withRefunds, rest } = splitRefunds(dto.expand, 'data.refunds');
-    const expanded = await this.expander.list(list, rest, caller);
-    if (!withRefunds) return expanded;
-    return {
-      ...expanded,
-      data: await Promise.all(
-        expanded.data.map(async (c) => ({ ...c, refunds: await this.refundsOf(caller, c.id) })),
-      ),
-    };
   }
 
   /** A page of a charge's refunds (the first one, unless `query` says otherwise). */

@@ -1,5 +1,6 @@
 import { Allow } from 'class-validator';
 import { BillingDetailsDto, CardInputDto } from '#libs/payment-methods/src/http/payment-method.dto';
+import { ListParamsDto } from '#libs/wire/src/list-params.dto';
 import { Param } from '#libs/wire/src/validation';
 
 export const CAPTURE_METHODS = ['automatic', 'automatic_async', 'manual'] as const;
@@ -131,11 +132,6 @@ export class RetrievePaymentIntentDto {
   @Param.array({ type: 'string' }) expand?: string[];
 }
 
-export class ListPaymentIntentsDto {
+export class ListPaymentIntentsDto extends ListParamsDto {
   @Param.string() customer?: string;
-  @Param.integer() limit?: number;
-  @Param.string() starting_after?: string;
-  @Param.string() ending_before?: string;
-  @Allow() created?: unknown;
-  @Param.array({ type: 'string' }) expand?: string[];
 }

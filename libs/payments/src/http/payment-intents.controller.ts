@@ -5,14 +5,14 @@ import { DomainError } from '#libs/kernel/src/domain-error';
 import { initialMetadata, metadataPatch } from '#libs/wire/src/metadata-param';
 import type { Clock } from '#libs/platform/src/clock';
 import { CLOCK, READ_SQL } from '#libs/platform/src/tokens';
-import { findDocument, listDocuments } from '#libs/read-models/src/documents';
+import { findDocument } from '#libs/read-models/src/documents';
+import { DocumentLists } from '#libs/read-models/src/document-lists';
 import { Expander } from '#libs/read-models/src/expansion';
 import type { SqlExecutor } from '#libs/sql/src/sql-client';
 import type { Params } from '#libs/wire/src/form-body';
 import { Caller, CallerOf, RequestParams } from '#libs/wire/src/http/caller';
 import { Access, StripePost } from '#libs/wire/src/http/route-metadata';
 import { newId } from '#libs/wire/src/ids';
-import { parseListParams, type ColumnFilter } from '#libs/wire/src/pagination';
 import { invalidRequest, parameterMissing, resourceMissing } from '#libs/wire/src/stripe-error';
 import { parseParams } from '#libs/wire/src/validation';
 import {
@@ -56,6 +56,7 @@ export class PaymentIntentsController {
   constructor(
     private readonly commands: CommandBus,
     private readonly expander: Expander,
+    private readonly lists: DocumentLists,
     @Inject(READ_SQL) private readonly sql: SqlExecutor,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -224,19 +225,13 @@ export class PaymentIntentsController {
   @Get()
   @Access('payments', 'read')
   async list(@CallerOf() caller: Caller, @RequestParams() params: Params) {
-    const dto = parseParams(ListPaymentIntentsDto, params);
-    const query = parseListParams(params);
-    const filters: ColumnFilter[] =
-      dto.customer !== undefined ? [{ column: 'customer', value: dto.customer }] : [];
-    const list = await listDocuments<PaymentIntentObject>(this.sql, {
+    return this.lists.respond(caller, params, {
+      dto: ListPaymentIntentsDto,
       table: 'payment_intents',
       kind: 'payment_intent',
       url: '/v1/payment_intents',
-      scope: caller,
-      query,
-      filters,
+      equal: ['customer'],
     });
-    return this.expander.list(list, dto.expand, caller);
   }
 }
 

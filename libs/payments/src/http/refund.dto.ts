@@ -1,4 +1,4 @@
-import { Allow } from 'class-validator';
+import { ListParamsDto } from '#libs/wire/src/list-params.dto';
 import { Param } from '#libs/wire/src/validation';
 
 export const REFUND_REASONS = ['duplicate', 'fraudulent', 'requested_by_customer'] as const;
@@ -21,12 +21,7 @@ export class RefundExpandDto {
   @Param.array({ type: 'string' }) expand?: string[];
 }
 
-export class ListRefundsDto {
+export class ListRefundsDto extends ListParamsDto {
   @Param.string() charge?: string;
   @Param.string() payment_intent?: string;
-  @Param.integer() limit?: number;
-  @Param.string() starting_after?: string;
-  @Param.string() ending_before?: string;
-  @Allow() created?: unknown;
-  @Param.array({ type: 'string' }) expand?: string[];
 }

@@ -2,14 +2,14 @@ import { Controller, Get, Inject, Param as Path } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { Clock } from '#libs/platform/src/clock';
 import { CLOCK, READ_SQL } from '#libs/platform/src/tokens';
-import { findDocument, listDocuments } from '#libs/read-models/src/documents';
+import { findDocument } from '#libs/read-models/src/documents';
+import { DocumentLists } from '#libs/read-models/src/document-lists';
 import { Expander } from '#libs/read-models/src/expansion';
 import type { SqlExecutor } from '#libs/sql/src/sql-client';
 import type { Params } from '#libs/wire/src/form-body';
 import { Caller, CallerOf, RequestParams } from '#libs/wire/src/http/caller';
 import { Access, StripePost } from '#libs/wire/src/http/route-metadata';
 import { initialMetadata, metadataPatch } from '#libs/wire/src/metadata-param';
-import { parseListParams, type ColumnFilter } from '#libs/wire/src/pagination';
 import { invalidRequest, resourceMissing } from '#libs/wire/src/stripe-error';
 import { parseParams } from '#libs/wire/src/validation';
 import { CancelRefund, CreateRefund, UpdateRefund } from '../application/refund.handlers.js';
@@ -22,6 +22,7 @@ export class RefundsController {
   constructor(
     private readonly commands: CommandBus,
     private readonly expander: Expander,
+    private readonly lists: DocumentLists,
     @Inject(READ_SQL) private readonly sql: SqlExecutor,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -95,20 +96,12 @@ export class RefundsController {
   @Get()
   @Access('payments', 'read')
   async list(@CallerOf() caller: Caller, @RequestParams() params: Params) {
-    const dto = parseParams(ListRefundsDto, params);
-    const query = parseListParams(params);
-    const filters: ColumnFilter[] = [];
-    if (dto.charge !== undefined) filters.push({ column: 'charge', value: dto.charge });
-    if (dto.payment_intent !== undefined)
-      filters.push({ column: 'payment_intent', value: dto.payment_intent });
-    const list = await listDocuments<RefundObject>(this.sql, {
+    return this.lists.respond(caller, params, {
+      dto: ListRefundsDto,
       table: 'refunds',
       kind: 'refund',
       url: '/v1/refunds',
-      scope: caller,
-      query,
-      filters,
+      equal: ['charge', 'payment_intent'],
     });
-    return this.expander.list(list, dto.expand, caller);
   }
 }

@@ -1,5 +1,6 @@
 import { Allow } from 'class-validator';
 import { BillingDetailsDto, CardInputDto } from '#libs/payment-methods/src/http/payment-method.dto';
+import { ListParamsDto } from '#libs/wire/src/list-params.dto';
 import { Param } from '#libs/wire/src/validation';
 
 export class PaymentMethodDataDto {
@@ -70,13 +71,8 @@ export class CancelSetupIntentDto {
   @Param.array({ type: 'string' }) expand?: string[];
 }
 
-export class ListSetupIntentsDto {
+export class ListSetupIntentsDto extends ListParamsDto {
   @Param.string() customer?: string;
   @Param.string() payment_method?: string;
   @Param.boolean() attach_to_self?: boolean;
-  @Param.integer() limit?: number;
-  @Param.string() starting_after?: string;
-  @Param.string() ending_before?: string;
-  @Allow() created?: unknown;
-  @Param.array({ type: 'string' }) expand?: string[];
 }

@@ -3,7 +3,8 @@ import { CommandBus } from '@nestjs/cqrs';
 import { rawCardOf, refuseNonCardType } from '#libs/payment-methods/src/http/card-params';
 import type { Clock } from '#libs/platform/src/clock';
 import { CLOCK, READ_SQL } from '#libs/platform/src/tokens';
-import { findDocument, listDocuments } from '#libs/read-models/src/documents';
+import { findDocument } from '#libs/read-models/src/documents';
+import { DocumentLists } from '#libs/read-models/src/document-lists';
 import { Expander } from '#libs/read-models/src/expansion';
 import type { SqlExecutor } from '#libs/sql/src/sql-client';
 import type { Params } from '#libs/wire/src/form-body';
@@ -11,7 +12,6 @@ import { Caller, CallerOf, RequestParams } from '#libs/wire/src/http/caller';
 import { Access, StripePost } from '#libs/wire/src/http/route-metadata';
 import { newClientSecret, newId } from '#libs/wire/src/ids';
 import { initialMetadata, metadataPatch } from '#libs/wire/src/metadata-param';
-import { parseListParams, type ColumnFilter } from '#libs/wire/src/pagination';
 import { invalidRequest, parameterMissing } from '#libs/wire/src/stripe-error';
 import { parseParams } from '#libs/wire/src/validation';
 import type { SetupIntentObject } from '../domain/setup-intent.js';
@@ -39,6 +39,7 @@ export class SetupIntentsController {
   constructor(
     private readonly commands: CommandBus,
     private readonly expander: Expander,
+    private readonly lists: DocumentLists,
     @Inject(READ_SQL) private readonly sql: SqlExecutor,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -159,21 +160,13 @@ export class SetupIntentsController {
   @Get()
   @Access('payments', 'read')
   async list(@CallerOf() caller: Caller, @RequestParams() params: Params) {
-    const dto = parseParams(ListSetupIntentsDto, params);
-    const query = parseListParams(params);
-    const filters: ColumnFilter[] = [];
-    if (dto.customer !== undefined) filters.push({ column: 'customer', value: dto.customer });
-    if (dto.payment_method !== undefined)
-      filters.push({ column: 'payment_method', value: dto.payment_method });
-    const list = await listDocuments<SetupIntentObject>(this.sql, {
+    return this.lists.respond(caller, params, {
+      dto: ListSetupIntentsDto,
       table: 'setup_intents',
       kind: 'setup_intent',
       url: '/v1/setup_intents',
-      scope: caller,
-      query,
-      filters,
+      equal: ['customer', 'payment_method'],
     });
-    return this.expander.list(list, dto.expand, caller);
   }
 }
 

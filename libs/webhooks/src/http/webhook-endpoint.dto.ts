@@ -1,4 +1,5 @@
 import { Allow } from 'class-validator';
+import { ListParamsDto } from '#libs/wire/src/list-params.dto';
 import { Param } from '#libs/wire/src/validation';
 import { MAX_ENABLED_EVENTS } from '../domain/enabled-events.js';
 import { MAX_URL_LENGTH } from '../domain/endpoint-url.js';
@@ -35,13 +36,7 @@ export class RetrieveWebhookEndpointDto {
   @Param.array({ type: 'string' }) expand?: string[];
 }
 
-export class ListWebhookEndpointsDto {
-  @Param.integer() limit?: number;
-  @Param.string() starting_after?: string;
-  @Param.string() ending_before?: string;
-  @Allow() created?: unknown;
-  @Param.array({ type: 'string' }) expand?: string[];
-}
+export class ListWebhookEndpointsDto extends ListParamsDto {}
 
 /** Coffer extension: the attempts of an endpoint (optionally of one event), newest first. */
 export class ListAttemptsDto {

@@ -4,7 +4,8 @@ import type { Queue } from 'bullmq';
 import { STRIPE_API_VERSION } from '#libs/events/src/api-version';
 import type { Clock } from '#libs/platform/src/clock';
 import { CLOCK, READ_SQL } from '#libs/platform/src/tokens';
-import { findDocument, listDocuments } from '#libs/read-models/src/documents';
+import { findDocument } from '#libs/read-models/src/documents';
+import { DocumentLists, NOT_DELETED } from '#libs/read-models/src/document-lists';
 import { Expander } from '#libs/read-models/src/expansion';
 import type { SqlExecutor } from '#libs/sql/src/sql-client';
 import type { Params } from '#libs/wire/src/form-body';
@@ -57,6 +58,7 @@ export class WebhookEndpointsController {
   constructor(
     private readonly commands: CommandBus,
     private readonly expander: Expander,
+    private readonly lists: DocumentLists,
     @Inject(READ_SQL) private readonly sql: SqlExecutor,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SECRET_BOX) private readonly box: SecretBox | null,
@@ -142,17 +144,13 @@ export class WebhookEndpointsController {
   @Get()
   @Access('webhooks', 'read')
   async list(@CallerOf() caller: Caller, @RequestParams() params: Params) {
-    const dto = parseParams(ListWebhookEndpointsDto, params);
-    const query = parseListParams(params);
-    const list = await listDocuments<WebhookEndpointObject>(this.sql, {
+    return this.lists.respond(caller, params, {
+      dto: ListWebhookEndpointsDto,
       table: 'webhook_endpoints',
       kind: 'webhook_endpoint',
       url: '/v1/webhook_endpoints',
-      scope: caller,
-      query,
-      filters: [{ column: 'deleted', value: false }],
+      where: [NOT_DELETED],
     });
-    return this.expander.list(list, dto.expand, caller);
   }
 
   /** Extension: a new secret; the old one keeps signing for `expires_in` seconds (default 24 h). */

@@ -11,7 +11,12 @@ import type {
   PaymentIntentCommand,
 } from '../payment-intent.commands.js';
 import { paymentIntentDecider } from '../payment-intent.decider.js';
-import type { ChargedCard, PaymentIntentEvent, PaymentIntentFields } from '../payment-intent.events.js';
+import type {
+  ChargedCard,
+  PaymentCaptured,
+  PaymentIntentEvent,
+  PaymentIntentFields,
+} from '../payment-intent.events.js';
 import {
   evolvePayment,
   initialPaymentState,
@@ -117,6 +122,34 @@ export function create(
     confirmation: confirm,
   };
 }
+
+/** Capture of a manual intent (the whole authorization when amountToCapture is null). */
+export const capture = (
+  amountToCapture: number | null = null,
+  extra: Partial<PaymentIntentCommand> = {},
+): PaymentIntentCommand =>
+  ({
+    type: 'CapturePaymentIntent',
+    ...owner,
+    amountToCapture,
+    balanceTransaction: 'txn_c',
+    availableOn: T0 + DAY,
+    changes: {},
+    metadata: {},
+    ...extra,
+  }) as PaymentIntentCommand;
+
+/**
+ * The PaymentCaptured of the fixtures' charge: what a spec checks (amounts, fee, the balance
+ * transaction: `txn_c` from capture(), `txn_1` from confirmation()) is given, the rest is fixed.
+ */
+export const captured = (
+  data: Pick<PaymentCaptured['data'], 'amount' | 'released' | 'fee' | 'balanceTransaction'> &
+    Partial<PaymentCaptured['data']>,
+): PaymentIntentEvent => ({
+  type: 'PaymentCaptured',
+  data: { id: 'pi_1', chargeId: 'ch_1', currency: 'usd', availableOn: T0 + DAY, at: T0, ...data },
+});
 
 /** The events a sequence of commands produces, each decided on the state the previous ones left. */
 export function history(...commands: PaymentIntentCommand[]): PaymentIntentEvent[] {
