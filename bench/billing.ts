@@ -35,31 +35,43 @@ import { newId } from '#libs/wire/src/ids';
 import { TEST_DATABASE_URL, TEST_REDIS_URL, uniqueName } from '#test/support/env';
 import { deleteRedisKeys } from '#test/support/redis-keys';
 import { startCoffer, type CofferHandle } from '../apps/api/src/bootstrap.js';
-import { numberOption } from './support/args.js';
-import { dropSchema, postgresServerInfo } from './support/postgres.js';
+import { flagOption, numberOption, stringOption } from './support/args.js';
+import { startCpuProfile } from './support/cpu-profile.js';
+import { backendCpuSeconds, processCpuSeconds } from './support/cpu.js';
+import { dropSchema, postgresServerInfo, withApplicationName } from './support/postgres.js';
+import { installProbes, probeDelta, snapshotProbes, total, type ProbeCounts } from './support/probes.js';
 import { describeMachine, startReport } from './support/report.js';
 
 const DAY = 86_400;
 const TARGET_RENEWALS_PER_SECOND = 200;
 const report = startReport('billing');
 const subscriptions = numberOption('subscriptions', 10_000);
-const setupConcurrency = numberOption('setup-concurrency', 16);
+const setupConcurrency = numberOption('setup-concurrency', 128);
 const concurrency = numberOption('concurrency', 32);
 const timeoutMs = numberOption('timeout', 3600) * 1000;
+const profile = flagOption('profile');
+const cpuProfileDir = stringOption('cpu-prof', '');
+if (profile) installProbes();
 
 const schema = uniqueName('bench_billing');
 const prefix = uniqueName('bench-billing');
+/** application_name of Coffer's connections, to time their server processes. */
+const applicationName = prefix;
+const schemaUrl = `${TEST_DATABASE_URL}${TEST_DATABASE_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
 const env = {
   PORT: '0',
   LOG_LEVEL: 'silent',
   REDIS_URL: TEST_REDIS_URL,
   QUEUE_PREFIX: prefix,
   EVENT_STORE: 'postgres',
-  DATABASE_URL: `${TEST_DATABASE_URL}${TEST_DATABASE_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`,
+  DATABASE_URL: withApplicationName(schemaUrl, applicationName),
   WEBHOOK_SECRET_KEY: randomBytes(32).toString('base64'),
   CARD_FINGERPRINT_KEY: randomBytes(32).toString('hex'),
   BILLING_CONCURRENCY: String(concurrency),
   BILLING_RECONCILE_INTERVAL: '0',
+  // The setup's first charges, captured a day ago, would otherwise settle (a PaymentIntent
+  // command and ledger entries each) during the renewals; no renewal charge settles either.
+  SETTLEMENT_DELAY_SECONDS: String(7 * DAY),
 };
 
 function start(offsetSeconds: number): Promise<CofferHandle> {
@@ -67,6 +79,23 @@ function start(offsetSeconds: number): Promise<CofferHandle> {
     logger: createLogger({ level: 'silent' }),
     clock: () => new Date(Date.now() + offsetSeconds * 1000),
   });
+}
+
+/** CPU seconds spent on the whole run → milliseconds per subscription (null when unknown). */
+function msEach(seconds: number | null): number | null {
+  return seconds === null ? null : Math.round((seconds / subscriptions) * 1e5) / 100;
+}
+
+/**
+ * The rate between the samples where 10% and 90% of the renewals had completed: neither the
+ * start (Coffer booting, the reconciler queueing) nor the drain at the end, so a small run
+ * gives the rate a long one sustains.
+ */
+function steadyRate(samples: Array<{ seconds: number; paid: number }>): number | null {
+  const from = samples.find((s) => s.paid >= subscriptions * 0.1);
+  const to = samples.find((s) => s.paid >= subscriptions * 0.9);
+  if (!from || !to || to.seconds <= from.seconds) return null;
+  return Math.round(((to.paid - from.paid) / (to.seconds - from.seconds)) * 10) / 10;
 }
 
 async function pool<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -110,6 +139,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 try {
   // ---------------------------------------------------------------- setup, one day in the past
   const setupStarted = Date.now();
+  const setupProbes = snapshotProbes();
+  const setupCpu = processCpuSeconds();
   handle = await start(-DAY);
   const { account } = await handle.app.get(AccountsService).createAccount({});
   const base = { accountId: account.id, livemode: false };
@@ -147,8 +178,13 @@ try {
       const customer = await commands.execute(
         new CreateCustomer(ctx(), newId('cus'), fieldsForCreate({ email: 'bench@example.com' }), {}),
       );
-      const pm = await paymentMethods.create(ctx(), {
-        card: { number: '4242424242424242', exp_month: 12, exp_year: 2040, cvc: '123' },
+      // The same CreatePaymentMethod command as the API's, without waiting for the
+      // payment_methods read model (nothing here reads it).
+      const pm = await paymentMethods.createCard(ctx(), {
+        number: '4242424242424242',
+        exp_month: 12,
+        exp_year: 2040,
+        cvc: '123',
       });
       await paymentMethods.attach(ctx(), pm.id, customer.id);
       const sub = await subs.create(ctx(), {
@@ -175,35 +211,48 @@ try {
     },
   );
   const setupSeconds = (Date.now() - setupStarted) / 1000;
+  const setupCost = {
+    nodeCpuMs: msEach(processCpuSeconds() - setupCpu),
+    postgresCpuMs: msEach(await backendCpuSeconds(applicationName)),
+    ...(profile ? { probes: probeDelta(setupProbes, snapshotProbes(), subscriptions) } : {}),
+  };
   await handle.close();
   handle = null;
   await deleteBillingQueue();
 
   // ---------------------------------------------------------------- renewals, real time
-  const sql = await createPostgresClient({ connectionString: env.DATABASE_URL });
+  // Not Coffer's application_name: the counting is not part of the renewals' CPU time.
+  const sql = await createPostgresClient({ connectionString: schemaUrl });
+  // Polled every 250 ms, so it reads no document: every subscription's first invoice is paid
+  // (the setup checked each is active), so the paid invoices beyond N are the renewals.
   const countPaid = async () =>
     Number(
-      (
-        await sql.query<{ n: string }>(
-          `SELECT count(*) AS n FROM invoices WHERE doc->>'billing_reason' = 'subscription_cycle' AND status = 'paid'`,
-        )
-      ).rows[0]!.n,
-    );
+      (await sql.query<{ n: string }>(`SELECT count(*) AS n FROM invoices WHERE status = 'paid'`)).rows[0]!.n,
+    ) - subscriptions;
+  const cpuProfile = cpuProfileDir
+    ? await startCpuProfile(cpuProfileDir, `billing-renewals-${prefix}`)
+    : null;
+  const renewalProbes = snapshotProbes();
+  const renewalCpu = processCpuSeconds();
   const began = Date.now();
   handle = await start(0);
   const startedMs = Date.now() - began;
   let firstAt: number | null = null;
-  const progress: Array<{ seconds: number; paid: number }> = [];
+  const samples: Array<{ seconds: number; paid: number }> = [];
   let paid = 0;
   while (paid < subscriptions && Date.now() - began < timeoutMs) {
-    await sleep(500);
+    await sleep(250);
     paid = await countPaid();
     if (paid > 0 && firstAt === null) firstAt = Date.now();
-    const seconds = Math.round((Date.now() - began) / 100) / 10;
-    if (progress.length === 0 || seconds - progress[progress.length - 1]!.seconds >= 5)
-      progress.push({ seconds, paid });
+    samples.push({ seconds: (Date.now() - began) / 1000, paid });
   }
   const finished = Date.now();
+  const cpuProfilePath = await cpuProfile?.stop();
+  const renewalCost = {
+    nodeCpuMs: msEach(processCpuSeconds() - renewalCpu),
+    postgresCpuMs: msEach(await backendCpuSeconds(applicationName)),
+    ...(profile ? { probes: probeDelta(renewalProbes, snapshotProbes(), subscriptions) } : {}),
+  };
   const { rows: firstRows } = await sql.query<{ first: string; last: string }>(
     `SELECT min((doc->>'created')::bigint)::text AS first, max((doc->'status_transitions'->>'paid_at')::bigint)::text AS last FROM invoices WHERE doc->>'billing_reason' = 'subscription_cycle'`,
   );
@@ -226,6 +275,14 @@ try {
   await sql.close();
 
   const totalSeconds = (finished - began) / 1000;
+  const progress = samples
+    .filter(
+      (p, i) =>
+        i === 0 ||
+        i === samples.length - 1 ||
+        Math.floor(p.seconds / 5) > Math.floor(samples[i - 1]!.seconds / 5),
+    )
+    .map((p) => ({ seconds: Math.round(p.seconds * 10) / 10, paid: p.paid }));
   const fromFirstSeconds = firstAt === null ? null : (finished - firstAt) / 1000;
   const figures = {
     subscriptions,
@@ -240,15 +297,19 @@ try {
     renewalsPerSecondFromFirstCompletion: fromFirstSeconds
       ? Math.round((paid / fromFirstSeconds) * 10) / 10
       : null,
+    renewalsPerSecondSteady: steadyRate(samples),
     firstRenewalInvoiceCreated: firstRows[0]?.first ?? null,
     lastRenewalPaidAt: firstRows[0]?.last ?? null,
     target: {
       renewalsPerSecond: TARGET_RENEWALS_PER_SECOND,
       met: paid / totalSeconds >= TARGET_RENEWALS_PER_SECOND,
     },
+    /** CPU per renewal (Node: this whole process; PostgreSQL: Coffer's server processes). */
+    renewalCost,
     setup: {
       seconds: Math.round(setupSeconds),
       subscriptionsPerSecond: Math.round((subscriptions / setupSeconds) * 10) / 10,
+      cost: setupCost,
     },
     progress,
   };
@@ -271,6 +332,7 @@ try {
   );
   console.log(JSON.stringify(figures, null, 2));
   console.log(`written to ${path}`);
+  if (cpuProfilePath) console.log(`CPU profile of the renewals: ${cpuProfilePath}`);
 } finally {
   await handle?.close().catch(() => undefined);
   await deleteRedisKeys(TEST_REDIS_URL, prefix);

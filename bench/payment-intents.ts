@@ -21,7 +21,7 @@ import Stripe from 'stripe';
 import { createPostgresClient } from '#libs/sql/src/postgres-client';
 import { TEST_DATABASE_URL, TEST_REDIS_URL, uniqueName } from '#test/support/env';
 import { deleteRedisKeys } from '#test/support/redis-keys';
-import { numberOption } from './support/args.js';
+import { numberOption, stringOption } from './support/args.js';
 import {
   pidCpuSeconds,
   startChildServer,
@@ -56,11 +56,6 @@ interface Case extends LoadResult {
   /** CPU of the server process per request, µs (Coffer or the bare Fastify server). */
   serverCpuMicros: number;
   errors: number;
-}
-
-function stringOption(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`);
-  return index === -1 ? fallback : (process.argv[index + 1] ?? fallback);
 }
 
 /** One create+confirm; counts answers that are not a succeeded PaymentIntent as errors. */

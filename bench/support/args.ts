@@ -15,3 +15,10 @@ export function numberOption(name: string, fallback: number): number {
 export function flagOption(name: string): boolean {
   return process.argv.slice(2).includes(`--${name}`);
 }
+
+/** A `--name value` option as a string, with a default. */
+export function stringOption(name: string, fallback: string): string {
+  const argv = process.argv.slice(2);
+  const index = argv.indexOf(`--${name}`);
+  return index === -1 ? fallback : (argv[index + 1] ?? fallback);
+}

@@ -72,6 +72,33 @@ describe('dunning via stripe-node', () => {
     assert.equal((await invoicesOf(stripe, sub.id)).length, 2);
   });
 
+  it('one _advance through the decline and every retry confirms the same PaymentIntent again each time', async () => {
+    const { customer } = await customerWithCard(stripe);
+    const sub = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: monthly.price.id }],
+    });
+    const declining = await decliningCard(customer.id);
+    await stripe.subscriptions.update(sub.id, { default_payment_method: declining.id });
+    const end = sub.items.data[0]!.current_period_end;
+
+    // The renewal, its PaymentIntent's creation and the three retries, all in one operation.
+    const canceled = await advance(stripe, sub.id, { to: end + 14 * DAY + 60 });
+    assert.equal(canceled.status, 'canceled');
+    const invoice = await stripe.invoices.retrieve(canceled.latest_invoice as string);
+    assert.equal(invoice.attempt_count, 4);
+    const intent = await stripe.paymentIntents.retrieve(
+      invoice.payments!.data[0]!.payment.payment_intent as string,
+    );
+    assert.equal(intent.last_payment_error?.code, 'card_declined');
+    const charges = await stripe.charges.list({ payment_intent: intent.id, limit: 10 });
+    assert.deepEqual(
+      charges.data.map((c) => [c.status, c.failure_code]),
+      Array.from({ length: 4 }, () => ['failed', 'card_declined']),
+      'four attempts, each a declined charge of the one PaymentIntent',
+    );
+  });
+
   it('recovers when the card is replaced before a retry: active again, invoice paid on the retry', async () => {
     const { customer, paymentMethod } = await customerWithCard(stripe);
     const sub = await stripe.subscriptions.create({

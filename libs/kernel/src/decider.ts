@@ -21,3 +21,27 @@ export function fold<State, Event extends DomainEvent>(
 ): State {
   return events.reduce((state, event) => decider.evolve(state, event), decider.initialState());
 }
+
+/**
+ * The same aggregate taking several commands as one: each command is decided on the state the
+ * previous ones' events produced, and every event is appended together — one stream read and
+ * one append (one commit) where the commands one by one would cost one of each per command.
+ * All or nothing: a command that throws leaves the stream untouched.
+ */
+export function inSequence<Command, State, Event extends DomainEvent>(
+  decider: Decider<Command, State, Event>,
+): Decider<readonly Command[], State, Event> {
+  return {
+    initialState: () => decider.initialState(),
+    evolve: (state, event) => decider.evolve(state, event),
+    decide(commands, state) {
+      const events: Event[] = [];
+      for (const command of commands) {
+        const decided = decider.decide(command, state);
+        events.push(...decided);
+        state = decided.reduce((s, e) => decider.evolve(s, e), state);
+      }
+      return events;
+    },
+  };
+}

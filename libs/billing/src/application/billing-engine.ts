@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { KeyedLock } from '#libs/commands/src/keyed-lock';
 import { LOGGER } from '#libs/platform/src/tokens';
-import { newId } from '#libs/wire/src/ids';
+import { invoiceStream } from '../domain/invoice.events.js';
 import { nextSubscriptionEvent, type ScheduledEvent } from '../domain/subscription.schedule.js';
 import type { SubscriptionRecord } from '../domain/subscription.record.js';
 import { BillingQueue } from '../scheduler/billing-queue.js';
@@ -48,15 +48,16 @@ export class BillingEngine {
   /**
    * Everything due up to `upTo` (default: the subscription's own now), at most `maxSteps`
    * events. Finishes work a crash left half-done first. Returns the record after, once the
-   * read models show it (unless `waitForReadModels: false`).
+   * read models show it (unless `waitForReadModels: false`). `positions`: a longer operation's
+   * own (a test clock advance), to wait once for everything it wrote.
    */
   async advance(
     scope: Scope,
     id: string,
-    options: { upTo?: number; maxSteps?: number; waitForReadModels?: boolean } = {},
+    options: { upTo?: number; maxSteps?: number; waitForReadModels?: boolean; positions?: Positions } = {},
   ): Promise<SubscriptionRecord> {
     return this.exclusive(id, async () => {
-      const positions = new Positions();
+      const positions = options.positions ?? new Positions();
       let record = await this.streams.loadSubscription(scope, id);
       const limit = options.upTo ?? (await this.time.ofSubscription(record));
       record = await this.collector.settle(
@@ -110,13 +111,22 @@ export class BillingEngine {
       case 'trial_end': {
         const hasPaymentMethod = (await this.collector.paymentMethodOf(record)) !== null;
         return this.collector.settle(
-          await run({ type: 'EndTrial', ...who, invoiceId: newId('in'), hasPaymentMethod }),
+          await run({
+            type: 'EndTrial',
+            ...who,
+            invoiceId: positions.mint('in', invoiceStream),
+            hasPaymentMethod,
+          }),
           at,
           positions,
         );
       }
       case 'period_end': {
-        const after = await run({ type: 'RenewSubscription', ...who, invoiceId: newId('in') });
+        const after = await run({
+          type: 'RenewSubscription',
+          ...who,
+          invoiceId: positions.mint('in', invoiceStream),
+        });
         return after.subscription.status === 'canceled'
           ? this.stopCollection(after, at, positions)
           : this.collector.settle(after, at, positions);

@@ -3,7 +3,8 @@ import type { CommandContext } from '#libs/commands/src/command-context';
 import { CommandRuntime } from '#libs/commands/src/command-runtime';
 import { POSITION_WAITER, type PositionWaiter } from '#libs/commands/src/position-waiter';
 import type { GlobalPosition } from '#libs/event-store/src/port';
-import type { Decider, DomainEvent } from '#libs/kernel/src/decider';
+import { inSequence, type Decider, type DomainEvent } from '#libs/kernel/src/decider';
+import { newId, type IdPrefix } from '#libs/wire/src/ids';
 import {
   testClockDecider,
   testClockMissing,
@@ -53,11 +54,13 @@ interface Scope {
   livemode: boolean;
 }
 
+const invoiceBatchDecider = inSequence(invoiceDecider);
+
 /**
  * The billing aggregates' streams through the generic command runtime. Billing operations
  * run several commands across streams; each command appends without waiting and the
  * operation waits once, at its end, for the read models to pass the last position it wrote
- * (`settle`).
+ * (`settle`) — none at all in a scheduler job, which has no reader waiting.
  */
 @Injectable()
 export class BillingStreams {
@@ -78,6 +81,18 @@ export class BillingStreams {
     return this.run(invoiceDecider, invoiceStream(command.id), command, context, positions);
   }
 
+  /** Several commands on one invoice, decided in order and appended together (e.g. create + finalize). */
+  invoiceBatch(
+    commands: readonly InvoiceCommand[],
+    context: CommandContext,
+    positions?: Positions,
+  ): Promise<InvoiceState> {
+    const id = commands[0]?.id;
+    if (id === undefined || commands.some((c) => c.id !== id))
+      throw new Error('an invoice batch needs commands for one invoice');
+    return this.run(invoiceBatchDecider, invoiceStream(id), commands, context, positions);
+  }
+
   invoiceItem(
     command: InvoiceItemCommand,
     context: CommandContext,
@@ -94,19 +109,6 @@ export class BillingStreams {
     return this.run(testClockDecider, testClockStream(command.id), command, context, positions);
   }
 
-  /** One command on one stream, appended without waiting; the position is noted for `settle`. */
-  private async run<Command, State, Event extends DomainEvent>(
-    decider: Decider<Command, State, Event>,
-    stream: string,
-    command: Command,
-    context: CommandContext,
-    positions?: Positions,
-  ): Promise<State> {
-    const outcome = await this.runtime.handle(decider, stream, command, context);
-    positions?.note(outcome.position);
-    return outcome.state;
-  }
-
   /** The invoice's number, assigned once per invoice by its customer's numbering stream. */
   async invoiceSequence(
     customer: string,
@@ -115,14 +117,31 @@ export class BillingStreams {
     context: CommandContext,
     positions?: Positions,
   ): Promise<number> {
-    const outcome = await this.runtime.handle(
+    const state = await this.run(
       invoiceNumberDecider,
       invoiceNumbersStream(customer),
       { type: 'AssignInvoiceNumber', customer, invoiceId, firstSequence },
       context,
+      positions,
     );
-    positions?.note(outcome.position);
-    return outcome.state.assigned[invoiceId]!;
+    return state.assigned[invoiceId]!;
+  }
+
+  /** One command on one stream, appended without waiting; the position is noted for `settle`. */
+  private async run<Command, State, Event extends DomainEvent>(
+    decider: Decider<Command, State, Event>,
+    stream: string,
+    command: Command,
+    context: CommandContext,
+    positions?: Positions,
+  ): Promise<State> {
+    try {
+      const outcome = await this.runtime.handle(decider, stream, command, context);
+      positions?.note(outcome.position);
+      return outcome.state;
+    } finally {
+      positions?.written(stream);
+    }
   }
 
   async loadSubscription(scope: Scope, id: string, param = 'id'): Promise<ExistingSubscription> {
@@ -156,18 +175,58 @@ export class BillingStreams {
     return state.clock;
   }
 
-  /** Waits until the billing read models (and any others named) have passed everything `positions` saw. */
+  /**
+   * Waits until the billing read models, those the operation's writes added (a payment's) and
+   * any others named have passed everything `positions` saw.
+   */
   async settle(positions: Positions, extra: readonly string[] = []): Promise<void> {
     if (positions.last !== null && this.waiter)
-      await this.waiter.waitFor(positions.last, [...BILLING_READ_MODELS, ...extra]);
+      await this.waiter.waitFor(positions.last, [
+        ...new Set([...BILLING_READ_MODELS, ...positions.readModels, ...extra]),
+      ]);
   }
 }
 
-/** The highest log position an operation has written so far. */
+/**
+ * What one billing operation knows about its own writes: the highest log position it has
+ * written (for `settle`), the read models beyond billing's those writes concern, and the
+ * streams of ids it minted that it has not written yet — reading one of those back could only
+ * find nothing, so the operation skips the read. Only this operation knows such an id until
+ * it writes it somewhere; every write through BillingStreams (and a payment attempt) clears
+ * its stream, so a stream is never taken for empty after anything may have been written to it.
+ */
 export class Positions {
   last: GlobalPosition | null = null;
+  private readonly extraReadModels = new Set<string>();
+  private readonly unwrittenStreams = new Set<string>();
 
   note(position: GlobalPosition | null): void {
     if (position !== null && (this.last === null || position > this.last)) this.last = position;
+  }
+
+  /** `settle` also waits for these (the operation wrote to them through another feature's commands). */
+  alsoWaitFor(readModels: readonly string[]): void {
+    for (const name of readModels) this.extraReadModels.add(name);
+  }
+
+  get readModels(): readonly string[] {
+    return [...this.extraReadModels];
+  }
+
+  /** A new id whose stream (`streamOf(id)`) does not exist yet. */
+  mint(prefix: IdPrefix, streamOf: (id: string) => string): string {
+    const id = newId(prefix);
+    this.unwrittenStreams.add(streamOf(id));
+    return id;
+  }
+
+  /** Whether the stream belongs to an id this operation minted and has not written since. */
+  isUnwritten(stream: string): boolean {
+    return this.unwrittenStreams.has(stream);
+  }
+
+  /** Something may have been appended to the stream (or was attempted): read it from now on. */
+  written(stream: string): void {
+    this.unwrittenStreams.delete(stream);
   }
 }

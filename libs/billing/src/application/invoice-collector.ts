@@ -5,7 +5,9 @@ import type { CustomerObject } from '#libs/customers/src/domain/customer';
 import { DomainError } from '#libs/kernel/src/domain-error';
 import { APP_CONFIG, READ_SQL } from '#libs/platform/src/tokens';
 import type { SqlExecutor } from '#libs/sql/src/sql-client';
-import { newId } from '#libs/wire/src/ids';
+import { paymentIntentStream } from '#libs/payments/src/domain/payment-intent.events';
+import type { InvoiceCommand } from '../domain/invoice.decider.js';
+import { invoiceStream } from '../domain/invoice.events.js';
 import type { InvoiceObject, LineSpec } from '../domain/invoice.js';
 import type { InvoiceItemObject } from '../domain/invoice-item.js';
 import { lineOfItem } from '../domain/invoice-item.evolve.js';
@@ -47,11 +49,13 @@ export class InvoiceCollector {
     if (!record.invoicing || record.lastPaidInvoice === record.invoicing.invoiceId) return record;
     const context = this.time.context(record, at, record.subscription.test_clock);
     const customer = this.customerOnce(context, record.subscription.customer);
-    let invoice = await this.ensureInvoice(record, context, positions, customer);
     const sub = record.subscription;
     const { reason, cycle } = record.invoicing;
     const pause = cycle && reason === 'subscription_cycle' ? sub.pause_collection : null;
-    if (invoice.status === 'draft' && sub.status !== 'unpaid' && pause?.behavior !== 'keep_as_draft') {
+    const finalizes = sub.status !== 'unpaid' && pause?.behavior !== 'keep_as_draft';
+    let invoice = await this.ensureInvoice(record, context, positions, customer, finalizes);
+    // A draft left by a crash (a new invoice is finalized as it is created).
+    if (invoice.status === 'draft' && finalizes) {
       invoice = await this.finalize(invoice, context, positions, customer);
     }
     if (invoice.status === 'open' && pause?.behavior === 'mark_uncollectible') {
@@ -116,13 +120,15 @@ export class InvoiceCollector {
       record?.subscription.default_payment_method ??
       customer.invoice_settings.default_payment_method;
     const paymentIntent =
-      invoice.payments.data.find((p) => p.payment.payment_intent)?.payment.payment_intent ?? newId('pi');
+      invoice.payments.data.find((p) => p.payment.payment_intent)?.payment.payment_intent ??
+      positions.mint('pi', paymentIntentStream);
     const outcome = await this.payments.charge(
       context,
       invoice,
       paymentIntent,
       method,
       DESCRIPTIONS[invoice.billing_reason] ?? `Invoice ${invoice.number}`,
+      positions,
     );
     if (outcome.status === 'failed') outcome.nextPaymentAttempt = this.nextAttempt(record, invoice, at);
     return this.apply(
@@ -139,21 +145,39 @@ export class InvoiceCollector {
     positions: Positions,
     customerOf = this.customerOnce(context, invoice.customer),
   ): Promise<InvoiceObject> {
-    const customer = await customerOf();
+    return this.apply(
+      await this.finalizeCommand(invoice.id, await customerOf(), context, positions),
+      context,
+      positions,
+    );
+  }
+
+  /**
+   * FinalizeInvoice for an invoice: its number is assigned first (once per invoice, so a retry
+   * after a crash gets the same one), and a new PaymentIntent id that nothing has written yet.
+   */
+  private async finalizeCommand(
+    invoiceId: string,
+    customer: CustomerObject,
+    context: CommandContext,
+    positions: Positions,
+  ): Promise<InvoiceCommand> {
     const sequence = await this.streams.invoiceSequence(
       customer.id,
-      invoice.id,
+      invoiceId,
       customer.next_invoice_sequence,
       context,
       positions,
     );
     const number = formatInvoiceNumber(invoicePrefix(customer.id, customer.invoice_prefix), sequence);
     const at = Math.floor(context.now.getTime() / 1000);
-    return this.apply(
-      { type: 'FinalizeInvoice', ...owner(invoice.id, context), at, number, paymentIntent: newId('pi') },
-      context,
-      positions,
-    );
+    return {
+      type: 'FinalizeInvoice',
+      ...owner(invoiceId, context),
+      at,
+      number,
+      paymentIntent: positions.mint('pi', paymentIntentStream),
+    };
   }
 
   /** The payment method a subscription's invoices are charged with, if any. */
@@ -207,15 +231,22 @@ export class InvoiceCollector {
     return lines;
   }
 
-  /** The invoice the subscription claimed, created now if a crash (or this very step) left it unwritten. */
+  /**
+   * The invoice the subscription claimed, created now if a crash (or this very step) left it
+   * unwritten — and then, with `finalize`, finalized in the same append. An invoice id this
+   * operation minted is known to be unwritten without reading its stream.
+   */
   private async ensureInvoice(
     record: SubscriptionRecord,
     context: CommandContext,
     positions: Positions,
     customerOf: () => Promise<CustomerObject>,
+    finalize: boolean,
   ): Promise<InvoiceObject> {
     const { invoiceId, reason, cycle } = record.invoicing!;
-    const existing = await this.streams.findInvoice(record, invoiceId);
+    const existing = positions.isUnwritten(invoiceStream(invoiceId))
+      ? null
+      : await this.streams.findInvoice(record, invoiceId);
     if (existing) return existing;
     const sub = record.subscription;
     const customer = await customerOf();
@@ -232,31 +263,30 @@ export class InvoiceCollector {
       positions,
     );
     const at = Math.floor(context.now.getTime() / 1000);
-    return this.apply(
-      {
-        type: 'CreateInvoice',
-        ...owner(invoiceId, context),
-        invoice: {
-          created: at,
-          customer: customerSnapshot(customer),
-          currency: sub.currency,
-          billingReason: reason,
-          collectionMethod: 'charge_automatically',
-          subscription: { id: sub.id, metadata: sub.metadata },
-          lines: [...base, ...pending],
-          periodStart: cycle ? period.start : at,
-          periodEnd: cycle ? period.end : at,
-          description: null,
-          metadata: {},
-          autoAdvance: true,
-          testClock: sub.test_clock,
-          defaultPaymentMethod: null,
-          dueDate: null,
-        },
+    const create: InvoiceCommand = {
+      type: 'CreateInvoice',
+      ...owner(invoiceId, context),
+      invoice: {
+        created: at,
+        customer: customerSnapshot(customer),
+        currency: sub.currency,
+        billingReason: reason,
+        collectionMethod: 'charge_automatically',
+        subscription: { id: sub.id, metadata: sub.metadata },
+        lines: [...base, ...pending],
+        periodStart: cycle ? period.start : at,
+        periodEnd: cycle ? period.end : at,
+        description: null,
+        metadata: {},
+        autoAdvance: true,
+        testClock: sub.test_clock,
+        defaultPaymentMethod: null,
+        dueDate: null,
       },
-      context,
-      positions,
-    );
+    };
+    if (!finalize) return this.apply(create, context, positions);
+    const finalizing = await this.finalizeCommand(invoiceId, customer, context, positions);
+    return this.applyBatch([create, finalizing], context, positions);
   }
 
   /** After an API action on a subscription's invoice (pay, void, mark uncollectible): tell its subscription. */
@@ -337,12 +367,23 @@ export class InvoiceCollector {
   }
 
   async apply(
-    command: Parameters<BillingStreams['invoice']>[0],
+    command: InvoiceCommand,
     context: CommandContext,
     positions: Positions,
   ): Promise<InvoiceObject> {
     const state = await this.streams.invoice(command, context, positions);
     if (state.status !== 'exists') throw new Error(`invoice ${command.id} vanished`);
+    return state.invoice;
+  }
+
+  /** Several commands on one invoice in one append. */
+  private async applyBatch(
+    commands: InvoiceCommand[],
+    context: CommandContext,
+    positions: Positions,
+  ): Promise<InvoiceObject> {
+    const state = await this.streams.invoiceBatch(commands, context, positions);
+    if (state.status !== 'exists') throw new Error(`invoice ${commands[0]!.id} vanished`);
     return state.invoice;
   }
 }

@@ -14,17 +14,25 @@ import {
   type PaymentIntentFields,
 } from '#libs/payments/src/domain/payment-intent.events';
 import type { PaymentIntentObject } from '#libs/payments/src/domain/payment-intent';
+import { PAYMENT_READ_MODELS } from '#libs/payments/src/application/payment-streams';
+import { PAYMENT_METHOD_READ_MODELS } from '#libs/payment-methods/src/payment-methods.service';
 import type { PaymentOutcome } from '../domain/invoice.decider.js';
 import type { InvoiceObject } from '../domain/invoice.js';
+import type { Positions } from './billing-streams.js';
 
 /** Code of a failed attempt when there is no payment method to charge. */
 export const NO_PAYMENT_METHOD = 'invoice_no_payment_method';
+
+/** Every read model a PaymentIntent command (and a PaymentMethod it may create) writes to. */
+const CHARGE_READ_MODELS: readonly string[] = [...PAYMENT_READ_MODELS, ...PAYMENT_METHOD_READ_MODELS];
 
 /**
  * Invoices are paid with PaymentIntents, through the payments feature's own commands (the
  * seam): one PaymentIntent per invoice, its id claimed by the invoice at finalization; the
  * first attempt creates and confirms it off-session with the payment method, each retry
  * confirms it again. A decline is an outcome here, not an error: the invoice records it.
+ * The commands do not wait for the payment read models: the billing operation waits once,
+ * at its end, for them too (`Positions.alsoWaitFor`), and a scheduler job not at all.
  */
 @Injectable()
 export class InvoicePayments {
@@ -44,6 +52,7 @@ export class InvoicePayments {
     paymentIntentId: string,
     paymentMethod: string | null,
     description: string,
+    positions: Positions,
   ): Promise<PaymentOutcome> {
     const failed = (
       code: string,
@@ -65,10 +74,20 @@ export class InvoicePayments {
         null,
         null,
       );
+    const stream = paymentIntentStream(paymentIntentId);
+    const unwritten = positions.isUnwritten(stream);
+    positions.alsoWaitFor(CHARGE_READ_MODELS);
     try {
       // The payments feature resolves the method through PaymentMethodsService and refuses one
       // of another customer; its refusal is this attempt's failure.
-      const intent = await this.attempt(context, invoice, paymentIntentId, paymentMethod, description);
+      const intent = await this.attempt(
+        context,
+        invoice,
+        paymentIntentId,
+        paymentMethod,
+        description,
+        unwritten,
+      );
       if (intent.status === 'succeeded')
         return { status: 'succeeded', paymentIntent: intent.id, amount: intent.amount_received };
       return failed('payment_intent_unexpected_state', `The invoice's PaymentIntent is ${intent.status}.`);
@@ -76,6 +95,8 @@ export class InvoicePayments {
       if (!(error instanceof DomainError)) throw error;
       if (error.details.conflict) throw error;
       return failed(error.code, error.message, error.details.declineCode ?? null);
+    } finally {
+      positions.written(stream);
     }
   }
 
@@ -108,14 +129,18 @@ export class InvoicePayments {
     };
   }
 
+  /** `unwritten`: the id was minted by this operation and nothing has written its stream, so there is nothing to read. */
   private async attempt(
     context: CommandContext,
     invoice: InvoiceObject,
     id: string,
     paymentMethod: string,
     description: string,
+    unwritten: boolean,
   ): Promise<PaymentIntentObject> {
-    const { state } = await this.runtime.load(paymentIntentDecider, paymentIntentStream(id));
+    const { state } = unwritten
+      ? { state: paymentIntentDecider.initialState() }
+      : await this.runtime.load(paymentIntentDecider, paymentIntentStream(id));
     if (state.status === 'none') {
       const fields: PaymentIntentFields = {
         amount: invoice.amount_remaining,
@@ -132,10 +157,10 @@ export class InvoicePayments {
         statement_descriptor_suffix: null,
       };
       return this.commands.execute(
-        new CreatePaymentIntent(context, id, fields, { invoice: invoice.id }, null, { offSession: true }),
+        new CreatePaymentIntent(context, id, fields, { invoice: invoice.id }, null, { offSession: true }, []),
       );
     }
     if (state.intent.status === 'succeeded') return state.intent;
-    return this.commands.execute(new ConfirmPaymentIntent(context, id, {}, paymentMethod, null, true));
+    return this.commands.execute(new ConfirmPaymentIntent(context, id, {}, paymentMethod, null, true, []));
   }
 }

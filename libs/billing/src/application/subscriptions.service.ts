@@ -4,6 +4,7 @@ import { DomainError } from '#libs/kernel/src/domain-error';
 import type { Metadata, MetadataPatch } from '#libs/kernel/src/metadata';
 import { PaymentMethodsService } from '#libs/payment-methods/src/payment-methods.service';
 import { newId } from '#libs/wire/src/ids';
+import { invoiceStream } from '../domain/invoice.events.js';
 import { nextBoundary } from '../domain/periods.js';
 import type { SubscriptionSettings } from '../domain/subscription.events.js';
 import type {
@@ -113,7 +114,7 @@ export class SubscriptionsService {
           metadata: input.metadata,
           testClock: customer.test_clock,
           paymentBehavior: input.paymentBehavior,
-          invoiceId: newId('in'),
+          invoiceId: positions.mint('in', invoiceStream),
         },
         context,
         positions,
@@ -258,7 +259,7 @@ export class SubscriptionsService {
           accountId: scope.accountId,
           livemode: scope.livemode,
           at: now,
-          invoiceId: newId('in'),
+          invoiceId: positions.mint('in', invoiceStream),
           billingCycleAnchor,
         },
         context,
@@ -406,7 +407,7 @@ export class SubscriptionsService {
         accountId: context.accountId,
         livemode: context.livemode,
         at: now,
-        invoiceId: newId('in'),
+        invoiceId: positions.mint('in', invoiceStream),
         reason: 'subscription_update',
       },
       context,

@@ -41,15 +41,18 @@ export class TestClockAdvancer {
         const before = JSON.stringify(
           nextSubscriptionEvent(await this.streams.loadSubscription(scope, earliest.id)),
         );
-        // The clock's own `ready` comes after every step: waiting for it (below) covers them all.
         const after = await this.engine.advance(scope, earliest.id, {
           upTo: earliest.at,
           maxSteps: 1,
           waitForReadModels: false,
+          positions,
         });
         if (JSON.stringify(nextSubscriptionEvent(after)) === before)
           throw new Error(`subscription ${earliest.id} made no progress at ${earliest.at}`);
       }
+      // A caller that sees the clock `ready` reads what the advance wrote: the read models
+      // (billing's, and the payments' when it charged) show every step before the clock says so.
+      await this.streams.settle(positions);
       await this.streams.testClock(
         { type: 'CompleteTestClockAdvance', id: clockId, ...scope, to },
         context,

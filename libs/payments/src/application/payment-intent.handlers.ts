@@ -12,6 +12,14 @@ import { PaymentStreams, secondsOf } from './payment-streams.js';
 
 type Fields = Partial<PaymentIntentFields>;
 
+/**
+ * Read models a PaymentIntent command waits for before it answers. Unset: the payment read
+ * models (PAYMENT_READ_MODELS, and the PaymentMethod ones when it created a PaymentMethod),
+ * as an API request needs. A caller running several commands in one operation (billing) may
+ * pass `[]` and wait once, at its end, for everything it wrote.
+ */
+export type PaymentWait = readonly string[] | undefined;
+
 /** POST /v1/payment_intents. `fields.payment_method` is the request's reference (pm_ id or pm_card_* token) until resolved. */
 export class CreatePaymentIntent extends Command<PaymentIntentObject> {
   constructor(
@@ -21,6 +29,7 @@ export class CreatePaymentIntent extends Command<PaymentIntentObject> {
     readonly metadata: Metadata,
     readonly paymentMethodData: CardData | null,
     readonly confirm: { offSession: boolean } | null,
+    readonly waitFor?: PaymentWait,
   ) {
     super();
   }
@@ -47,6 +56,7 @@ export class ConfirmPaymentIntent extends Command<PaymentIntentObject> {
     readonly paymentMethod: string | null,
     readonly paymentMethodData: CardData | null,
     readonly offSession: boolean,
+    readonly waitFor?: PaymentWait,
   ) {
     super();
   }
@@ -106,7 +116,7 @@ abstract class PaymentIntentHandler {
 @CommandHandler(CreatePaymentIntent)
 export class CreatePaymentIntentHandler extends PaymentIntentHandler {
   async execute(command: CreatePaymentIntent): Promise<PaymentIntentObject> {
-    const { context, id, fields, metadata, paymentMethodData, confirm } = command;
+    const { context, id, fields, metadata, paymentMethodData, confirm, waitFor } = command;
     if (fields.customer) await this.customers.assertExists(context, fields.customer);
     if (confirm && context.livemode) throw liveModeUnsupported();
     const { method, created } = await this.confirmations.resolve(context, {
@@ -126,7 +136,7 @@ export class CreatePaymentIntentHandler extends PaymentIntentHandler {
         confirmation,
       },
       context,
-      { newPaymentMethod: created },
+      { newPaymentMethod: created, waitFor },
     );
     if (confirm) await this.confirmations.saveForFutureUse(context, state, method);
     return state.intent;
@@ -161,7 +171,7 @@ export class UpdatePaymentIntentHandler extends PaymentIntentHandler {
 @CommandHandler(ConfirmPaymentIntent)
 export class ConfirmPaymentIntentHandler extends PaymentIntentHandler {
   async execute(command: ConfirmPaymentIntent): Promise<PaymentIntentObject> {
-    const { context, id, changes, paymentMethod, paymentMethodData, offSession } = command;
+    const { context, id, changes, paymentMethod, paymentMethodData, offSession, waitFor } = command;
     const current = await this.streams.load(context, id);
     if (context.livemode) throw liveModeUnsupported();
     const given = paymentMethod !== null || paymentMethodData !== null;
@@ -173,7 +183,7 @@ export class ConfirmPaymentIntentHandler extends PaymentIntentHandler {
     const { state } = await this.streams.run(
       { type: 'ConfirmPaymentIntent', ...owner(context, id), changes, confirmation },
       context,
-      { newPaymentMethod: created },
+      { newPaymentMethod: created, waitFor },
     );
     await this.confirmations.saveForFutureUse(context, state, method);
     return state.intent;

@@ -40,14 +40,20 @@ export class PaymentStreams {
     private readonly timers: PaymentTimersQueue,
   ) {}
 
+  /**
+   * `waitFor` replaces the default wait (the payment read models, and the PaymentMethod ones
+   * when the command created a PaymentMethod); `[]` answers as soon as the events are appended.
+   */
   async run(
     command: PaymentIntentCommand,
     context: CommandContext,
-    options: { newPaymentMethod?: boolean } = {},
+    options: { newPaymentMethod?: boolean; waitFor?: readonly string[] } = {},
   ): Promise<PaymentOutcome> {
-    const waitFor = options.newPaymentMethod
-      ? [...PAYMENT_READ_MODELS, ...PAYMENT_METHOD_READ_MODELS]
-      : PAYMENT_READ_MODELS;
+    const waitFor =
+      options.waitFor ??
+      (options.newPaymentMethod
+        ? [...PAYMENT_READ_MODELS, ...PAYMENT_METHOD_READ_MODELS]
+        : PAYMENT_READ_MODELS);
     const outcome = await this.runtime.handle(
       paymentIntentDecider,
       paymentIntentStream(command.id),
