@@ -7,7 +7,7 @@ import type { SqlExecutor } from '#libs/sql/src/sql-client';
 import type { Params } from '#libs/wire/src/form-body';
 import { Caller, CallerOf, RequestParams } from '#libs/wire/src/http/caller';
 import { Access } from '#libs/wire/src/http/route-metadata';
-import { parseListParams, type ColumnFilter } from '#libs/wire/src/pagination';
+import { parseListParams, type ColumnFilter, type SqlCondition } from '#libs/wire/src/pagination';
 import { parametersExclusive, resourceMissing } from '#libs/wire/src/stripe-error';
 import { Param, parseParams } from '#libs/wire/src/validation';
 import type { StripeEventResource } from '../events.projection.js';
@@ -69,6 +69,12 @@ export class EventsController {
       else filters.push({ column: 'type', value: dto.type });
     }
     if (dto.types !== undefined) filters.push({ column: 'type', op: 'IN', value: dto.types });
+    const conditions: SqlCondition[] = [];
+    if (dto.delivery_success !== undefined) {
+      // Without webhooks there is nothing to deliver: every event counts as delivered.
+      if (this.pending) conditions.push(this.pending.deliverySuccess(dto.delivery_success));
+      else if (!dto.delivery_success) conditions.push(() => 'false');
+    }
     const list = await listDocuments<StripeEventResource>(this.sql, {
       table: 'events',
       kind: 'event',
@@ -76,6 +82,7 @@ export class EventsController {
       scope: caller,
       query,
       filters,
+      conditions,
       sortColumn: 'position',
     });
     return this.expander.list(

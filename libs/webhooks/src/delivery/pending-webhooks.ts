@@ -1,7 +1,8 @@
 import { readCheckpoint } from '#libs/projections/src/checkpoints';
 import type { PendingWebhooks } from '#libs/events/src/pending-webhooks';
 import type { SqlExecutor } from '#libs/sql/src/sql-client';
-import { matchesEnabledEvents } from '../domain/enabled-events.js';
+import type { SqlCondition } from '#libs/wire/src/pagination';
+import { enabledEventsMatchSql, matchesEnabledEvents } from '../domain/enabled-events.js';
 import { DISPATCHER_CHECKPOINT, enabledTargets } from './dispatcher.js';
 
 /**
@@ -44,5 +45,22 @@ export class PendingWebhooksCounter implements PendingWebhooks {
       counts.set(event.id, matching.length);
     }
     return counts;
+  }
+
+  /**
+   * `delivery_success`: an event is undelivered while one of its deliveries is pending or has
+   * failed after its last retry, or, before the dispatcher has reached it, while an endpoint
+   * will receive it (as `pending_webhooks` counts it). Deliveries canceled because their
+   * endpoint was disabled or deleted do not count against it.
+   */
+  deliverySuccess(succeeded: boolean): SqlCondition {
+    return (_bind, events) => {
+      const undelivered = `EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = ${events}.id AND d.status IN ('pending', 'failed'))
+        OR (${events}.position > COALESCE((SELECT position FROM coffer_projector_checkpoints WHERE name = '${DISPATCHER_CHECKPOINT}'), -1)
+          AND EXISTS (SELECT 1 FROM webhook_targets t
+            WHERE t.status = 'enabled' AND t.account_id = ${events}.account_id AND t.livemode = ${events}.livemode
+              AND ${events}.position > (t.doc->>'activeFrom')::numeric AND ${enabledEventsMatchSql(`t.doc->'enabledEvents'`, `${events}.type`)}))`;
+      return succeeded ? `NOT (${undelivered})` : undelivered;
+    };
   }
 }
