@@ -13,12 +13,8 @@ import type { HttpSender, SendResult } from './http-sender.js';
 import { USER_AGENT } from './user-agent.js';
 import type { DeliveryJob } from './webhook-queue.js';
 
-/** How long a delivery waits in this process for a slot at a busy endpoint. */
-const SLOT_WAIT_MS = 250;
 /** Opened secrets kept in memory (process-local, never logged). */
 const OPENED_SECRETS_CACHE = 1024;
-/** Then it goes back to the queue for this long (plus jitter) and tries again. */
-const SLOT_RETRY_MS = 250;
 
 export interface DeliverySettings {
   retrySchedule: RetrySchedules;
@@ -62,26 +58,38 @@ export class DeliveryProcessor {
 
   async process(job: Job<DeliveryJob>, token?: string): Promise<DeliveryOutcome> {
     const holder = `${job.id}/${token ?? ''}`;
-    if (!(await this.slots.acquire(job.data.endpointId, holder, SLOT_WAIT_MS))) {
-      await job.moveToDelayed(
-        Date.now() + SLOT_RETRY_MS + Math.floor(Math.random() * 2 * SLOT_RETRY_MS),
-        token,
-      );
+    const { endpointId } = job.data;
+    // Load the endpoint and the event while the slot is being taken: one round trip less.
+    const loading = this.load(job.data);
+    loading.catch(() => undefined);
+    const slot = await this.slots.acquire(endpointId, holder);
+    if (!slot.acquired) {
+      await job.moveToDelayed(Date.now() + slot.retryInMs, token);
       throw new DelayedError();
     }
-    try {
-      return await this.deliver(job);
-    } finally {
-      // Not awaited: the job is done either way, and a release that fails lapses with its lease.
+    let released = false;
+    // The slot is given back as soon as the receiver has answered (recording the attempt is
+    // ours, not the receiver's, time). Not awaited: a release that fails lapses with its lease.
+    const release = () => {
+      if (released) return;
+      released = true;
       this.slots
-        .release(job.data.endpointId, holder)
+        .release(endpointId, holder)
         .catch((error: unknown) => this.logger.warn({ err: error }, 'endpoint slot release failed'));
+    };
+    try {
+      return await this.deliver(job, await loading, release);
+    } finally {
+      release();
     }
   }
 
-  private async deliver(job: Job<DeliveryJob>): Promise<DeliveryOutcome> {
+  private async deliver(
+    job: Job<DeliveryJob>,
+    { target, event, pending }: DeliveryInputs,
+    answered: () => void,
+  ): Promise<DeliveryOutcome> {
     const data = job.data;
-    const { target, event, pending } = await this.load(data);
     const deliverable =
       target !== null && target.accountId === data.accountId && target.livemode === data.livemode;
     if (!deliverable || (data.deliveryType !== 'test' && target.status !== 'enabled')) {
@@ -122,6 +130,7 @@ export class DeliveryProcessor {
         responseHead: '',
       };
     }
+    answered();
     const succeeded = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
     const attempt = job.attemptsMade + 1;
     const last = attempt >= (job.opts.attempts ?? 1);

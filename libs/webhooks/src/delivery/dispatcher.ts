@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import { CHECKPOINTS_DDL, readCheckpoint, writeCheckpoint } from '#libs/projections/src/checkpoints';
+import type { PositionWaiter } from '#libs/commands/src/position-waiter';
+import type { EventStore, FromPosition, GlobalPosition } from '#libs/event-store/src/port';
+import { CHECKPOINTS_DDL, readCheckpoint } from '#libs/projections/src/checkpoints';
 import type { SqlClient, SqlExecutor } from '#libs/sql/src/sql-client';
 import { matchesEnabledEvents } from '../domain/enabled-events.js';
 import type { WebhookTarget } from '../webhook-target.projection.js';
@@ -16,12 +18,23 @@ const DISPATCHER_VERSION = 1;
  * their table, and the delivery targets known, up to an event's position before it is matched.
  */
 const UPSTREAM_PROJECTORS = ['events', 'webhook_targets'] as const;
+/** Jobs per addBulk call (one MULTI in Redis). */
+const ADD_CHUNK = 1000;
 
 export interface DispatcherOptions {
   /** Log positions read per round (events sharing a position are never split). */
   batchSize?: number;
-  /** Wait between polls when there was nothing new. */
-  idleMs?: number;
+}
+
+export interface DispatcherDeps {
+  sql: SqlClient;
+  /** Where the log's head is read from. */
+  store: Pick<EventStore, 'headPosition'>;
+  /** Hears the projectors advance (in this process: at once, by their own events). */
+  waiter: PositionWaiter;
+  queue: Queue<DeliveryJob>;
+  schedules: RetrySchedules;
+  logger: Logger;
 }
 
 interface EventRow {
@@ -32,99 +45,97 @@ interface EventRow {
   position: string;
 }
 
+type NewJob = { name: string; data: DeliveryJob; opts: ReturnType<typeof deliveryJobOptions> };
+
 /**
- * Turns new Stripe Events into BullMQ jobs, one per (event, matching endpoint): reads the
- * `events` table by position after its own checkpoint, matches each event against the
- * account's enabled endpoints of the same mode (only those enabled before the event), writes
- * the pending delivery rows, adds the jobs, and only then advances its checkpoint. Job ids are
- * deterministic, so a crash between adding and checkpointing re-adds nothing.
+ * Turns new Stripe Events into BullMQ jobs, one per (event, matching endpoint). Each round:
  *
- * It reads no further than the events and webhook_targets projectors have both got, so
- * neither an event nor an endpoint created just before it is missed because a read model lagged.
+ * 1. reads the head of the log, and waits until the `events` and `webhook_targets` projectors
+ *    have both passed it (so neither an event nor an endpoint created just before it is missed
+ *    because a read model lagged);
+ * 2. reads the Stripe Events after its checkpoint up to that head, with the enabled endpoints of
+ *    their accounts, in one statement, and matches them (same mode, enabled before the event,
+ *    `enabled_events`);
+ * 3. writes the pending delivery rows, adds the jobs (addBulk), and only then moves its
+ *    checkpoint.
+ *
+ * With nothing new it sleeps until the `events` projector passes the head it last saw: the
+ * store's commit notification wakes the projector, whose advance wakes the dispatcher. No poll
+ * (a bounded wait re-checks the head every few seconds in case a wake-up was missed).
+ *
+ * The checkpoint is kept in memory and written after the jobs are in Redis, without holding up
+ * the next round; it never moves backwards (a second worker process may dispatch the same
+ * events: job ids are deterministic, so its adds are no-ops). A crash between adding and
+ * writing the checkpoint re-reads those events on restart and re-adds nothing.
  */
 export class WebhookDispatcher {
   private stopped = false;
   private loop: Promise<void> | null = null;
-  private wake: AbortController | null = null;
+  private readonly stopSignal = new AbortController();
+  /** Dispatched up to here (in memory; the stored row may trail it briefly). */
+  private done: FromPosition = 'start';
+  /** The head of the log at the last round: the idle wait is for the log to move past it. */
+  private seenHead: GlobalPosition | null = null;
+  private persisting: Promise<void> | null = null;
+  private toPersist: GlobalPosition | null = null;
 
   constructor(
-    private readonly sql: SqlClient,
-    private readonly queue: Queue<DeliveryJob>,
-    private readonly schedules: RetrySchedules,
-    private readonly logger: Logger,
+    private readonly deps: DispatcherDeps,
     private readonly options: DispatcherOptions = {},
   ) {}
 
   async start(): Promise<void> {
-    await this.sql.exec(CHECKPOINTS_DDL);
-    await this.sql.query(
+    const { sql } = this.deps;
+    await sql.exec(CHECKPOINTS_DDL);
+    await sql.query(
       `INSERT INTO coffer_projector_checkpoints (name, position, version) VALUES ($1, NULL, $2) ON CONFLICT (name) DO NOTHING`,
       [DISPATCHER_CHECKPOINT, DISPATCHER_VERSION],
     );
+    this.done = (await readCheckpoint(sql, DISPATCHER_CHECKPOINT))?.position ?? 'start';
     this.loop = this.run();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.wake?.abort();
+    this.stopSignal.abort();
     await this.loop;
+    await this.persisting;
   }
 
-  /** One round: dispatch what is new; resolves to the number of events read. */
-  async dispatchOnce(): Promise<number> {
-    const checkpoint = await readCheckpoint(this.sql, DISPATCHER_CHECKPOINT);
-    const upstream = await Promise.all(UPSTREAM_PROJECTORS.map((name) => readCheckpoint(this.sql, name)));
-    if (!checkpoint || upstream.some((c) => !c || c.position === 'start')) return 0;
-    const upTo = upstream.map((c) => c!.position as bigint).reduce((a, b) => (a < b ? a : b));
-    const from = checkpoint.position === 'start' ? null : checkpoint.position.toString();
-    if (from !== null && BigInt(from) >= upTo) return 0;
-    const events = await readEventBatch(this.sql, from, upTo.toString(), this.options.batchSize ?? 500);
-    if (events.length === 0) return 0;
+  /**
+   * One round: dispatch what the projectors have made available up to the head of the log.
+   * Resolves to true when it moved (there may be more), false when there was nothing new.
+   */
+  async dispatchOnce(): Promise<boolean> {
+    const head = await this.deps.store.headPosition();
+    this.seenHead = head;
+    if (head === null || (this.done !== 'start' && head <= this.done)) return false;
+    if (!(await this.until(this.deps.waiter.waitFor(head, UPSTREAM_PROJECTORS)))) return true;
 
-    const jobs = await this.match(events);
-    const now = Date.now();
+    const limit = this.options.batchSize ?? 500;
+    const { events, targets } = await readBatch(this.deps.sql, this.done, head, limit);
+    const positions = new Set(events.map((e) => e.position)).size;
+    const upTo = positions === limit ? BigInt(events[events.length - 1]!.position) : head;
+    const jobs = this.match(events, targets);
     if (jobs.length > 0) {
-      await this.sql.query(
-        `INSERT INTO webhook_deliveries (event_id, endpoint_id, account_id, livemode, status, attempts, created_ms, updated_ms)
-         SELECT event_id, endpoint_id, account_id, livemode, 'pending', 0, $2, $2
-         FROM jsonb_to_recordset($1::jsonb) AS x(event_id text, endpoint_id text, account_id text, livemode boolean)
-         ON CONFLICT (event_id, endpoint_id) DO NOTHING`,
-        [
-          JSON.stringify(
-            jobs.map((j) => ({
-              event_id: j.data.eventId,
-              endpoint_id: j.data.endpointId,
-              account_id: j.data.accountId,
-              livemode: j.data.livemode,
-            })),
-          ),
-          now,
-        ],
-      );
-      for (let i = 0; i < jobs.length; i += 1000) await this.queue.addBulk(jobs.slice(i, i + 1000));
+      await insertPendingDeliveries(this.deps.sql, jobs);
+      for (let i = 0; i < jobs.length; i += ADD_CHUNK)
+        await this.deps.queue.addBulk(jobs.slice(i, i + ADD_CHUNK));
     }
-    const last = BigInt(events[events.length - 1]!.position);
-    await this.sql.transaction(async (tx) => {
-      const stored = await readCheckpoint(tx, DISPATCHER_CHECKPOINT, true);
-      // Another dispatcher (a second worker process) got there first: its jobs have the same
-      // ids, so nothing was added twice; just do not move its checkpoint backwards.
-      if (stored && stored.position !== 'start' && stored.position >= last) return;
-      await writeCheckpoint(tx, DISPATCHER_CHECKPOINT, last, DISPATCHER_VERSION);
-    });
-    return events.length;
+    this.done = upTo;
+    this.persist(upTo);
+    return true;
   }
 
-  private async match(events: EventRow[]) {
-    const accounts = [...new Set(events.map((e) => e.account_id))];
-    const targets = await enabledTargets(this.sql, accounts);
-    const jobs: { name: string; data: DeliveryJob; opts: ReturnType<typeof deliveryJobOptions> }[] = [];
+  private match(events: EventRow[], targets: WebhookTarget[]): NewJob[] {
+    const jobs: NewJob[] = [];
     for (const event of events) {
       const position = BigInt(event.position);
       for (const target of targets) {
         if (target.accountId !== event.account_id || target.livemode !== event.livemode) continue;
         if (position <= BigInt(target.activeFrom) || !matchesEnabledEvents(target.enabledEvents, event.type))
           continue;
-        const retries = (event.livemode ? this.schedules.live : this.schedules.test).length;
+        const retries = (event.livemode ? this.deps.schedules.live : this.deps.schedules.test).length;
         jobs.push({
           name: event.type,
           data: {
@@ -141,44 +152,122 @@ export class WebhookDispatcher {
     return jobs;
   }
 
+  /** Write the checkpoint in the background, one write at a time, the newest position winning. */
+  private persist(position: GlobalPosition): void {
+    this.toPersist = position;
+    if (this.persisting) return;
+    this.persisting = (async () => {
+      while (this.toPersist !== null) {
+        const next = this.toPersist;
+        this.toPersist = null;
+        try {
+          await this.deps.sql.query(
+            `UPDATE coffer_projector_checkpoints SET position = $2::numeric
+             WHERE name = $1 AND (position IS NULL OR position < $2::numeric)`,
+            [DISPATCHER_CHECKPOINT, next.toString()],
+          );
+        } catch (error) {
+          // The next round's write carries a later position; a crash before then re-adds nothing.
+          this.deps.logger.warn({ err: error }, 'webhook dispatcher checkpoint write failed');
+        }
+      }
+      this.persisting = null;
+    })();
+  }
+
   private async run(): Promise<void> {
     let failures = 0;
     while (!this.stopped) {
-      let read = 0;
       try {
-        read = await this.dispatchOnce();
+        const moved = await this.dispatchOnce();
         failures = 0;
+        if (moved || this.stopped) continue;
+        // Asleep until the events projector passes the head seen (its bounded wait re-checks).
+        await this.until(this.deps.waiter.waitFor((this.seenHead ?? 0n) + 1n, ['events']));
       } catch (error) {
         failures++;
         if (this.stopped) break;
-        this.logger.warn({ err: error, failures }, 'webhook dispatcher round failed; retrying');
+        this.deps.logger.warn({ err: error, failures }, 'webhook dispatcher round failed; retrying');
+        await sleep(Math.min(100 * 2 ** failures, 5_000), undefined, {
+          signal: this.stopSignal.signal,
+        }).catch(() => undefined);
       }
-      if (read > 0 && failures === 0) continue;
-      const delay = failures > 0 ? Math.min(100 * 2 ** failures, 5_000) : (this.options.idleMs ?? 25);
-      this.wake = new AbortController();
-      await sleep(delay, undefined, { signal: this.wake.signal }).catch(() => undefined);
     }
+  }
+
+  /** The promise's value, or false as soon as the dispatcher is stopped. */
+  private until(wait: Promise<boolean>): Promise<boolean> {
+    if (this.stopped) return Promise.resolve(false);
+    return new Promise((resolve, reject) => {
+      const onStop = () => resolve(false);
+      this.stopSignal.signal.addEventListener('abort', onStop, { once: true });
+      wait.then(
+        (value) => {
+          this.stopSignal.signal.removeEventListener('abort', onStop);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.stopSignal.signal.removeEventListener('abort', onStop);
+          reject(error);
+        },
+      );
+    });
   }
 }
 
-/** Events after `from` up to `upTo`, whole positions only, at most `limit` positions. */
-async function readEventBatch(
+/**
+ * Events after `from` up to `upTo` (whole positions only, at most `limit` positions) and the
+ * enabled delivery targets of their accounts (both modes), in one statement.
+ */
+async function readBatch(
   sql: SqlExecutor,
-  from: string | null,
-  upTo: string,
+  from: FromPosition,
+  upTo: GlobalPosition,
   limit: number,
-): Promise<EventRow[]> {
-  const { rows } = await sql.query<EventRow>(
+): Promise<{ events: EventRow[]; targets: WebhookTarget[] }> {
+  const { rows } = await sql.query<EventRow & { doc: WebhookTarget | null }>(
     `WITH positions AS (
        SELECT DISTINCT position FROM events
        WHERE ($1::numeric IS NULL OR position > $1::numeric) AND position <= $2::numeric
        ORDER BY position LIMIT $3
+     ), batch AS (
+       SELECT id, account_id, livemode, type, position FROM events WHERE position IN (SELECT position FROM positions)
      )
-     SELECT id, account_id, livemode, type, position::text AS position FROM events
-     WHERE position IN (SELECT position FROM positions) ORDER BY position, id`,
-    [from, upTo, limit],
+     SELECT id, account_id, livemode, type, position, NULL::jsonb AS doc FROM batch
+     UNION ALL
+     SELECT id, account_id, livemode, NULL, NULL, doc FROM webhook_targets
+     WHERE status = 'enabled' AND account_id IN (SELECT account_id FROM batch)
+     ORDER BY position NULLS LAST, id`,
+    [from === 'start' ? null : from.toString(), upTo.toString(), limit],
   );
-  return rows;
+  const events: EventRow[] = [];
+  const targets: WebhookTarget[] = [];
+  for (const row of rows) {
+    if (row.doc) targets.push(row.doc);
+    else events.push({ ...row, position: String(row.position) });
+  }
+  return { events, targets };
+}
+
+/** The deliveries' rows, pending, before their jobs exist (a job's attempt updates its row). */
+async function insertPendingDeliveries(sql: SqlExecutor, jobs: readonly NewJob[]): Promise<void> {
+  await sql.query(
+    `INSERT INTO webhook_deliveries (event_id, endpoint_id, account_id, livemode, status, attempts, created_ms, updated_ms)
+     SELECT event_id, endpoint_id, account_id, livemode, 'pending', 0, $2, $2
+     FROM jsonb_to_recordset($1::jsonb) AS x(event_id text, endpoint_id text, account_id text, livemode boolean)
+     ON CONFLICT (event_id, endpoint_id) DO NOTHING`,
+    [
+      JSON.stringify(
+        jobs.map((j) => ({
+          event_id: j.data.eventId,
+          endpoint_id: j.data.endpointId,
+          account_id: j.data.accountId,
+          livemode: j.data.livemode,
+        })),
+      ),
+      Date.now(),
+    ],
+  );
 }
 
 /** Enabled delivery targets of these accounts (both modes). */
