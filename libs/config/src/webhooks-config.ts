@@ -79,6 +79,25 @@ export function loadWebhooksConfig(get: (name: string) => string | undefined): W
   };
 }
 
+/**
+ * What a server process (api, worker, all) needs beyond what loadConfig checks for every
+ * command: off the embedded store, WEBHOOK_SECRET_KEY. The sealed signing secrets live in the
+ * shared log, so a key generated into one machine's DATA_DIR (as on the embedded store) would
+ * be lost with that machine and unknown to the other processes; starting without it would only
+ * surface later, as endpoints that cannot be created and deliveries that cannot be signed. The
+ * CLI seals nothing and does not need it. Throws a ConfigError (one line, exit 1).
+ */
+export function requireWebhookSecretKey(config: {
+  eventStore: string;
+  webhooks: Pick<WebhooksConfig, 'secretKey'>;
+}): void {
+  if (config.eventStore === 'pglite' || config.webhooks.secretKey !== undefined) return;
+  throw new ConfigError(
+    `EVENT_STORE=${config.eventStore} needs WEBHOOK_SECRET_KEY, the key sealing webhook signing secrets ` +
+      '(32 bytes, the same value in every process; e.g. the output of: openssl rand -base64 32)',
+  );
+}
+
 /** BullMQ key prefix: queues of deployments (or test runs) sharing one Redis stay apart. */
 export function loadQueuePrefix(get: (name: string) => string | undefined): string {
   const prefix = get('QUEUE_PREFIX') ?? WEBHOOK_DEFAULTS.QUEUE_PREFIX;

@@ -42,7 +42,7 @@ class WebhookDeliveryHost implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(SECRET_BOX) private readonly box: SecretBox | null,
+    @Inject(SECRET_BOX) private readonly box: SecretBox,
     @Inject(WEBHOOK_QUEUE) private readonly queue: Queue<DeliveryJob>,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(POSITION_WAITER) private readonly waiter: PositionWaiter,

@@ -45,7 +45,7 @@ export class DeliveryProcessor {
 
   constructor(
     private readonly sql: SqlExecutor,
-    private readonly box: SecretBox | null,
+    private readonly box: SecretBox,
     private readonly sender: HttpSender,
     private readonly slots: EndpointSlots,
     private readonly recorder: AttemptRecorder,
@@ -166,7 +166,6 @@ export class DeliveryProcessor {
 
   private secretsOf(target: WebhookTarget, nowMs: number): string[] {
     const box = this.box;
-    if (!box) throw new Error('WEBHOOK_SECRET_KEY is not configured');
     return activeSecrets(target.secrets, Math.floor(nowMs / 1000)).map((sealed) => {
       let secret = this.opened.get(sealed);
       if (secret === undefined) {

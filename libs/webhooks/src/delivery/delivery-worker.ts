@@ -34,7 +34,7 @@ export interface DeliveryWorkerDeps {
   sql: SqlClient;
   redis: Redis;
   queuePrefix: string;
-  box: SecretBox | null;
+  box: SecretBox;
   settings: WebhooksConfig;
   disable: DisableFailingEndpoint;
   logger: Logger;
