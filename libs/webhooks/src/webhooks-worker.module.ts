@@ -10,10 +10,9 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { CommandRuntime } from '#libs/commands/src/command-runtime';
 import { POSITION_WAITER, type PositionWaiter } from '#libs/commands/src/position-waiter';
-import type { EventStore } from '#libs/event-store/src/port';
 import type { AppConfig } from '#libs/config/src/config';
 import type { Clock } from '#libs/platform/src/clock';
-import { APP_CONFIG, CLOCK, EVENT_STORE, LOGGER, READ_SQL, REDIS } from '#libs/platform/src/tokens';
+import { APP_CONFIG, CLOCK, LOGGER, READ_SQL, REDIS } from '#libs/platform/src/tokens';
 import type { SqlClient } from '#libs/sql/src/sql-client';
 import type { SecretBox } from './crypto/secret-box.js';
 import { DeliveryWorker } from './delivery/delivery-worker.js';
@@ -44,7 +43,6 @@ class WebhookDeliveryHost implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SECRET_BOX) private readonly box: SecretBox,
     @Inject(WEBHOOK_QUEUE) private readonly queue: Queue<DeliveryJob>,
-    @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(POSITION_WAITER) private readonly waiter: PositionWaiter,
     private readonly runtime: CommandRuntime,
   ) {}
@@ -68,7 +66,6 @@ class WebhookDeliveryHost implements OnApplicationBootstrap, OnApplicationShutdo
     this.worker.start();
     this.dispatcher = new WebhookDispatcher({
       sql: this.sql,
-      store: this.store,
       waiter: this.waiter,
       queue: this.queue,
       schedules: webhooks.retrySchedule,

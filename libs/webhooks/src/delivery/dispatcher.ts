@@ -2,22 +2,21 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { PositionWaiter } from '#libs/commands/src/position-waiter';
-import type { EventStore, FromPosition, GlobalPosition } from '#libs/event-store/src/port';
+import type { FromPosition, GlobalPosition } from '#libs/event-store/src/port';
 import { CHECKPOINTS_DDL, readCheckpoint } from '#libs/projections/src/checkpoints';
+import { CHECKPOINT_FLUSH_MS } from '#libs/projections/src/projector-runner';
 import type { SqlClient, SqlExecutor } from '#libs/sql/src/sql-client';
-import { matchesEnabledEvents } from '../domain/enabled-events.js';
-import type { WebhookTarget } from '../webhook-target.projection.js';
+import { enabledEventsMatchSql } from '../domain/enabled-events.js';
 import type { RetrySchedules } from './backoff.js';
 import { deliveryJobId, deliveryJobOptions, type DeliveryJob } from './webhook-queue.js';
 
 /** The dispatcher's row in coffer_projector_checkpoints. */
 export const DISPATCHER_CHECKPOINT = 'webhook_dispatcher';
 const DISPATCHER_VERSION = 1;
-/**
- * The dispatcher reads no further than both of these have got: the Stripe Events must be in
- * their table, and the delivery targets known, up to an event's position before it is matched.
- */
-const UPSTREAM_PROJECTORS = ['events', 'webhook_targets'] as const;
+/** The projector whose table the dispatcher reads (the Stripe Events). */
+const EVENTS_PROJECTOR = 'events';
+/** The projector of the delivery targets: it must have passed an event before it is matched. */
+const TARGETS_PROJECTOR = 'webhook_targets';
 /** Jobs per addBulk call (one MULTI in Redis). */
 const ADD_CHUNK = 1000;
 
@@ -28,8 +27,6 @@ export interface DispatcherOptions {
 
 export interface DispatcherDeps {
   sql: SqlClient;
-  /** Where the log's head is read from. */
-  store: Pick<EventStore, 'headPosition'>;
   /** Hears the projectors advance (in this process: at once, by their own events). */
   waiter: PositionWaiter;
   queue: Queue<DeliveryJob>;
@@ -37,31 +34,30 @@ export interface DispatcherDeps {
   logger: Logger;
 }
 
-interface EventRow {
-  id: string;
+/** One (event, endpoint) delivery the dispatcher found. */
+interface MatchedRow {
+  event_id: string;
+  endpoint_id: string;
   account_id: string;
   livemode: boolean;
   type: string;
-  position: string;
 }
-
-type NewJob = { name: string; data: DeliveryJob; opts: ReturnType<typeof deliveryJobOptions> };
 
 /**
  * Turns new Stripe Events into BullMQ jobs, one per (event, matching endpoint). Each round:
  *
- * 1. reads the head of the log, and waits until the `events` and `webhook_targets` projectors
- *    have both passed it (so neither an event nor an endpoint created just before it is missed
- *    because a read model lagged);
- * 2. reads the Stripe Events after its checkpoint up to that head, with the enabled endpoints of
- *    their accounts, in one statement, and matches them (same mode, enabled before the event,
- *    `enabled_events`);
- * 3. writes the pending delivery rows, adds the jobs (addBulk), and only then moves its
- *    checkpoint.
+ * 1. reads how far the `events` projector has committed its table (its checkpoint row is
+ *    written with its rows), and makes sure the `webhook_targets` projector has passed that
+ *    point too (so no endpoint created just before an event is missed because its read model
+ *    lagged: in this process that is the projector's own event, no query);
+ * 2. in one statement, reads the Stripe Events after its own checkpoint up to there, matches
+ *    them against their accounts' enabled endpoints (same mode, enabled before the event,
+ *    `enabled_events`) and writes a pending delivery row for each match;
+ * 3. adds the jobs (addBulk), and only then moves its checkpoint.
  *
- * With nothing new it sleeps until the `events` projector passes the head it last saw: the
+ * With nothing new it sleeps until the `events` projector passes what it dispatched: the
  * store's commit notification wakes the projector, whose advance wakes the dispatcher. No poll
- * (a bounded wait re-checks the head every few seconds in case a wake-up was missed).
+ * (a bounded wait re-checks every few seconds in case a wake-up was missed).
  *
  * The checkpoint is kept in memory and written after the jobs are in Redis, without holding up
  * the next round; it never moves backwards (a second worker process may dispatch the same
@@ -74,8 +70,6 @@ export class WebhookDispatcher {
   private readonly stopSignal = new AbortController();
   /** Dispatched up to here (in memory; the stored row may trail it briefly). */
   private done: FromPosition = 'start';
-  /** The head of the log at the last round: the idle wait is for the log to move past it. */
-  private seenHead: GlobalPosition | null = null;
   private persisting: Promise<void> | null = null;
   private toPersist: GlobalPosition | null = null;
 
@@ -103,53 +97,52 @@ export class WebhookDispatcher {
   }
 
   /**
-   * One round: dispatch what the projectors have made available up to the head of the log.
-   * Resolves to true when it moved (there may be more), false when there was nothing new.
+   * One round: dispatch what the projectors have made available. Resolves to true when it
+   * moved (there may be more), false when there was nothing new.
    */
   async dispatchOnce(): Promise<boolean> {
-    const head = await this.deps.store.headPosition();
-    this.seenHead = head;
-    if (head === null || (this.done !== 'start' && head <= this.done)) return false;
-    if (!(await this.until(this.deps.waiter.waitFor(head, UPSTREAM_PROJECTORS)))) return true;
+    const { rows } = await this.deps.sql.query<{ name: string; position: string | null }>(
+      `SELECT name, position::text AS position FROM coffer_projector_checkpoints WHERE name = ANY($1::text[])`,
+      [[EVENTS_PROJECTOR, TARGETS_PROJECTOR]],
+    );
+    const at = (name: string) => {
+      const position = rows.find((r) => r.name === name)?.position;
+      return position == null ? null : BigInt(position);
+    };
+    const projected = at(EVENTS_PROJECTOR);
+    if (projected === null || (this.done !== 'start' && projected <= this.done)) return false;
+    const targets = at(TARGETS_PROJECTOR);
+    // Its stored checkpoint trails it by up to a flush when it had nothing to write: ask it.
+    if (
+      (targets === null || targets < projected) &&
+      !(await this.until(this.deps.waiter.waitFor(projected, [TARGETS_PROJECTOR])))
+    )
+      return true;
 
     const limit = this.options.batchSize ?? 500;
-    const { events, targets } = await readBatch(this.deps.sql, this.done, head, limit);
-    const positions = new Set(events.map((e) => e.position)).size;
-    const upTo = positions === limit ? BigInt(events[events.length - 1]!.position) : head;
-    const jobs = this.match(events, targets);
-    if (jobs.length > 0) {
-      await insertPendingDeliveries(this.deps.sql, jobs);
+    const { deliveries, positions, last } = await claimBatch(this.deps.sql, this.done, projected, limit);
+    const upTo = positions === limit && last !== null ? last : projected;
+    if (deliveries.length > 0) {
+      const jobs = deliveries.map((d) => ({
+        name: d.type,
+        data: {
+          eventId: d.event_id,
+          endpointId: d.endpoint_id,
+          accountId: d.account_id,
+          livemode: d.livemode,
+          deliveryType: 'automatic' as const,
+        },
+        opts: deliveryJobOptions(
+          deliveryJobId(d.event_id, d.endpoint_id),
+          (d.livemode ? this.deps.schedules.live : this.deps.schedules.test).length,
+        ),
+      }));
       for (let i = 0; i < jobs.length; i += ADD_CHUNK)
         await this.deps.queue.addBulk(jobs.slice(i, i + ADD_CHUNK));
     }
     this.done = upTo;
     this.persist(upTo);
     return true;
-  }
-
-  private match(events: EventRow[], targets: WebhookTarget[]): NewJob[] {
-    const jobs: NewJob[] = [];
-    for (const event of events) {
-      const position = BigInt(event.position);
-      for (const target of targets) {
-        if (target.accountId !== event.account_id || target.livemode !== event.livemode) continue;
-        if (position <= BigInt(target.activeFrom) || !matchesEnabledEvents(target.enabledEvents, event.type))
-          continue;
-        const retries = (event.livemode ? this.deps.schedules.live : this.deps.schedules.test).length;
-        jobs.push({
-          name: event.type,
-          data: {
-            eventId: event.id,
-            endpointId: target.id,
-            accountId: event.account_id,
-            livemode: event.livemode,
-            deliveryType: 'automatic',
-          },
-          opts: deliveryJobOptions(deliveryJobId(event.id, target.id), retries),
-        });
-      }
-    }
-    return jobs;
   }
 
   /** Write the checkpoint in the background, one write at a time, the newest position winning. */
@@ -177,13 +170,20 @@ export class WebhookDispatcher {
 
   private async run(): Promise<void> {
     let failures = 0;
+    let lastEmptyRound = -Infinity;
     while (!this.stopped) {
       try {
         const moved = await this.dispatchOnce();
         failures = 0;
         if (moved || this.stopped) continue;
-        // Asleep until the events projector passes the head seen (its bounded wait re-checks).
-        await this.until(this.deps.waiter.waitFor((this.seenHead ?? 0n) + 1n, ['events']));
+        // Asleep until the events projector passes what was dispatched (its bounded wait
+        // re-checks). It may already have, with its checkpoint row not yet written (it writes it
+        // within a flush interval when it had no rows to write): empty rounds are spaced by that.
+        const from = this.done === 'start' ? 0n : this.done;
+        await this.until(this.deps.waiter.waitFor(from + 1n, [EVENTS_PROJECTOR]));
+        const gap = lastEmptyRound + CHECKPOINT_FLUSH_MS - performance.now();
+        lastEmptyRound = performance.now();
+        if (gap > 0) await sleep(gap, undefined, { signal: this.stopSignal.signal }).catch(() => undefined);
       } catch (error) {
         failures++;
         if (this.stopped) break;
@@ -216,66 +216,47 @@ export class WebhookDispatcher {
 }
 
 /**
- * Events after `from` up to `upTo` (whole positions only, at most `limit` positions) and the
- * enabled delivery targets of their accounts (both modes), in one statement.
+ * One statement: the Stripe Events after `from` up to `upTo` (whole positions only, at most
+ * `limit` positions), matched against their accounts' enabled endpoints (same mode, enabled
+ * before the event, `enabled_events`), with a pending row written for every (event, endpoint)
+ * that has none. Returns those deliveries in log order, how many positions were read and the last.
  */
-async function readBatch(
+async function claimBatch(
   sql: SqlExecutor,
   from: FromPosition,
   upTo: GlobalPosition,
   limit: number,
-): Promise<{ events: EventRow[]; targets: WebhookTarget[] }> {
-  const { rows } = await sql.query<EventRow & { doc: WebhookTarget | null }>(
+): Promise<{ deliveries: MatchedRow[]; positions: number; last: GlobalPosition | null }> {
+  const { rows } = await sql.query<MatchedRow & { positions: number | null; last: string | null }>(
     `WITH positions AS (
        SELECT DISTINCT position FROM events
        WHERE ($1::numeric IS NULL OR position > $1::numeric) AND position <= $2::numeric
        ORDER BY position LIMIT $3
-     ), batch AS (
-       SELECT id, account_id, livemode, type, position FROM events WHERE position IN (SELECT position FROM positions)
+     ), batch AS MATERIALIZED (
+       SELECT e.id, e.account_id, e.livemode, e.type, e.position FROM positions p JOIN events e ON e.position = p.position
+     ), matched AS (
+       SELECT e.id AS event_id, t.id AS endpoint_id, e.account_id, e.livemode, e.type, e.position
+       FROM batch e JOIN webhook_targets t
+         ON t.status = 'enabled' AND t.account_id = e.account_id AND t.livemode = e.livemode
+       WHERE e.position > (t.doc->>'activeFrom')::numeric
+         AND ${enabledEventsMatchSql(`t.doc->'enabledEvents'`, 'e.type')}
+     ), pending AS (
+       INSERT INTO webhook_deliveries (event_id, endpoint_id, account_id, livemode, status, attempts, created_ms, updated_ms)
+       SELECT event_id, endpoint_id, account_id, livemode, 'pending', 0, $4, $4 FROM matched
+       ON CONFLICT (event_id, endpoint_id) DO NOTHING
      )
-     SELECT id, account_id, livemode, type, position, NULL::jsonb AS doc FROM batch
+     SELECT NULL AS event_id, NULL AS endpoint_id, NULL AS account_id, NULL::boolean AS livemode, NULL AS type,
+            NULL::numeric AS position, (SELECT count(*)::int FROM positions) AS positions,
+            (SELECT max(position)::text FROM positions) AS last
      UNION ALL
-     SELECT id, account_id, livemode, NULL, NULL, doc FROM webhook_targets
-     WHERE status = 'enabled' AND account_id IN (SELECT account_id FROM batch)
-     ORDER BY position NULLS LAST, id`,
-    [from === 'start' ? null : from.toString(), upTo.toString(), limit],
+     SELECT event_id, endpoint_id, account_id, livemode, type, position, NULL, NULL FROM matched
+     ORDER BY position NULLS FIRST, event_id, endpoint_id`,
+    [from === 'start' ? null : from.toString(), upTo.toString(), limit, Date.now()],
   );
-  const events: EventRow[] = [];
-  const targets: WebhookTarget[] = [];
-  for (const row of rows) {
-    if (row.doc) targets.push(row.doc);
-    else events.push({ ...row, position: String(row.position) });
-  }
-  return { events, targets };
-}
-
-/** The deliveries' rows, pending, before their jobs exist (a job's attempt updates its row). */
-async function insertPendingDeliveries(sql: SqlExecutor, jobs: readonly NewJob[]): Promise<void> {
-  await sql.query(
-    `INSERT INTO webhook_deliveries (event_id, endpoint_id, account_id, livemode, status, attempts, created_ms, updated_ms)
-     SELECT event_id, endpoint_id, account_id, livemode, 'pending', 0, $2, $2
-     FROM jsonb_to_recordset($1::jsonb) AS x(event_id text, endpoint_id text, account_id text, livemode boolean)
-     ON CONFLICT (event_id, endpoint_id) DO NOTHING`,
-    [
-      JSON.stringify(
-        jobs.map((j) => ({
-          event_id: j.data.eventId,
-          endpoint_id: j.data.endpointId,
-          account_id: j.data.accountId,
-          livemode: j.data.livemode,
-        })),
-      ),
-      Date.now(),
-    ],
-  );
-}
-
-/** Enabled delivery targets of these accounts (both modes). */
-export async function enabledTargets(sql: SqlExecutor, accountIds: string[]): Promise<WebhookTarget[]> {
-  if (accountIds.length === 0) return [];
-  const { rows } = await sql.query<{ doc: WebhookTarget }>(
-    `SELECT doc FROM webhook_targets WHERE status = 'enabled' AND account_id = ANY($1::text[])`,
-    [accountIds],
-  );
-  return rows.map((r) => r.doc);
+  const [summary, ...deliveries] = rows;
+  return {
+    deliveries,
+    positions: Number(summary?.positions ?? 0),
+    last: summary?.last == null ? null : BigInt(summary.last),
+  };
 }
