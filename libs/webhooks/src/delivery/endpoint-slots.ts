@@ -1,26 +1,32 @@
 import type { Redis } from 'ioredis';
 
 /**
- * Acquire one of `limit` slots for an endpoint, atomically: a sorted set of leases scored by
- * when they were taken. Leases older than the lease time are dropped first, so a worker that
- * died mid-delivery (SIGKILL) gives its slots back by itself.
+ * Take one of `limit` slots for an endpoint, atomically, after giving one back: a sorted set of
+ * leases scored by when they were taken. ARGV[4], when not empty, is a lease given back (its
+ * holder finished); ARGV[5], when not empty, the holder asking for a slot. Leases older than
+ * the lease time are dropped first, so a worker that died mid-delivery (SIGKILL) gives its
+ * slots back by itself. One script for both is what lets a finishing delivery hand its slot to
+ * the next one waiting in its process in one round trip.
  */
-const ACQUIRE = `
+const RELEASE_AND_ACQUIRE = `
+if ARGV[4] ~= '' then redis.call('ZREM', KEYS[1], ARGV[4]) end
+if ARGV[5] == '' then return 0 end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
-if redis.call('ZSCORE', KEYS[1], ARGV[4]) or redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[3]) then
-  redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
+if redis.call('ZSCORE', KEYS[1], ARGV[5]) or redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[3]) then
+  redis.call('ZADD', KEYS[1], ARGV[1], ARGV[5])
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
   return 1
 end
 return 0`;
 
 type SlotCommands = Redis & {
-  cofferAcquireEndpointSlot(
+  cofferEndpointSlot(
     key: string,
     now: number,
     leaseMs: number,
     limit: number,
-    member: string,
+    released: string,
+    wanted: string,
   ): Promise<number>;
 };
 
@@ -47,9 +53,18 @@ const RETRY_BOUNDS_MS = { min: 100, max: 10_000 };
 /** What `acquire` decided: the slot, or when to try again (the caller puts the job back until then). */
 export type SlotDecision = { acquired: true } | { acquired: false; retryInMs: number };
 
+/** A delivery waiting in this process for a slot. */
+interface Waiter {
+  holder: string;
+  /** Out of the line, its timer stopped: a finishing delivery is handing it a slot. */
+  detach(): void;
+  /** Resolves its wait: true when it was handed a slot, false to try again itself. */
+  settle(handed: boolean): void;
+}
+
 interface EndpointState {
   /** Waiting deliveries of this process, first come first served. */
-  waiters: Array<() => void>;
+  waiters: Waiter[];
   /** Start times of this process's deliveries in flight, by holder. */
   inFlight: Map<string, number>;
   /** Average duration of a delivery (ms), null until one finished. */
@@ -80,8 +95,8 @@ export class EndpointSlots {
     private readonly options: EndpointSlotsOptions,
   ) {
     this.maxWaiters = Math.max(1, Math.floor(options.concurrency / 2));
-    if (!('cofferAcquireEndpointSlot' in redis))
-      redis.defineCommand('cofferAcquireEndpointSlot', { numberOfKeys: 1, lua: ACQUIRE });
+    if (!('cofferEndpointSlot' in redis))
+      redis.defineCommand('cofferEndpointSlot', { numberOfKeys: 1, lua: RELEASE_AND_ACQUIRE });
     this.redis = redis as SlotCommands;
   }
 
@@ -96,20 +111,31 @@ export class EndpointSlots {
     const gap = Math.min(MAX_RETRY_GAP_MS, Math.max(5, Math.round(this.durationMs(state) / 4)));
     let first = false;
     for (let left = this.options.maxWaitMs; left > 0; left = deadline - Date.now()) {
-      await new Promise<void>((resolve) => {
-        const wake = () => {
-          clearTimeout(timer);
-          const i = state.waiters.indexOf(wake);
-          if (i !== -1) state.waiters.splice(i, 1);
-          resolve();
+      const handed = await new Promise<boolean>((resolve) => {
+        const waiter: Waiter = {
+          holder,
+          detach: () => {
+            clearTimeout(timer);
+            const i = state.waiters.indexOf(waiter);
+            if (i !== -1) state.waiters.splice(i, 1);
+          },
+          settle: (got) => {
+            waiter.detach();
+            resolve(got);
+          },
         };
-        // Releases here wake the first in line; it also re-tries on a timer, for slots freed by
-        // other processes. The others only wait for their turn (or give up at the deadline).
+        // A finishing delivery here hands its slot to the first in line; that one also re-tries
+        // on a timer, for slots freed by other processes. The others wait for their turn (or
+        // give up at the deadline).
         const head = first || state.waiters.length === 0;
-        const timer = setTimeout(wake, Math.max(1, head ? Math.min(gap, left) : left));
-        if (first) state.waiters.unshift(wake);
-        else state.waiters.push(wake);
+        const timer = setTimeout(() => waiter.settle(false), Math.max(1, head ? Math.min(gap, left) : left));
+        if (first) state.waiters.unshift(waiter);
+        else state.waiters.push(waiter);
       });
+      if (handed) {
+        state.inFlight.set(holder, performance.now());
+        return { acquired: true };
+      }
       if (await this.tryAcquire(endpointId, holder, state)) return { acquired: true };
       first = true;
     }
@@ -117,7 +143,10 @@ export class EndpointSlots {
     return { acquired: false, retryInMs: retryDelay(this.expectedWaitMs(state, state.waiters.length + 1)) };
   }
 
-  /** Give the slot back, learn how long the delivery took, and wake the first waiter. */
+  /**
+   * Give the slot back and learn how long the delivery took; with a delivery waiting here, hand
+   * it the slot in the same round trip.
+   */
   async release(endpointId: string, holder: string): Promise<void> {
     const state = this.endpoints.get(endpointId);
     const started = state?.inFlight.get(holder);
@@ -127,27 +156,32 @@ export class EndpointSlots {
       state.averageMs =
         state.averageMs === null ? took : state.averageMs + EWMA_WEIGHT * (took - state.averageMs);
     }
+    const next = state?.waiters[0];
+    next?.detach();
+    let handed = false;
     try {
-      await this.redis.zrem(this.key(endpointId), holder);
+      handed = (await this.slot(endpointId, holder, next?.holder ?? '')) === 1;
     } finally {
-      if (state) {
-        state.waiters[0]?.();
-        this.forgetIfIdle(endpointId, state);
-      }
+      next?.settle(handed);
+      if (state) this.forgetIfIdle(endpointId, state);
     }
   }
 
   private async tryAcquire(endpointId: string, holder: string, state: EndpointState): Promise<boolean> {
-    const got =
-      (await this.redis.cofferAcquireEndpointSlot(
-        this.key(endpointId),
-        Date.now(),
-        this.options.leaseMs,
-        this.options.limit,
-        holder,
-      )) === 1;
+    const got = (await this.slot(endpointId, '', holder)) === 1;
     if (got) state.inFlight.set(holder, performance.now());
     return got;
+  }
+
+  private slot(endpointId: string, released: string, wanted: string): Promise<number> {
+    return this.redis.cofferEndpointSlot(
+      this.key(endpointId),
+      Date.now(),
+      this.options.leaseMs,
+      this.options.limit,
+      released,
+      wanted,
+    );
   }
 
   /** How long `position` waiters in line should wait for a slot. */
