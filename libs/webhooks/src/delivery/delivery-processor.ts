@@ -42,6 +42,7 @@ export class DeliveryProcessor {
   private readonly loader: DeliveryLoader;
   /** Opened secrets by sealed form: an endpoint's deliveries would otherwise decrypt it every time. */
   private readonly opened = new Map<string, string>();
+  private readonly bodies = new Bodies();
 
   constructor(
     private readonly sql: SqlExecutor,
@@ -101,11 +102,12 @@ export class DeliveryProcessor {
       }
       return 'canceled';
     }
-    const payload = data.syntheticEvent ?? (event ? { ...event, pending_webhooks: pending } : null);
     // The event row is missing only while the events table is being rebuilt: try again later.
-    if (!payload) throw new DeliveryFailed(`event ${data.eventId} is not in the events table yet`);
-
-    const body = JSON.stringify(payload, null, 2);
+    if (!data.syntheticEvent && !event)
+      throw new DeliveryFailed(`event ${data.eventId} is not in the events table yet`);
+    const { body, type } = data.syntheticEvent
+      ? serialize(data.syntheticEvent)
+      : this.bodies.get(event!, data.eventId, pending);
     const attemptedAt = Date.now();
     let result: SendResult;
     try {
@@ -140,7 +142,7 @@ export class DeliveryProcessor {
       livemode: data.livemode,
       endpointId: data.endpointId,
       eventId: data.eventId,
-      eventType: String(payload.type ?? ''),
+      eventType: type,
       deliveryType: data.deliveryType,
       attempt,
       atMs: attemptedAt,
@@ -206,5 +208,32 @@ export class DeliveryProcessor {
       data.accountId,
       data.livemode,
     );
+  }
+}
+
+/** The exact bytes sent (and signed): the event as the Events API shows it, pretty-printed as Stripe sends it. */
+function serialize(event: Record<string, unknown>): { body: Buffer; type: string } {
+  return { body: Buffer.from(JSON.stringify(event, null, 2)), type: String(event.type ?? '') };
+}
+
+/** Bodies kept at once: an event goes to its endpoints within moments, then is not needed again. */
+const BODIES_CACHE = 256;
+
+/**
+ * Serialized bodies by event and `pending_webhooks`: the deliveries of one event to several
+ * endpoints, loaded together, send the same bytes, serialized once.
+ */
+class Bodies {
+  private readonly cache = new Map<string, { body: Buffer; type: string }>();
+
+  get(event: Record<string, unknown>, eventId: string, pending: number): { body: Buffer; type: string } {
+    const key = `${eventId} ${pending}`;
+    let serialized = this.cache.get(key);
+    if (!serialized) {
+      if (this.cache.size >= BODIES_CACHE) this.cache.clear();
+      serialized = serialize({ ...event, pending_webhooks: pending });
+      this.cache.set(key, serialized);
+    }
+    return serialized;
   }
 }
