@@ -30,11 +30,12 @@ import { createLogger } from '#libs/observability/src/logger';
 import { createPostgresClient } from '#libs/sql/src/postgres-client';
 import { TEST_DATABASE_URL, TEST_REDIS_URL, uniqueName } from '#test/support/env';
 import { WEBHOOK_QUEUE_NAME } from '#libs/webhooks/src/delivery/webhook-queue';
+import { ProjectionWaiter } from '#libs/projections/src/projection-waiter';
 import { deleteRedisKeys } from '#test/support/redis-keys';
 import { startCoffer } from '../apps/api/src/bootstrap.js';
 import { backendCpuSeconds } from './support/cpu.js';
 import { customerCreatedEvent } from './webhooks/events.js';
-import { perDelivery, installRoundTripCounters } from './webhooks/round-trips.js';
+import { perDelivery, installRoundTripCounters, startCpuProfile } from './webhooks/round-trips.js';
 import { machine, option, percentile, writeResult } from './webhooks/support.js';
 
 const EVENTS = Number(option('events', '5000'));
@@ -47,6 +48,8 @@ const STORES =
 const ENDPOINT_COUNTS = option('endpoints', '1,10').split(',').map(Number);
 /** `--profile`: also count Redis commands and SQL statements per delivery while draining. */
 const counters = process.argv.includes('--profile') ? installRoundTripCounters() : null;
+/** `--cpu-profile <dir>`: CPU profiles of this process while the backlog drains and while paced. */
+const DRAIN_PROFILE = option('cpu-profile', '');
 const APPENDS_IN_FLIGHT = 32;
 const TARGETS = { deliveriesPerSecond: 1000, p99MsAt500PerSecond: 250 };
 
@@ -168,12 +171,16 @@ async function run(store: 'postgres' | 'pglite', endpoints: number) {
       );
     const eventStore = coffer.infra.eventStore;
     const commits = new Map<string, number>();
+    const projected = new ProjectedTimes(coffer.app.get(ProjectionWaiter));
     let next = 0;
+    /** Appends from this one on (the paced phase) have their projection timed. */
+    let pacedFrom = Number.POSITIVE_INFINITY;
     const append = async () => {
       const n = next++;
       const event = customerCreatedEvent(n, account.id);
-      await eventStore.append(`customer-${event.data.id}`, [event], NO_STREAM);
+      const { position } = await eventStore.append(`customer-${event.data.id}`, [event], NO_STREAM);
       commits.set(event.data.id, performance.now());
+      if (n >= pacedFrom) projected.watch(event.data.id, position);
     };
 
     // Throughput: a backlog of EVENTS events is dispatched into the paused queue, then drained.
@@ -190,10 +197,12 @@ async function run(store: 'postgres' | 'pglite', endpoints: number) {
     const cpuBefore = process.cpuUsage();
     const pgCpuBefore = applicationName ? await backendCpuSeconds(applicationName) : null;
     const countsBefore = counters?.snapshot();
+    const profiler = DRAIN_PROFILE ? await startCpuProfile() : null;
     await queue.resume();
     await receivers.waitForCount(EVENTS * endpoints, 600_000);
     const drainSeconds = (Math.max(...[...receivers.arrivals.values()].flat()) - drainStart) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
+    if (profiler) await profiler.stop(`${DRAIN_PROFILE}/drain-${store}-${endpoints}.cpuprofile`);
     const pgCpuAfter = applicationName ? await backendCpuSeconds(applicationName) : null;
     const throughput = {
       events: EVENTS,
@@ -219,6 +228,9 @@ async function run(store: 'postgres' | 'pglite', endpoints: number) {
     const eventsPerSecond = RATE / endpoints;
     const pacedEvents = Math.round(eventsPerSecond * SECONDS);
     const first = next;
+    pacedFrom = first;
+    const pacedProfiler = DRAIN_PROFILE ? await startCpuProfile() : null;
+    const pacedCounts = counters?.snapshot();
     const pacedStart = performance.now();
     const inFlight: Promise<void>[] = [];
     for (let i = 0; i < pacedEvents; i++) {
@@ -229,6 +241,7 @@ async function run(store: 'postgres' | 'pglite', endpoints: number) {
     }
     await Promise.all(inFlight);
     await receivers.waitForCount((EVENTS + pacedEvents) * endpoints, 600_000);
+    if (pacedProfiler) await pacedProfiler.stop(`${DRAIN_PROFILE}/paced-${store}-${endpoints}.cpuprofile`);
     const paced = {
       requestedDeliveriesPerSecond: RATE,
       eventsPerSecond,
@@ -236,7 +249,13 @@ async function run(store: 'postgres' | 'pglite', endpoints: number) {
       deliveries: pacedEvents * endpoints,
       achievedAppendSeconds: round((performance.now() - pacedStart) / 1000),
       latencyMs: latencies(receivers.arrivals, commits, first, first + pacedEvents),
-      stagesMs: await stages(queue, receivers, commits, endpointIds, first, first + pacedEvents),
+      ...(counters && pacedCounts
+        ? { perDelivery: perDelivery(pacedCounts, counters.snapshot(), pacedEvents * endpoints) }
+        : {}),
+      stagesMs: {
+        commitToProjected: projected.summary(commits),
+        ...(await stages(queue, receivers, commits, endpointIds, first, first + pacedEvents)),
+      },
     };
     await queue.close();
     const duplicates = receivers.count - (EVENTS + pacedEvents) * endpoints;
@@ -324,6 +343,39 @@ async function stages(
   };
 }
 
+/**
+ * When the `events` projector (whose table the dispatcher reads) passed each watched append:
+ * one wait at a time, in commit order, through the in-process ProjectionWaiter (the projector
+ * reads the log in position order, so passing one position means passing every earlier one).
+ */
+class ProjectedTimes {
+  private readonly queue: Array<{ id: string; position: bigint }> = [];
+  private readonly at = new Map<string, number>();
+  private running = false;
+
+  constructor(private readonly waiter: ProjectionWaiter) {}
+
+  watch(id: string, position: bigint): void {
+    this.queue.push({ id, position });
+    if (!this.running) void this.run();
+  }
+
+  summary(commits: Map<string, number>) {
+    const values = [...this.at].map(([id, t]) => t - commits.get(id)!).sort((a, b) => a - b);
+    return { p50: round(percentile(values, 50)), p99: round(percentile(values, 99)) };
+  }
+
+  private async run(): Promise<void> {
+    this.running = true;
+    while (this.queue.length > 0) {
+      const { id, position } = this.queue.shift()!;
+      while (!(await this.waiter.waitFor(position, ['events']))) {}
+      this.at.set(id, performance.now());
+    }
+    this.running = false;
+  }
+}
+
 function round(n: number): number {
   return Math.round(n * 10) / 10;
 }
@@ -348,8 +400,8 @@ const path = writeResult('webhooks', {
     seconds: SECONDS,
     appendsInFlight: APPENDS_IN_FLIGHT,
     stores: STORES,
-    webhookConcurrency: process.env.WEBHOOK_CONCURRENCY ?? '64 (default)',
-    endpointConcurrency: process.env.WEBHOOK_ENDPOINT_CONCURRENCY ?? '16 (default)',
+    webhookConcurrency: process.env.WEBHOOK_CONCURRENCY ?? '256 (default)',
+    endpointConcurrency: process.env.WEBHOOK_ENDPOINT_CONCURRENCY ?? '64 (default)',
   },
   targets: TARGETS,
   results,

@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 
@@ -67,4 +69,19 @@ export function perDelivery(before: RoundTripCounts, after: RoundTripCounts, del
     };
   };
   return { redis: diff(before.redis, after.redis), sql: diff(before.sql, after.sql) };
+}
+
+/** A CPU profile of this process from now until stop() writes it (Chrome DevTools format). */
+export async function startCpuProfile(): Promise<{ stop(path: string): Promise<void> }> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stop(path) {
+      const { profile } = await session.post('Profiler.stop');
+      await writeFile(path, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
 }
