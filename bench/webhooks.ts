@@ -259,7 +259,11 @@ async function run(store: 'postgres' | 'pglite', endpoints: number) {
     };
     await queue.close();
     const duplicates = receivers.count - (EVENTS + pacedEvents) * endpoints;
-    return { store, endpoints, throughput, paced, duplicates };
+    const settings = {
+      concurrency: config.webhooks.concurrency,
+      endpointConcurrency: config.webhooks.endpointConcurrency,
+    };
+    return { store, endpoints, settings, throughput, paced, duplicates };
   } finally {
     await receivers.close();
     await coffer.close();
@@ -400,8 +404,6 @@ const path = writeResult('webhooks', {
     seconds: SECONDS,
     appendsInFlight: APPENDS_IN_FLIGHT,
     stores: STORES,
-    webhookConcurrency: process.env.WEBHOOK_CONCURRENCY ?? '256 (default)',
-    endpointConcurrency: process.env.WEBHOOK_ENDPOINT_CONCURRENCY ?? '64 (default)',
   },
   targets: TARGETS,
   results,
