@@ -10,6 +10,7 @@
  * customer (auth and one read-model lookup). Targets: create ≥ 15% of the ceiling's req/s,
  * retrieve ≥ 40%.
  */
+import { randomBytes } from 'node:crypto';
 import type Stripe from 'stripe';
 import { createPostgresClient } from '#libs/sql/src/postgres-client';
 import { TEST_DATABASE_URL, TEST_REDIS_URL, uniqueName } from '#test/support/env';
@@ -90,6 +91,7 @@ async function main(): Promise<void> {
       QUEUE_PREFIX: queuePrefix,
       LOG_LEVEL: 'warn',
       ROLE: 'all',
+      WEBHOOK_SECRET_KEY: randomBytes(32).toString('base64'),
     });
     try {
       for (const operation of ['create', 'retrieve'] as const)

@@ -17,6 +17,7 @@
  * PaymentIntent with its charge, capture and events, and answers once the read models
  * (payment_intents, charges, refunds, ledger, events, payment_methods) show them.
  */
+import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
 import { createPostgresClient } from '#libs/sql/src/postgres-client';
 import { TEST_DATABASE_URL, TEST_REDIS_URL, uniqueName } from '#test/support/env';
@@ -162,6 +163,7 @@ async function main(): Promise<void> {
         QUEUE_PREFIX: queuePrefix,
         LOG_LEVEL: 'warn',
         ROLE: 'all',
+        WEBHOOK_SECRET_KEY: randomBytes(32).toString('base64'),
       },
       CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`] : [],
     );

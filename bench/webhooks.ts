@@ -30,9 +30,12 @@ import { createLogger } from '#libs/observability/src/logger';
 import { createPostgresClient } from '#libs/sql/src/postgres-client';
 import { TEST_DATABASE_URL, TEST_REDIS_URL, uniqueName } from '#test/support/env';
 import { WEBHOOK_QUEUE_NAME } from '#libs/webhooks/src/delivery/webhook-queue';
+import { ProjectionWaiter } from '#libs/projections/src/projection-waiter';
 import { deleteRedisKeys } from '#test/support/redis-keys';
 import { startCoffer } from '../apps/api/src/bootstrap.js';
+import { backendCpuSeconds } from './support/cpu.js';
 import { customerCreatedEvent } from './webhooks/events.js';
+import { perDelivery, installRoundTripCounters, startCpuProfile } from './webhooks/round-trips.js';
 import { machine, option, percentile, writeResult } from './webhooks/support.js';
 
 const EVENTS = Number(option('events', '5000'));
@@ -43,6 +46,10 @@ const STORES =
     ? (['postgres', 'pglite'] as const)
     : [option('store', 'postgres') as 'postgres' | 'pglite'];
 const ENDPOINT_COUNTS = option('endpoints', '1,10').split(',').map(Number);
+/** `--profile`: also count Redis commands and SQL statements per delivery while draining. */
+const counters = process.argv.includes('--profile') ? installRoundTripCounters() : null;
+/** `--cpu-profile <dir>`: CPU profiles of this process while the backlog drains and while paced. */
+const DRAIN_PROFILE = option('cpu-profile', '');
 const APPENDS_IN_FLIGHT = 32;
 const TARGETS = { deliveriesPerSecond: 1000, p99MsAt500PerSecond: 250 };
 
@@ -50,6 +57,8 @@ interface Receivers {
   urls: string[];
   /** Per customer id, the receipt times (ms, performance.now) of its deliveries. */
   arrivals: Map<string, number[]>;
+  /** Every delivery: event id, receiver index, receipt time (ms, performance.now). */
+  deliveries: Array<{ eventId: string; customerId: string; receiver: number; at: number }>;
   count: number;
   close(): Promise<void>;
   waitForCount(n: number, timeoutMs: number): Promise<void>;
@@ -57,18 +66,24 @@ interface Receivers {
 
 async function startReceivers(n: number): Promise<Receivers> {
   const arrivals = new Map<string, number[]>();
+  const deliveries: Receivers['deliveries'] = [];
   let count = 0;
   let waiter: { n: number; resolve: () => void } | null = null;
   const servers: Server[] = [];
   for (let i = 0; i < n; i++) {
+    const receiver = i;
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const at = performance.now();
         res.writeHead(200).end();
-        const id = (JSON.parse(Buffer.concat(chunks).toString()) as { data: { object: { id: string } } }).data
-          .object.id;
+        const event = JSON.parse(Buffer.concat(chunks).toString()) as {
+          id: string;
+          data: { object: { id: string } };
+        };
+        const id = event.data.object.id;
+        deliveries.push({ eventId: event.id, customerId: id, receiver, at });
         const list = arrivals.get(id);
         if (list) list.push(at);
         else arrivals.set(id, [at]);
@@ -83,6 +98,7 @@ async function startReceivers(n: number): Promise<Receivers> {
   return {
     urls: servers.map((s) => `http://127.0.0.1:${(s.address() as AddressInfo).port}/hook`),
     arrivals,
+    deliveries,
     get count() {
       return count;
     },
@@ -106,6 +122,8 @@ async function startReceivers(n: number): Promise<Receivers> {
 
 async function run(store: 'postgres' | 'pglite', endpoints: number) {
   const cleanups: Array<() => Promise<void>> = [];
+  /** PostgreSQL: the application_name of Coffer's connections, to read their backends' CPU time. */
+  let applicationName: string | null = null;
   const env: Record<string, string> = {
     PORT: '0',
     HOST: '127.0.0.1',
@@ -130,8 +148,9 @@ async function run(store: 'postgres' | 'pglite', endpoints: number) {
     });
     Object.assign(env, {
       EVENT_STORE: 'postgres',
-      DATABASE_URL: `${TEST_DATABASE_URL}${TEST_DATABASE_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`,
+      DATABASE_URL: `${TEST_DATABASE_URL}${TEST_DATABASE_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}&application_name=${schema}`,
     });
+    applicationName = schema;
   }
   cleanups.push(() => deleteRedisKeys(env.REDIS_URL!, env.QUEUE_PREFIX!));
   const config = loadConfig(env);
@@ -145,16 +164,23 @@ async function run(store: 'postgres' | 'pglite', endpoints: number) {
       port: Number(new URL(coffer.url!).port),
       protocol: 'http',
     });
+    const endpointIds: string[] = [];
     for (const url of receivers.urls)
-      await stripe.webhookEndpoints.create({ url, enabled_events: ['customer.created'] });
+      endpointIds.push(
+        (await stripe.webhookEndpoints.create({ url, enabled_events: ['customer.created'] })).id,
+      );
     const eventStore = coffer.infra.eventStore;
     const commits = new Map<string, number>();
+    const projected = new ProjectedTimes(coffer.app.get(ProjectionWaiter));
     let next = 0;
+    /** Appends from this one on (the paced phase) have their projection timed. */
+    let pacedFrom = Number.POSITIVE_INFINITY;
     const append = async () => {
       const n = next++;
       const event = customerCreatedEvent(n, account.id);
-      await eventStore.append(`customer-${event.data.id}`, [event], NO_STREAM);
+      const { position } = await eventStore.append(`customer-${event.data.id}`, [event], NO_STREAM);
       commits.set(event.data.id, performance.now());
+      if (n >= pacedFrom) projected.watch(event.data.id, position);
     };
 
     // Throughput: a backlog of EVENTS events is dispatched into the paused queue, then drained.
@@ -169,11 +195,15 @@ async function run(store: 'postgres' | 'pglite', endpoints: number) {
     while ((await queue.getJobCounts('waiting')).waiting < EVENTS * endpoints) await sleep(20);
     const drainStart = performance.now();
     const cpuBefore = process.cpuUsage();
+    const pgCpuBefore = applicationName ? await backendCpuSeconds(applicationName) : null;
+    const countsBefore = counters?.snapshot();
+    const profiler = DRAIN_PROFILE ? await startCpuProfile() : null;
     await queue.resume();
     await receivers.waitForCount(EVENTS * endpoints, 600_000);
     const drainSeconds = (Math.max(...[...receivers.arrivals.values()].flat()) - drainStart) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
-    await queue.close();
+    if (profiler) await profiler.stop(`${DRAIN_PROFILE}/drain-${store}-${endpoints}.cpuprofile`);
+    const pgCpuAfter = applicationName ? await backendCpuSeconds(applicationName) : null;
     const throughput = {
       events: EVENTS,
       deliveries: EVENTS * endpoints,
@@ -184,12 +214,23 @@ async function run(store: 'postgres' | 'pglite', endpoints: number) {
       /** CPU time of this process (Coffer and the receivers; not Redis or PostgreSQL) per delivery while draining. */
       processCpuMsPerDelivery:
         Math.round(((cpu.user + cpu.system) / 1000 / (EVENTS * endpoints)) * 1000) / 1000,
+      /** CPU time of the PostgreSQL backends serving Coffer per delivery while draining (/proc). */
+      postgresCpuMsPerDelivery:
+        pgCpuBefore === null || pgCpuAfter === null
+          ? null
+          : Math.round(((pgCpuAfter - pgCpuBefore) * 1000 * 1000) / (EVENTS * endpoints)) / 1000,
+      ...(counters && countsBefore
+        ? { perDelivery: perDelivery(countsBefore, counters.snapshot(), EVENTS * endpoints) }
+        : {}),
     };
 
     // Latency at a paced rate of deliveries.
     const eventsPerSecond = RATE / endpoints;
     const pacedEvents = Math.round(eventsPerSecond * SECONDS);
     const first = next;
+    pacedFrom = first;
+    const pacedProfiler = DRAIN_PROFILE ? await startCpuProfile() : null;
+    const pacedCounts = counters?.snapshot();
     const pacedStart = performance.now();
     const inFlight: Promise<void>[] = [];
     for (let i = 0; i < pacedEvents; i++) {
@@ -200,6 +241,7 @@ async function run(store: 'postgres' | 'pglite', endpoints: number) {
     }
     await Promise.all(inFlight);
     await receivers.waitForCount((EVENTS + pacedEvents) * endpoints, 600_000);
+    if (pacedProfiler) await pacedProfiler.stop(`${DRAIN_PROFILE}/paced-${store}-${endpoints}.cpuprofile`);
     const paced = {
       requestedDeliveriesPerSecond: RATE,
       eventsPerSecond,
@@ -207,9 +249,21 @@ async function run(store: 'postgres' | 'pglite', endpoints: number) {
       deliveries: pacedEvents * endpoints,
       achievedAppendSeconds: round((performance.now() - pacedStart) / 1000),
       latencyMs: latencies(receivers.arrivals, commits, first, first + pacedEvents),
+      ...(counters && pacedCounts
+        ? { perDelivery: perDelivery(pacedCounts, counters.snapshot(), pacedEvents * endpoints) }
+        : {}),
+      stagesMs: {
+        commitToProjected: projected.summary(commits),
+        ...(await stages(queue, receivers, commits, endpointIds, first, first + pacedEvents)),
+      },
     };
+    await queue.close();
     const duplicates = receivers.count - (EVENTS + pacedEvents) * endpoints;
-    return { store, endpoints, throughput, paced, duplicates };
+    const settings = {
+      concurrency: config.webhooks.concurrency,
+      endpointConcurrency: config.webhooks.endpointConcurrency,
+    };
+    return { store, endpoints, settings, throughput, paced, duplicates };
   } finally {
     await receivers.close();
     await coffer.close();
@@ -245,6 +299,87 @@ function latencies(arrivals: Map<string, number[]>, commits: Map<string, number>
   };
 }
 
+/**
+ * Where the paced deliveries' time went, from the BullMQ job of each (kept after completion):
+ * commit → job added (projection of the event, then the dispatcher), added → taken by the worker
+ * (queue wait), taken → receiver's 2xx (slot, loading, signing, HTTP).
+ */
+async function stages(
+  queue: Queue,
+  receivers: Receivers,
+  commits: Map<string, number>,
+  endpointIds: string[],
+  from: number,
+  to: number,
+) {
+  const toPerf = (epochMs: number) => epochMs - performance.timeOrigin;
+  const parts = {
+    commitToEnqueued: [] as number[],
+    enqueuedToStarted: [] as number[],
+    startedTo2xx: [] as number[],
+  };
+  const paced = receivers.deliveries.filter((d) => {
+    const n = Number.parseInt(d.customerId.slice('cus_bench'.length), 36);
+    return n >= from && n < to;
+  });
+  for (let i = 0; i < paced.length; i += 500) {
+    const slice = paced.slice(i, i + 500);
+    const jobs = await Promise.all(slice.map((d) => queue.getJob(`${d.eventId}-${endpointIds[d.receiver]}`)));
+    slice.forEach((d, j) => {
+      const job = jobs[j];
+      if (!job?.processedOn) return;
+      const enqueued = toPerf(job.timestamp);
+      const started = toPerf(job.processedOn);
+      parts.commitToEnqueued.push(enqueued - commits.get(d.customerId)!);
+      parts.enqueuedToStarted.push(started - enqueued);
+      parts.startedTo2xx.push(d.at - started);
+    });
+  }
+  const summary = (values: number[]) => {
+    values.sort((a, b) => a - b);
+    return { p50: round(percentile(values, 50)), p99: round(percentile(values, 99)) };
+  };
+  return {
+    count: parts.commitToEnqueued.length,
+    commitToEnqueued: summary(parts.commitToEnqueued),
+    enqueuedToStarted: summary(parts.enqueuedToStarted),
+    startedTo2xx: summary(parts.startedTo2xx),
+  };
+}
+
+/**
+ * When the `events` projector (whose table the dispatcher reads) passed each watched append:
+ * one wait at a time, in commit order, through the in-process ProjectionWaiter (the projector
+ * reads the log in position order, so passing one position means passing every earlier one).
+ */
+class ProjectedTimes {
+  private readonly queue: Array<{ id: string; position: bigint }> = [];
+  private readonly at = new Map<string, number>();
+  private running = false;
+
+  constructor(private readonly waiter: ProjectionWaiter) {}
+
+  watch(id: string, position: bigint): void {
+    this.queue.push({ id, position });
+    if (!this.running) void this.run();
+  }
+
+  summary(commits: Map<string, number>) {
+    const values = [...this.at].map(([id, t]) => t - commits.get(id)!).sort((a, b) => a - b);
+    return { p50: round(percentile(values, 50)), p99: round(percentile(values, 99)) };
+  }
+
+  private async run(): Promise<void> {
+    this.running = true;
+    while (this.queue.length > 0) {
+      const { id, position } = this.queue.shift()!;
+      while (!(await this.waiter.waitFor(position, ['events']))) {}
+      this.at.set(id, performance.now());
+    }
+    this.running = false;
+  }
+}
+
 function round(n: number): number {
   return Math.round(n * 10) / 10;
 }
@@ -269,8 +404,6 @@ const path = writeResult('webhooks', {
     seconds: SECONDS,
     appendsInFlight: APPENDS_IN_FLIGHT,
     stores: STORES,
-    webhookConcurrency: process.env.WEBHOOK_CONCURRENCY ?? '64 (default)',
-    endpointConcurrency: process.env.WEBHOOK_ENDPOINT_CONCURRENCY ?? '16 (default)',
   },
   targets: TARGETS,
   results,

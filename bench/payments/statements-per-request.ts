@@ -5,6 +5,7 @@
  *
  *   node dist/bench/payments/statements-per-request.js [pi|customer] [concurrency]
  */
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import Stripe from 'stripe';
 import { AccountsService } from '#libs/accounts/src/accounts.service';
@@ -40,6 +41,7 @@ const env = {
   LOG_LEVEL: 'warn',
   EVENT_STORE: 'postgres',
   DATABASE_URL: `${TEST_DATABASE_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`,
+  WEBHOOK_SECRET_KEY: randomBytes(32).toString('base64'),
 };
 const coffer = await startCoffer(loadConfig(env), { logger: createLogger({ level: 'warn' }) });
 const { keys } = await coffer.app.get(AccountsService).createAccount({});

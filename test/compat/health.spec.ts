@@ -6,6 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,13 +41,15 @@ after(async () => {
  * the file). Faster to start than a fresh PGlite, so tests not about PGlite use it.
  */
 const schemas: string[] = [];
+/** A shared store needs the key that seals webhook secrets (libs/webhooks/src/crypto/secret-key.ts). */
+const WEBHOOK_SECRET_KEY = randomBytes(32).toString('base64');
 async function postgresEnv(): Promise<Record<string, string>> {
   const schema = uniqueName('health');
   await adminQuery(`CREATE SCHEMA "${schema}"`);
   schemas.push(schema);
   const url = new URL(TEST_DATABASE_URL);
   url.searchParams.set('options', `-c search_path=${schema}`);
-  return { EVENT_STORE: 'postgres', DATABASE_URL: url.toString() };
+  return { EVENT_STORE: 'postgres', DATABASE_URL: url.toString(), WEBHOOK_SECRET_KEY };
 }
 after(async () => {
   for (const schema of schemas) await adminQuery(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
@@ -188,6 +191,7 @@ describe('GET /health on EventStoreDB (in-process double) with PostgreSQL read m
       EVENT_STORE: 'eventstoredb',
       EVENTSTORE_URL: esdb.connectionString,
       DATABASE_URL: DATABASE_URL!,
+      WEBHOOK_SECRET_KEY,
     });
     try {
       assert.equal(coffer.infra.eventStore.name, 'eventstoredb');
@@ -217,7 +221,11 @@ describe('start-up failures', () => {
 
   it('fails with one line naming PostgreSQL (password hidden) when it is unreachable', async () => {
     await assert.rejects(
-      startEmbedded({ EVENT_STORE: 'postgres', DATABASE_URL: 'postgres://coffer:hunter2@127.0.0.1:1/test' }),
+      startEmbedded({
+        EVENT_STORE: 'postgres',
+        DATABASE_URL: 'postgres://coffer:hunter2@127.0.0.1:1/test',
+        WEBHOOK_SECRET_KEY,
+      }),
       (error: unknown) => {
         assert.ok(error instanceof UnavailableError);
         assert.equal(
@@ -252,6 +260,16 @@ describe('start-up failures', () => {
     assert.equal(result.code, 1);
     assert.deepEqual(result.stderrLines, [
       'coffer: EVENT_STORE must be one of pglite, postgres, eventstoredb, got "bogus"',
+    ]);
+  });
+
+  it('exits 1 with a single stderr line naming WEBHOOK_SECRET_KEY when PostgreSQL has none', async () => {
+    const { WEBHOOK_SECRET_KEY: _key, ...env } = await postgresEnv();
+    const result = await runMain({ ...env, REDIS_URL: TEST_REDIS_URL });
+    assert.equal(result.code, 1);
+    assert.deepEqual(result.stderrLines, [
+      'coffer: EVENT_STORE=postgres needs WEBHOOK_SECRET_KEY, the key sealing webhook signing secrets ' +
+        '(32 bytes, the same value in every process; e.g. the output of: openssl rand -base64 32)',
     ]);
   });
 

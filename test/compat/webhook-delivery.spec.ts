@@ -230,6 +230,66 @@ describe('webhook delivery', () => {
     assert.equal(r.received.length, RETRIES.length + 1, 'no attempt after the schedule ends');
   });
 
+  it('lists events by delivery_success: pending or failed deliveries are not a success', async () => {
+    const own = coffer.stripe((await coffer.newAccount()).secretKey);
+    const [good, bad, held] = [await receiver(), await receiver(), await receiver()];
+    bad.respond = () => 500;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    held.respond = async () => {
+      await released;
+      return 200;
+    };
+    await own.webhookEndpoints.create({
+      url: good.url,
+      enabled_events: ['customer.created', 'customer.updated', 'customer.deleted'],
+    });
+    await own.webhookEndpoints.create({ url: bad.url, enabled_events: ['customer.updated'] });
+    await own.webhookEndpoints.create({ url: held.url, enabled_events: ['customer.deleted'] });
+
+    const customer = await own.customers.create({ name: 'delivery' });
+    await own.customers.update(customer.id, { name: 'delivery updated' });
+    await own.customers.del(customer.id);
+    await own.products.create({ name: 'nobody listens' });
+    const all = (await own.events.list({ limit: 100 })).data;
+    const id = (type: string) => all.find((e) => e.type === type)!.id;
+    const ids = async (params: Stripe.EventListParams) =>
+      (await own.events.list({ limit: 100, ...params })).data.map((e) => e.id);
+    /** Until the undelivered list is `expected`: deliveries finish in their own time. */
+    const undeliveredBecomes = async (expected: string[]) => {
+      const deadline = Date.now() + 20_000;
+      let got = await ids({ delivery_success: false });
+      while (JSON.stringify(got) !== JSON.stringify(expected) && Date.now() < deadline) {
+        await sleep(50);
+        got = await ids({ delivery_success: false });
+      }
+      assert.deepEqual(got, expected);
+    };
+
+    // updated: its last retry at `bad` failed; deleted: in flight at `held`.
+    await bad.waitFor((got) => got.length === RETRIES.length + 1);
+    await held.waitFor(() => true);
+    await undeliveredBecomes([id('customer.deleted'), id('customer.updated')]);
+    assert.deepEqual(await ids({ delivery_success: true }), [id('product.created'), id('customer.created')]);
+    assert.deepEqual(await ids({ delivery_success: false, type: 'customer.updated' }), [
+      id('customer.updated'),
+    ]);
+    const [deleted] = (await own.events.list({ delivery_success: false, limit: 1 })).data;
+    assert.equal(deleted!.pending_webhooks, 1, 'still pending at held');
+
+    release();
+    await undeliveredBecomes([id('customer.updated')]);
+    assert.deepEqual(await ids({ delivery_success: true }), [
+      id('product.created'),
+      id('customer.deleted'),
+      id('customer.created'),
+    ]);
+    await assert.rejects(own.events.list({ delivery_success: 'maybe' as unknown as boolean }), {
+      statusCode: 400,
+      param: 'delivery_success',
+    });
+  });
+
   it('signs with both secrets while a rolled one overlaps, then with the new one only', async () => {
     const r = await receiver();
     const endpoint = await stripe.webhookEndpoints.create({

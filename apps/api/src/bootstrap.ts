@@ -16,6 +16,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import type { AppConfig } from '#libs/config/src/config';
+import { requireWebhookSecretKey } from '#libs/config/src/webhooks-config';
 import { createLogger } from '#libs/observability/src/logger';
 import { NestPinoLogger } from '#libs/observability/src/nest-logger';
 import { openInfrastructure, type Infrastructure } from '#libs/platform/src/infrastructure';
@@ -57,6 +58,8 @@ export interface CofferHandle {
 class CofferModule {}
 
 export async function startCoffer(config: AppConfig, options: StartOptions = {}): Promise<CofferHandle> {
+  // Server-only settings (the CLI shares loadConfig): refused before anything is opened.
+  requireWebhookSecretKey(config);
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const infra = await openInfrastructure(config, logger, { connectTimeoutMs: options.connectTimeoutMs });
   try {

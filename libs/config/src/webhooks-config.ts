@@ -28,8 +28,8 @@ export const WEBHOOK_DEFAULTS = {
   WEBHOOK_DISABLE_AFTER_LIVE: '3d',
   WEBHOOK_DISABLE_AFTER_TEST: '3d',
   WEBHOOK_TIMEOUT: '10s',
-  WEBHOOK_CONCURRENCY: 64,
-  WEBHOOK_ENDPOINT_CONCURRENCY: 16,
+  WEBHOOK_CONCURRENCY: 256,
+  WEBHOOK_ENDPOINT_CONCURRENCY: 64,
   QUEUE_PREFIX: 'coffer',
 } as const;
 
@@ -77,6 +77,25 @@ export function loadWebhooksConfig(get: (name: string) => string | undefined): W
       WEBHOOK_DEFAULTS.WEBHOOK_ENDPOINT_CONCURRENCY,
     ),
   };
+}
+
+/**
+ * What a server process (api, worker, all) needs beyond what loadConfig checks for every
+ * command: off the embedded store, WEBHOOK_SECRET_KEY. The sealed signing secrets live in the
+ * shared log, so a key generated into one machine's DATA_DIR (as on the embedded store) would
+ * be lost with that machine and unknown to the other processes; starting without it would only
+ * surface later, as endpoints that cannot be created and deliveries that cannot be signed. The
+ * CLI seals nothing and does not need it. Throws a ConfigError (one line, exit 1).
+ */
+export function requireWebhookSecretKey(config: {
+  eventStore: string;
+  webhooks: Pick<WebhooksConfig, 'secretKey'>;
+}): void {
+  if (config.eventStore === 'pglite' || config.webhooks.secretKey !== undefined) return;
+  throw new ConfigError(
+    `EVENT_STORE=${config.eventStore} needs WEBHOOK_SECRET_KEY, the key sealing webhook signing secrets ` +
+      '(32 bytes, the same value in every process; e.g. the output of: openssl rand -base64 32)',
+  );
 }
 
 /** BullMQ key prefix: queues of deployments (or test runs) sharing one Redis stay apart. */

@@ -3,7 +3,12 @@ import { READ_SQL } from '#libs/platform/src/tokens';
 import type { SqlExecutor } from '#libs/sql/src/sql-client';
 import type { Params } from '#libs/wire/src/form-body';
 import type { PageParamsDto } from '#libs/wire/src/list-params.dto';
-import { parseListParams, type ColumnFilter, type ListResponse } from '#libs/wire/src/pagination';
+import {
+  parseListParams,
+  type ColumnFilter,
+  type ListResponse,
+  type SqlCondition,
+} from '#libs/wire/src/pagination';
 import { parseParams, type DtoClass } from '#libs/wire/src/validation';
 import { listDocuments, type Scope } from './documents.js';
 import { Expander } from './expansion.js';
@@ -37,6 +42,8 @@ export interface DocumentList<Dto extends PageParamsDto, T> {
    * throws its StripeError.
    */
   filters?: (dto: Dto) => ColumnFilter[] | Promise<ColumnFilter[]>;
+  /** Conditions no column filter can say (SQL built with bound values; events: delivery_success). */
+  conditions?: (dto: Dto) => SqlCondition[];
   /** Completes the stored documents before expansion (values kept live elsewhere). */
   present?: (docs: T[]) => Promise<T[]>;
   /**
@@ -76,6 +83,7 @@ export class DocumentLists {
       scope,
       query,
       filters,
+      conditions: list.conditions?.(dto),
       sortColumn: list.sortColumn,
     });
     if (list.present) page = { ...page, data: await list.present(page.data) };

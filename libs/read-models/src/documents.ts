@@ -1,6 +1,12 @@
 import { prepared, type SqlExecutor } from '#libs/sql/src/sql-client';
 import type { StripeObject } from '#libs/wire/src/expand';
-import { fetchList, type ColumnFilter, type ListQuery, type ListResponse } from '#libs/wire/src/pagination';
+import {
+  fetchList,
+  type ColumnFilter,
+  type ListQuery,
+  type ListResponse,
+  type SqlCondition,
+} from '#libs/wire/src/pagination';
 
 export interface Scope {
   accountId: string;
@@ -33,6 +39,7 @@ export function listDocuments<T = StripeObject>(
     scope: Scope;
     query: ListQuery;
     filters?: ColumnFilter[];
+    conditions?: SqlCondition[];
     sortColumn?: string;
   },
 ): Promise<ListResponse<T>> {
@@ -45,6 +52,7 @@ export function listDocuments<T = StripeObject>(
     livemode: options.scope.livemode,
     query: options.query,
     filters: options.filters,
+    conditions: options.conditions,
     sortColumn: options.sortColumn,
     toResource: (row) => row.doc,
   });

@@ -1,4 +1,4 @@
 /** The BullMQ queue of webhook deliveries (Queue<DeliveryJob>). */
 export const WEBHOOK_QUEUE = Symbol('WEBHOOK_QUEUE');
-/** SecretBox sealing signing secrets, or null when no key is configured. */
+/** SecretBox sealing signing secrets (start-up fails without a key: crypto/secret-key.ts). */
 export const SECRET_BOX = Symbol('SECRET_BOX');

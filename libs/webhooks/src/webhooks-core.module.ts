@@ -8,10 +8,9 @@ import {
 } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Logger } from 'pino';
 import type { AppConfig } from '#libs/config/src/config';
 import { PENDING_WEBHOOKS } from '#libs/events/src/pending-webhooks';
-import { APP_CONFIG, LOGGER, READ_SQL, REDIS } from '#libs/platform/src/tokens';
+import { APP_CONFIG, READ_SQL, REDIS } from '#libs/platform/src/tokens';
 import type { SqlClient } from '#libs/sql/src/sql-client';
 import { openSecretBox } from './crypto/secret-key.js';
 import { ensureDeliveryTables } from './delivery/delivery-tables.js';
@@ -45,8 +44,8 @@ class WebhooksLifecycle implements OnModuleInit, OnApplicationShutdown {
   providers: [
     {
       provide: SECRET_BOX,
-      useFactory: (config: AppConfig, logger: Logger) => openSecretBox(config, logger),
-      inject: [APP_CONFIG, LOGGER],
+      useFactory: (config: AppConfig) => openSecretBox(config),
+      inject: [APP_CONFIG],
     },
     {
       provide: WEBHOOK_QUEUE,

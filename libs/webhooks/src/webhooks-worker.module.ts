@@ -9,6 +9,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { CommandRuntime } from '#libs/commands/src/command-runtime';
+import { POSITION_WAITER, type PositionWaiter } from '#libs/commands/src/position-waiter';
 import type { AppConfig } from '#libs/config/src/config';
 import type { Clock } from '#libs/platform/src/clock';
 import { APP_CONFIG, CLOCK, LOGGER, READ_SQL, REDIS } from '#libs/platform/src/tokens';
@@ -40,8 +41,9 @@ class WebhookDeliveryHost implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(SECRET_BOX) private readonly box: SecretBox | null,
+    @Inject(SECRET_BOX) private readonly box: SecretBox,
     @Inject(WEBHOOK_QUEUE) private readonly queue: Queue<DeliveryJob>,
+    @Inject(POSITION_WAITER) private readonly waiter: PositionWaiter,
     private readonly runtime: CommandRuntime,
   ) {}
 
@@ -62,7 +64,13 @@ class WebhookDeliveryHost implements OnApplicationBootstrap, OnApplicationShutdo
     });
     await this.worker.waitUntilReady();
     this.worker.start();
-    this.dispatcher = new WebhookDispatcher(this.sql, this.queue, webhooks.retrySchedule, logger);
+    this.dispatcher = new WebhookDispatcher({
+      sql: this.sql,
+      waiter: this.waiter,
+      queue: this.queue,
+      schedules: webhooks.retrySchedule,
+      logger,
+    });
     await this.dispatcher.start();
     logger.info(
       { concurrency: webhooks.concurrency, endpointConcurrency: webhooks.endpointConcurrency },

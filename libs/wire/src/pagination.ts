@@ -104,6 +104,13 @@ export interface ColumnFilter {
   value: unknown;
 }
 
+/**
+ * A condition a read model writes itself (trusted SQL, never built from input): e.g. an EXISTS
+ * on another table. `bind` adds a parameter and returns its placeholder; `table` is the listed
+ * table, quoted, for qualifying its columns inside subqueries.
+ */
+export type SqlCondition = (bind: (value: unknown, cast?: string) => string, table: string) => string;
+
 export interface ListSqlSpec {
   /** Table name, optionally schema-qualified (`read.customers`); quoted as identifiers. */
   table: string;
@@ -120,6 +127,7 @@ export interface ListSqlSpec {
    */
   sortColumn?: string;
   filters?: ColumnFilter[];
+  conditions?: SqlCondition[];
 }
 
 export interface ListSql {
@@ -151,6 +159,7 @@ export function buildListSql(spec: ListSqlSpec): ListSql {
     if (filter.op === 'IN') where.push(`${column} = ANY(${param(filter.value)})`);
     else where.push(`${column} ${filter.op ?? '='} ${param(filter.value)}`);
   }
+  for (const condition of spec.conditions ?? []) where.push(`(${condition(param, quoteTable(spec.table))})`);
   const sort = quoteIdent(spec.sortColumn ?? 'created');
   const cursorId = query.startingAfter ?? query.endingBefore;
   let direction: 'desc' | 'asc' = 'desc';

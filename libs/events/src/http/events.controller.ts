@@ -64,6 +64,12 @@ export class EventsController {
         if (!dto.type.includes('*')) return [{ column: 'type', value: dto.type }];
         return [{ column: 'type', op: 'LIKE', value: dto.type.replace(/[%_\\]/g, '\\$&').replace('*', '%') }];
       },
+      conditions: (dto) => {
+        if (dto.delivery_success === undefined) return [];
+        // Without webhooks there is nothing to deliver: every event counts as delivered.
+        if (this.pending) return [this.pending.deliverySuccess(dto.delivery_success)];
+        return dto.delivery_success ? [] : [(): string => 'false'];
+      },
       present: (events: StripeEventResource[]) => this.withPendingWebhooks(events),
     });
   }

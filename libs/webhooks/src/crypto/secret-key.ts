@@ -1,8 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from 'pino';
 import type { AppConfig } from '#libs/config/src/config';
-import { parseSecretKey } from '#libs/config/src/webhooks-config';
+import { parseSecretKey, requireWebhookSecretKey } from '#libs/config/src/webhooks-config';
 import { SecretBox, newSecretKey } from './secret-box.js';
 
 const KEY_FILE = 'webhook-secret.key';
@@ -10,18 +9,12 @@ const KEY_FILE = 'webhook-secret.key';
 /**
  * The key that seals webhook signing secrets. WEBHOOK_SECRET_KEY when set (every process of
  * a deployment must share it). Without it, on the embedded store, one is generated once and
- * kept in DATA_DIR beside the database (mode 0600), like the development API keys. Other
- * stores without a key get none: creating endpoints and signing then fail with a clear error,
- * and start-up says so.
+ * kept in DATA_DIR beside the database (mode 0600), like the development API keys. Any other
+ * store refuses to start without it (requireWebhookSecretKey; startCoffer checks it first).
  */
-export async function openSecretBox(config: AppConfig, logger: Logger): Promise<SecretBox | null> {
+export async function openSecretBox(config: AppConfig): Promise<SecretBox> {
+  requireWebhookSecretKey(config);
   if (config.webhooks.secretKey) return new SecretBox(parseSecretKey(config.webhooks.secretKey)!);
-  if (config.eventStore !== 'pglite') {
-    logger.warn(
-      'WEBHOOK_SECRET_KEY is not set: webhook endpoints cannot be created and deliveries cannot be signed',
-    );
-    return null;
-  }
   const file = join(config.dataDir, KEY_FILE);
   try {
     const key = parseSecretKey(await readFile(file, 'utf8'));

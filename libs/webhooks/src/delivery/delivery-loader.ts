@@ -49,38 +49,41 @@ export class DeliveryLoader {
 
   private async run(batch: Request[]): Promise<void> {
     try {
+      // Each endpoint and each event once, however many deliveries of the batch share it (an
+      // event going to ten endpoints is read and parsed once, not ten times).
+      const endpointIds = [...new Set(batch.map((r) => r.endpointId))];
+      const eventIds = [...new Set(batch.map((r) => r.eventId).filter((id) => id !== ''))];
       const { rows } = await this.sql.query<{
-        i: number;
-        target: WebhookTarget | null;
-        event: Record<string, unknown> | null;
-        pending: number;
+        id: string;
+        account_id: string | null;
+        livemode: boolean | null;
+        doc: Record<string, unknown>;
+        pending: number | null;
       }>(
-        `SELECT x.i,
-                (SELECT doc FROM webhook_targets t WHERE t.id = x.endpoint_id) AS target,
-                (SELECT doc FROM events e WHERE e.id = x.event_id AND e.account_id = x.account_id AND e.livemode = x.livemode) AS event,
-                (SELECT count(*)::int FROM webhook_deliveries d WHERE d.event_id = x.event_id AND d.status = 'pending') AS pending
-         FROM jsonb_to_recordset($1::jsonb) AS x(i integer, endpoint_id text, event_id text, account_id text, livemode boolean)`,
-        [
-          JSON.stringify(
-            batch.map((r, i) => ({
-              i,
-              endpoint_id: r.endpointId,
-              event_id: r.eventId,
-              account_id: r.accountId,
-              livemode: r.livemode,
-            })),
-          ),
-        ],
+        `SELECT t.id, NULL AS account_id, NULL::boolean AS livemode, t.doc, NULL::int AS pending
+         FROM webhook_targets t WHERE t.id = ANY($1::text[])
+         UNION ALL
+         SELECT e.id, e.account_id, e.livemode, e.doc,
+                (SELECT count(*)::int FROM webhook_deliveries d WHERE d.event_id = e.id AND d.status = 'pending')
+         FROM events e WHERE e.id = ANY($2::text[])`,
+        [endpointIds, eventIds],
       );
-      const byIndex = new Map(rows.map((row) => [Number(row.i), row]));
-      batch.forEach((request, i) => {
-        const row = byIndex.get(i);
+      const targets = new Map<string, WebhookTarget>();
+      const events = new Map<string, (typeof rows)[number]>();
+      for (const row of rows) {
+        if (row.pending === null) targets.set(row.id, row.doc as unknown as WebhookTarget);
+        else events.set(row.id, row);
+      }
+      for (const request of batch) {
+        const event = events.get(request.eventId);
+        // Scoped to the job's account and mode, like every read.
+        const scoped = event && event.account_id === request.accountId && event.livemode === request.livemode;
         request.resolve({
-          target: row?.target ?? null,
-          event: row?.event ?? null,
-          pending: Number(row?.pending ?? 0),
+          target: targets.get(request.endpointId) ?? null,
+          event: scoped ? event.doc : null,
+          pending: scoped ? Number(event.pending) : 0,
         });
-      });
+      }
     } catch (error) {
       for (const request of batch) request.reject(error);
     }

@@ -13,12 +13,8 @@ import type { HttpSender, SendResult } from './http-sender.js';
 import { USER_AGENT } from './user-agent.js';
 import type { DeliveryJob } from './webhook-queue.js';
 
-/** How long a delivery waits in this process for a slot at a busy endpoint. */
-const SLOT_WAIT_MS = 250;
 /** Opened secrets kept in memory (process-local, never logged). */
 const OPENED_SECRETS_CACHE = 1024;
-/** Then it goes back to the queue for this long (plus jitter) and tries again. */
-const SLOT_RETRY_MS = 250;
 
 export interface DeliverySettings {
   retrySchedule: RetrySchedules;
@@ -46,10 +42,11 @@ export class DeliveryProcessor {
   private readonly loader: DeliveryLoader;
   /** Opened secrets by sealed form: an endpoint's deliveries would otherwise decrypt it every time. */
   private readonly opened = new Map<string, string>();
+  private readonly bodies = new Bodies();
 
   constructor(
     private readonly sql: SqlExecutor,
-    private readonly box: SecretBox | null,
+    private readonly box: SecretBox,
     private readonly sender: HttpSender,
     private readonly slots: EndpointSlots,
     private readonly recorder: AttemptRecorder,
@@ -62,26 +59,38 @@ export class DeliveryProcessor {
 
   async process(job: Job<DeliveryJob>, token?: string): Promise<DeliveryOutcome> {
     const holder = `${job.id}/${token ?? ''}`;
-    if (!(await this.slots.acquire(job.data.endpointId, holder, SLOT_WAIT_MS))) {
-      await job.moveToDelayed(
-        Date.now() + SLOT_RETRY_MS + Math.floor(Math.random() * 2 * SLOT_RETRY_MS),
-        token,
-      );
+    const { endpointId } = job.data;
+    // Load the endpoint and the event while the slot is being taken: one round trip less.
+    const loading = this.load(job.data);
+    loading.catch(() => undefined);
+    const slot = await this.slots.acquire(endpointId, holder);
+    if (!slot.acquired) {
+      await job.moveToDelayed(Date.now() + slot.retryInMs, token);
       throw new DelayedError();
     }
-    try {
-      return await this.deliver(job);
-    } finally {
-      // Not awaited: the job is done either way, and a release that fails lapses with its lease.
+    let released = false;
+    // The slot is given back as soon as the receiver has answered (recording the attempt is
+    // ours, not the receiver's, time). Not awaited: a release that fails lapses with its lease.
+    const release = () => {
+      if (released) return;
+      released = true;
       this.slots
-        .release(job.data.endpointId, holder)
+        .release(endpointId, holder)
         .catch((error: unknown) => this.logger.warn({ err: error }, 'endpoint slot release failed'));
+    };
+    try {
+      return await this.deliver(job, await loading, release);
+    } finally {
+      release();
     }
   }
 
-  private async deliver(job: Job<DeliveryJob>): Promise<DeliveryOutcome> {
+  private async deliver(
+    job: Job<DeliveryJob>,
+    { target, event, pending }: DeliveryInputs,
+    answered: () => void,
+  ): Promise<DeliveryOutcome> {
     const data = job.data;
-    const { target, event, pending } = await this.load(data);
     const deliverable =
       target !== null && target.accountId === data.accountId && target.livemode === data.livemode;
     if (!deliverable || (data.deliveryType !== 'test' && target.status !== 'enabled')) {
@@ -93,11 +102,12 @@ export class DeliveryProcessor {
       }
       return 'canceled';
     }
-    const payload = data.syntheticEvent ?? (event ? { ...event, pending_webhooks: pending } : null);
     // The event row is missing only while the events table is being rebuilt: try again later.
-    if (!payload) throw new DeliveryFailed(`event ${data.eventId} is not in the events table yet`);
-
-    const body = JSON.stringify(payload, null, 2);
+    if (!data.syntheticEvent && !event)
+      throw new DeliveryFailed(`event ${data.eventId} is not in the events table yet`);
+    const { body, type } = data.syntheticEvent
+      ? serialize(data.syntheticEvent)
+      : this.bodies.get(event!, data.eventId, pending);
     const attemptedAt = Date.now();
     let result: SendResult;
     try {
@@ -122,6 +132,7 @@ export class DeliveryProcessor {
         responseHead: '',
       };
     }
+    answered();
     const succeeded = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
     const attempt = job.attemptsMade + 1;
     const last = attempt >= (job.opts.attempts ?? 1);
@@ -131,7 +142,7 @@ export class DeliveryProcessor {
       livemode: data.livemode,
       endpointId: data.endpointId,
       eventId: data.eventId,
-      eventType: String(payload.type ?? ''),
+      eventType: type,
       deliveryType: data.deliveryType,
       attempt,
       atMs: attemptedAt,
@@ -157,7 +168,6 @@ export class DeliveryProcessor {
 
   private secretsOf(target: WebhookTarget, nowMs: number): string[] {
     const box = this.box;
-    if (!box) throw new Error('WEBHOOK_SECRET_KEY is not configured');
     return activeSecrets(target.secrets, Math.floor(nowMs / 1000)).map((sealed) => {
       let secret = this.opened.get(sealed);
       if (secret === undefined) {
@@ -198,5 +208,32 @@ export class DeliveryProcessor {
       data.accountId,
       data.livemode,
     );
+  }
+}
+
+/** The exact bytes sent (and signed): the event as the Events API shows it, pretty-printed as Stripe sends it. */
+function serialize(event: Record<string, unknown>): { body: Buffer; type: string } {
+  return { body: Buffer.from(JSON.stringify(event, null, 2)), type: String(event.type ?? '') };
+}
+
+/** Bodies kept at once: an event goes to its endpoints within moments, then is not needed again. */
+const BODIES_CACHE = 256;
+
+/**
+ * Serialized bodies by event and `pending_webhooks`: the deliveries of one event to several
+ * endpoints, loaded together, send the same bytes, serialized once.
+ */
+class Bodies {
+  private readonly cache = new Map<string, { body: Buffer; type: string }>();
+
+  get(event: Record<string, unknown>, eventId: string, pending: number): { body: Buffer; type: string } {
+    const key = `${eventId} ${pending}`;
+    let serialized = this.cache.get(key);
+    if (!serialized) {
+      if (this.cache.size >= BODIES_CACHE) this.cache.clear();
+      serialized = serialize({ ...event, pending_webhooks: pending });
+      this.cache.set(key, serialized);
+    }
+    return serialized;
   }
 }

@@ -20,30 +20,39 @@ const LOCK_DURATION_MS = 15_000;
 const STALLED_INTERVAL_MS = 5_000;
 /** A job whose worker died this many times is failed rather than retried forever. */
 const MAX_STALLED_COUNT = 5;
+/**
+ * BullMQ workers (fetch loops) sharing the process's concurrency. One worker takes jobs one
+ * Redis round trip after another, so a burst of jobs (an event for ten endpoints) would start
+ * one round trip apart; several workers take them in parallel (each job taken re-arms the
+ * queue's marker, waking the next worker).
+ */
+const FETCH_LOOPS = 4;
+/** A delivery waits this long at most in this process for a slot at a busy endpoint. */
+const SLOT_MAX_WAIT_MS = 1_000;
 
 export interface DeliveryWorkerDeps {
   sql: SqlClient;
   redis: Redis;
   queuePrefix: string;
-  box: SecretBox | null;
+  box: SecretBox;
   settings: WebhooksConfig;
   disable: DisableFailingEndpoint;
   logger: Logger;
 }
 
-/** The BullMQ worker of the webhooks queue in this process, with its HTTP client and attempt writer. */
+/** The BullMQ workers of the webhooks queue in this process, with their HTTP client and attempt writer. */
 export class DeliveryWorker {
-  private readonly worker: Worker<DeliveryJob>;
+  private readonly workers: Worker<DeliveryJob>[] = [];
   private readonly sender = new HttpSender();
 
   constructor(deps: DeliveryWorkerDeps) {
     const { settings } = deps;
-    const slots = new EndpointSlots(
-      deps.redis,
-      deps.queuePrefix,
-      settings.endpointConcurrency,
-      settings.timeoutMs + LOCK_DURATION_MS,
-    );
+    const slots = new EndpointSlots(deps.redis, deps.queuePrefix, {
+      limit: settings.endpointConcurrency,
+      leaseMs: settings.timeoutMs + LOCK_DURATION_MS,
+      concurrency: settings.concurrency,
+      maxWaitMs: SLOT_MAX_WAIT_MS,
+    });
     const processor = new DeliveryProcessor(
       deps.sql,
       deps.box,
@@ -58,29 +67,40 @@ export class DeliveryWorker {
       deps.disable,
       deps.logger,
     );
-    this.worker = new Worker<DeliveryJob>(WEBHOOK_QUEUE_NAME, (job, token) => processor.process(job, token), {
-      connection: deps.redis,
-      prefix: deps.queuePrefix,
-      concurrency: settings.concurrency,
-      lockDuration: LOCK_DURATION_MS,
-      stalledInterval: STALLED_INTERVAL_MS,
-      maxStalledCount: MAX_STALLED_COUNT,
-      settings: { backoffStrategy: webhookBackoff(settings.retrySchedule) },
-      autorun: false,
-    });
-    this.worker.on('error', (error) => deps.logger.error({ err: error }, 'webhook worker error'));
+    const loops = Math.min(FETCH_LOOPS, settings.concurrency);
+    for (let i = 0; i < loops; i++) {
+      // The concurrency split as evenly as it goes: 10 over 4 loops is 3, 3, 2, 2.
+      const concurrency =
+        Math.floor(settings.concurrency / loops) + (i < settings.concurrency % loops ? 1 : 0);
+      const worker = new Worker<DeliveryJob>(
+        WEBHOOK_QUEUE_NAME,
+        (job, token) => processor.process(job, token),
+        {
+          connection: deps.redis,
+          prefix: deps.queuePrefix,
+          concurrency,
+          lockDuration: LOCK_DURATION_MS,
+          stalledInterval: STALLED_INTERVAL_MS,
+          maxStalledCount: MAX_STALLED_COUNT,
+          settings: { backoffStrategy: webhookBackoff(settings.retrySchedule) },
+          autorun: false,
+        },
+      );
+      worker.on('error', (error) => deps.logger.error({ err: error }, 'webhook worker error'));
+      this.workers.push(worker);
+    }
   }
 
   start(): void {
-    void this.worker.run();
+    for (const worker of this.workers) void worker.run();
   }
 
   async waitUntilReady(): Promise<void> {
-    await this.worker.waitUntilReady();
+    await Promise.all(this.workers.map((w) => w.waitUntilReady()));
   }
 
   async close(): Promise<void> {
-    await this.worker.close();
+    await Promise.all(this.workers.map((w) => w.close()));
     this.sender.close();
   }
 }

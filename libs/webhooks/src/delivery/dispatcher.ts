@@ -1,192 +1,262 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import { CHECKPOINTS_DDL, readCheckpoint, writeCheckpoint } from '#libs/projections/src/checkpoints';
+import type { PositionWaiter } from '#libs/commands/src/position-waiter';
+import type { FromPosition, GlobalPosition } from '#libs/event-store/src/port';
+import { CHECKPOINTS_DDL, readCheckpoint } from '#libs/projections/src/checkpoints';
+import { CHECKPOINT_FLUSH_MS } from '#libs/projections/src/checkpoint-flusher';
 import type { SqlClient, SqlExecutor } from '#libs/sql/src/sql-client';
-import { matchesEnabledEvents } from '../domain/enabled-events.js';
-import type { WebhookTarget } from '../webhook-target.projection.js';
+import { enabledEventsMatchSql } from '../domain/enabled-events.js';
 import type { RetrySchedules } from './backoff.js';
 import { deliveryJobId, deliveryJobOptions, type DeliveryJob } from './webhook-queue.js';
 
 /** The dispatcher's row in coffer_projector_checkpoints. */
 export const DISPATCHER_CHECKPOINT = 'webhook_dispatcher';
 const DISPATCHER_VERSION = 1;
-/**
- * The dispatcher reads no further than both of these have got: the Stripe Events must be in
- * their table, and the delivery targets known, up to an event's position before it is matched.
- */
-const UPSTREAM_PROJECTORS = ['events', 'webhook_targets'] as const;
+/** The projector whose table the dispatcher reads (the Stripe Events). */
+const EVENTS_PROJECTOR = 'events';
+/** The projector of the delivery targets: it must have passed an event before it is matched. */
+const TARGETS_PROJECTOR = 'webhook_targets';
+/** Jobs per addBulk call (one MULTI in Redis). */
+const ADD_CHUNK = 1000;
 
 export interface DispatcherOptions {
   /** Log positions read per round (events sharing a position are never split). */
   batchSize?: number;
-  /** Wait between polls when there was nothing new. */
-  idleMs?: number;
 }
 
-interface EventRow {
-  id: string;
+export interface DispatcherDeps {
+  sql: SqlClient;
+  /** Hears the projectors advance (in this process: at once, by their own events). */
+  waiter: PositionWaiter;
+  queue: Queue<DeliveryJob>;
+  schedules: RetrySchedules;
+  logger: Logger;
+}
+
+/** One (event, endpoint) delivery the dispatcher found. */
+interface MatchedRow {
+  event_id: string;
+  endpoint_id: string;
   account_id: string;
   livemode: boolean;
   type: string;
-  position: string;
 }
 
 /**
- * Turns new Stripe Events into BullMQ jobs, one per (event, matching endpoint): reads the
- * `events` table by position after its own checkpoint, matches each event against the
- * account's enabled endpoints of the same mode (only those enabled before the event), writes
- * the pending delivery rows, adds the jobs, and only then advances its checkpoint. Job ids are
- * deterministic, so a crash between adding and checkpointing re-adds nothing.
+ * Turns new Stripe Events into BullMQ jobs, one per (event, matching endpoint). Each round:
  *
- * It reads no further than the events and webhook_targets projectors have both got, so
- * neither an event nor an endpoint created just before it is missed because a read model lagged.
+ * 1. reads how far the `events` projector has committed its table (its checkpoint row is
+ *    written with its rows), and makes sure the `webhook_targets` projector has passed that
+ *    point too (so no endpoint created just before an event is missed because its read model
+ *    lagged: in this process that is the projector's own event, no query);
+ * 2. in one statement, reads the Stripe Events after its own checkpoint up to there, matches
+ *    them against their accounts' enabled endpoints (same mode, enabled before the event,
+ *    `enabled_events`) and writes a pending delivery row for each match;
+ * 3. adds the jobs (addBulk), and only then moves its checkpoint.
+ *
+ * With nothing new it sleeps until the `events` projector passes what it dispatched: the
+ * store's commit notification wakes the projector, whose advance wakes the dispatcher. No poll
+ * (a bounded wait re-checks every few seconds in case a wake-up was missed).
+ *
+ * The checkpoint is kept in memory and written after the jobs are in Redis, without holding up
+ * the next round; it never moves backwards (a second worker process may dispatch the same
+ * events: job ids are deterministic, so its adds are no-ops). A crash between adding and
+ * writing the checkpoint re-reads those events on restart and re-adds nothing.
  */
 export class WebhookDispatcher {
   private stopped = false;
   private loop: Promise<void> | null = null;
-  private wake: AbortController | null = null;
+  private readonly stopSignal = new AbortController();
+  /** Dispatched up to here (in memory; the stored row may trail it briefly). */
+  private done: FromPosition = 'start';
+  private persisting: Promise<void> | null = null;
+  private toPersist: GlobalPosition | null = null;
 
   constructor(
-    private readonly sql: SqlClient,
-    private readonly queue: Queue<DeliveryJob>,
-    private readonly schedules: RetrySchedules,
-    private readonly logger: Logger,
+    private readonly deps: DispatcherDeps,
     private readonly options: DispatcherOptions = {},
   ) {}
 
   async start(): Promise<void> {
-    await this.sql.exec(CHECKPOINTS_DDL);
-    await this.sql.query(
+    const { sql } = this.deps;
+    await sql.exec(CHECKPOINTS_DDL);
+    await sql.query(
       `INSERT INTO coffer_projector_checkpoints (name, position, version) VALUES ($1, NULL, $2) ON CONFLICT (name) DO NOTHING`,
       [DISPATCHER_CHECKPOINT, DISPATCHER_VERSION],
     );
+    this.done = (await readCheckpoint(sql, DISPATCHER_CHECKPOINT))?.position ?? 'start';
     this.loop = this.run();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.wake?.abort();
+    this.stopSignal.abort();
     await this.loop;
+    await this.persisting;
   }
 
-  /** One round: dispatch what is new; resolves to the number of events read. */
-  async dispatchOnce(): Promise<number> {
-    const checkpoint = await readCheckpoint(this.sql, DISPATCHER_CHECKPOINT);
-    const upstream = await Promise.all(UPSTREAM_PROJECTORS.map((name) => readCheckpoint(this.sql, name)));
-    if (!checkpoint || upstream.some((c) => !c || c.position === 'start')) return 0;
-    const upTo = upstream.map((c) => c!.position as bigint).reduce((a, b) => (a < b ? a : b));
-    const from = checkpoint.position === 'start' ? null : checkpoint.position.toString();
-    if (from !== null && BigInt(from) >= upTo) return 0;
-    const events = await readEventBatch(this.sql, from, upTo.toString(), this.options.batchSize ?? 500);
-    if (events.length === 0) return 0;
+  /**
+   * One round: dispatch what the projectors have made available. Resolves to true when it
+   * moved (there may be more), false when there was nothing new.
+   */
+  async dispatchOnce(): Promise<boolean> {
+    const { rows } = await this.deps.sql.query<{ name: string; position: string | null }>(
+      `SELECT name, position::text AS position FROM coffer_projector_checkpoints WHERE name = ANY($1::text[])`,
+      [[EVENTS_PROJECTOR, TARGETS_PROJECTOR]],
+    );
+    const at = (name: string) => {
+      const position = rows.find((r) => r.name === name)?.position;
+      return position == null ? null : BigInt(position);
+    };
+    const projected = at(EVENTS_PROJECTOR);
+    if (projected === null || (this.done !== 'start' && projected <= this.done)) return false;
+    const targets = at(TARGETS_PROJECTOR);
+    // Its stored checkpoint trails it by up to a flush when it had nothing to write: ask it.
+    if (
+      (targets === null || targets < projected) &&
+      !(await this.until(this.deps.waiter.waitFor(projected, [TARGETS_PROJECTOR])))
+    )
+      return true;
 
-    const jobs = await this.match(events);
-    const now = Date.now();
-    if (jobs.length > 0) {
-      await this.sql.query(
-        `INSERT INTO webhook_deliveries (event_id, endpoint_id, account_id, livemode, status, attempts, created_ms, updated_ms)
-         SELECT event_id, endpoint_id, account_id, livemode, 'pending', 0, $2, $2
-         FROM jsonb_to_recordset($1::jsonb) AS x(event_id text, endpoint_id text, account_id text, livemode boolean)
-         ON CONFLICT (event_id, endpoint_id) DO NOTHING`,
-        [
-          JSON.stringify(
-            jobs.map((j) => ({
-              event_id: j.data.eventId,
-              endpoint_id: j.data.endpointId,
-              account_id: j.data.accountId,
-              livemode: j.data.livemode,
-            })),
-          ),
-          now,
-        ],
-      );
-      for (let i = 0; i < jobs.length; i += 1000) await this.queue.addBulk(jobs.slice(i, i + 1000));
+    const limit = this.options.batchSize ?? 500;
+    const { deliveries, positions, last } = await claimBatch(this.deps.sql, this.done, projected, limit);
+    const upTo = positions === limit && last !== null ? last : projected;
+    if (deliveries.length > 0) {
+      const jobs = deliveries.map((d) => ({
+        name: d.type,
+        data: {
+          eventId: d.event_id,
+          endpointId: d.endpoint_id,
+          accountId: d.account_id,
+          livemode: d.livemode,
+          deliveryType: 'automatic' as const,
+        },
+        opts: deliveryJobOptions(
+          deliveryJobId(d.event_id, d.endpoint_id),
+          (d.livemode ? this.deps.schedules.live : this.deps.schedules.test).length,
+        ),
+      }));
+      for (let i = 0; i < jobs.length; i += ADD_CHUNK)
+        await this.deps.queue.addBulk(jobs.slice(i, i + ADD_CHUNK));
     }
-    const last = BigInt(events[events.length - 1]!.position);
-    await this.sql.transaction(async (tx) => {
-      const stored = await readCheckpoint(tx, DISPATCHER_CHECKPOINT, true);
-      // Another dispatcher (a second worker process) got there first: its jobs have the same
-      // ids, so nothing was added twice; just do not move its checkpoint backwards.
-      if (stored && stored.position !== 'start' && stored.position >= last) return;
-      await writeCheckpoint(tx, DISPATCHER_CHECKPOINT, last, DISPATCHER_VERSION);
-    });
-    return events.length;
+    this.done = upTo;
+    this.persist(upTo);
+    return true;
   }
 
-  private async match(events: EventRow[]) {
-    const accounts = [...new Set(events.map((e) => e.account_id))];
-    const targets = await enabledTargets(this.sql, accounts);
-    const jobs: { name: string; data: DeliveryJob; opts: ReturnType<typeof deliveryJobOptions> }[] = [];
-    for (const event of events) {
-      const position = BigInt(event.position);
-      for (const target of targets) {
-        if (target.accountId !== event.account_id || target.livemode !== event.livemode) continue;
-        if (position <= BigInt(target.activeFrom) || !matchesEnabledEvents(target.enabledEvents, event.type))
-          continue;
-        const retries = (event.livemode ? this.schedules.live : this.schedules.test).length;
-        jobs.push({
-          name: event.type,
-          data: {
-            eventId: event.id,
-            endpointId: target.id,
-            accountId: event.account_id,
-            livemode: event.livemode,
-            deliveryType: 'automatic',
-          },
-          opts: deliveryJobOptions(deliveryJobId(event.id, target.id), retries),
-        });
+  /** Write the checkpoint in the background, one write at a time, the newest position winning. */
+  private persist(position: GlobalPosition): void {
+    this.toPersist = position;
+    if (this.persisting) return;
+    this.persisting = (async () => {
+      while (this.toPersist !== null) {
+        const next = this.toPersist;
+        this.toPersist = null;
+        try {
+          await this.deps.sql.query(
+            `UPDATE coffer_projector_checkpoints SET position = $2::numeric
+             WHERE name = $1 AND (position IS NULL OR position < $2::numeric)`,
+            [DISPATCHER_CHECKPOINT, next.toString()],
+          );
+        } catch (error) {
+          // The next round's write carries a later position; a crash before then re-adds nothing.
+          this.deps.logger.warn({ err: error }, 'webhook dispatcher checkpoint write failed');
+        }
       }
-    }
-    return jobs;
+      this.persisting = null;
+    })();
   }
 
   private async run(): Promise<void> {
     let failures = 0;
+    let lastEmptyRound = -Infinity;
     while (!this.stopped) {
-      let read = 0;
       try {
-        read = await this.dispatchOnce();
+        const moved = await this.dispatchOnce();
         failures = 0;
+        if (moved || this.stopped) continue;
+        // Asleep until the events projector passes what was dispatched (its bounded wait
+        // re-checks). It may already have, with its checkpoint row not yet written (it writes it
+        // within a flush interval when it had no rows to write): empty rounds are spaced by that.
+        const from = this.done === 'start' ? 0n : this.done;
+        await this.until(this.deps.waiter.waitFor(from + 1n, [EVENTS_PROJECTOR]));
+        const gap = lastEmptyRound + CHECKPOINT_FLUSH_MS - performance.now();
+        lastEmptyRound = performance.now();
+        if (gap > 0) await sleep(gap, undefined, { signal: this.stopSignal.signal }).catch(() => undefined);
       } catch (error) {
         failures++;
         if (this.stopped) break;
-        this.logger.warn({ err: error, failures }, 'webhook dispatcher round failed; retrying');
+        this.deps.logger.warn({ err: error, failures }, 'webhook dispatcher round failed; retrying');
+        await sleep(Math.min(100 * 2 ** failures, 5_000), undefined, {
+          signal: this.stopSignal.signal,
+        }).catch(() => undefined);
       }
-      if (read > 0 && failures === 0) continue;
-      const delay = failures > 0 ? Math.min(100 * 2 ** failures, 5_000) : (this.options.idleMs ?? 25);
-      this.wake = new AbortController();
-      await sleep(delay, undefined, { signal: this.wake.signal }).catch(() => undefined);
     }
+  }
+
+  /** The promise's value, or false as soon as the dispatcher is stopped. */
+  private until(wait: Promise<boolean>): Promise<boolean> {
+    if (this.stopped) return Promise.resolve(false);
+    return new Promise((resolve, reject) => {
+      const onStop = () => resolve(false);
+      this.stopSignal.signal.addEventListener('abort', onStop, { once: true });
+      wait.then(
+        (value) => {
+          this.stopSignal.signal.removeEventListener('abort', onStop);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.stopSignal.signal.removeEventListener('abort', onStop);
+          reject(error);
+        },
+      );
+    });
   }
 }
 
-/** Events after `from` up to `upTo`, whole positions only, at most `limit` positions. */
-async function readEventBatch(
+/**
+ * One statement: the Stripe Events after `from` up to `upTo` (whole positions only, at most
+ * `limit` positions), matched against their accounts' enabled endpoints (same mode, enabled
+ * before the event, `enabled_events`), with a pending row written for every (event, endpoint)
+ * that has none. Returns those deliveries in log order, how many positions were read and the last.
+ */
+async function claimBatch(
   sql: SqlExecutor,
-  from: string | null,
-  upTo: string,
+  from: FromPosition,
+  upTo: GlobalPosition,
   limit: number,
-): Promise<EventRow[]> {
-  const { rows } = await sql.query<EventRow>(
+): Promise<{ deliveries: MatchedRow[]; positions: number; last: GlobalPosition | null }> {
+  const { rows } = await sql.query<MatchedRow & { positions: number | null; last: string | null }>(
     `WITH positions AS (
        SELECT DISTINCT position FROM events
        WHERE ($1::numeric IS NULL OR position > $1::numeric) AND position <= $2::numeric
        ORDER BY position LIMIT $3
+     ), batch AS MATERIALIZED (
+       SELECT e.id, e.account_id, e.livemode, e.type, e.position FROM positions p JOIN events e ON e.position = p.position
+     ), matched AS (
+       SELECT e.id AS event_id, t.id AS endpoint_id, e.account_id, e.livemode, e.type, e.position
+       FROM batch e JOIN webhook_targets t
+         ON t.status = 'enabled' AND t.account_id = e.account_id AND t.livemode = e.livemode
+       WHERE e.position > (t.doc->>'activeFrom')::numeric
+         AND ${enabledEventsMatchSql(`t.doc->'enabledEvents'`, 'e.type')}
+     ), pending AS (
+       INSERT INTO webhook_deliveries (event_id, endpoint_id, account_id, livemode, status, attempts, created_ms, updated_ms)
+       SELECT event_id, endpoint_id, account_id, livemode, 'pending', 0, $4, $4 FROM matched
+       ON CONFLICT (event_id, endpoint_id) DO NOTHING
      )
-     SELECT id, account_id, livemode, type, position::text AS position FROM events
-     WHERE position IN (SELECT position FROM positions) ORDER BY position, id`,
-    [from, upTo, limit],
+     SELECT NULL AS event_id, NULL AS endpoint_id, NULL AS account_id, NULL::boolean AS livemode, NULL AS type,
+            NULL::numeric AS position, (SELECT count(*)::int FROM positions) AS positions,
+            (SELECT max(position)::text FROM positions) AS last
+     UNION ALL
+     SELECT event_id, endpoint_id, account_id, livemode, type, position, NULL, NULL FROM matched
+     ORDER BY position NULLS FIRST, event_id, endpoint_id`,
+    [from === 'start' ? null : from.toString(), upTo.toString(), limit, Date.now()],
   );
-  return rows;
-}
-
-/** Enabled delivery targets of these accounts (both modes). */
-export async function enabledTargets(sql: SqlExecutor, accountIds: string[]): Promise<WebhookTarget[]> {
-  if (accountIds.length === 0) return [];
-  const { rows } = await sql.query<{ doc: WebhookTarget }>(
-    `SELECT doc FROM webhook_targets WHERE status = 'enabled' AND account_id = ANY($1::text[])`,
-    [accountIds],
-  );
-  return rows.map((r) => r.doc);
+  const [summary, ...deliveries] = rows;
+  return {
+    deliveries,
+    positions: Number(summary?.positions ?? 0),
+    last: summary?.last == null ? null : BigInt(summary.last),
+  };
 }

@@ -10,7 +10,7 @@ const MAX_DRAIN_BYTES = 64 * 1024;
 
 export interface SendRequest {
   url: string;
-  body: string;
+  body: string | Buffer;
   headers: Record<string, string>;
   timeoutMs: number;
   /** Live mode: resolve the host and refuse private addresses, connecting only to checked ones. */

@@ -46,3 +46,11 @@ export function matchesEnabledEvents(enabledEvents: readonly string[], type: str
   if (enabledEvents.includes(type)) return true;
   return enabledEvents.includes('*') && !type.startsWith(EXTENSION_EVENT_PREFIX);
 }
+
+/**
+ * The same rule in SQL (PostgreSQL): `enabledEvents` a `jsonb` array expression, `type` a text
+ * expression, both trusted SQL. The spec checks it against matchesEnabledEvents.
+ */
+export function enabledEventsMatchSql(enabledEvents: string, type: string): string {
+  return `(${enabledEvents} ? ${type} OR (${enabledEvents} ? '*' AND ${type} NOT LIKE '${EXTENSION_EVENT_PREFIX}%'))`;
+}

@@ -14,7 +14,7 @@ import { Access, StripePost } from '#libs/wire/src/http/route-metadata';
 import { newId, newWebhookSecret } from '#libs/wire/src/ids';
 import { initialMetadata, metadataPatch } from '#libs/wire/src/metadata-param';
 import { parseListParams } from '#libs/wire/src/pagination';
-import { apiError, invalidRequest, resourceMissing } from '#libs/wire/src/stripe-error';
+import { invalidRequest, resourceMissing } from '#libs/wire/src/stripe-error';
 import { parseParams } from '#libs/wire/src/validation';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { listAttempts } from '../delivery/attempts.js';
@@ -61,7 +61,7 @@ export class WebhookEndpointsController {
     private readonly lists: DocumentLists,
     @Inject(READ_SQL) private readonly sql: SqlExecutor,
     @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(SECRET_BOX) private readonly box: SecretBox | null,
+    @Inject(SECRET_BOX) private readonly box: SecretBox,
     @Inject(WEBHOOK_QUEUE) private readonly queue: Queue<DeliveryJob>,
   ) {}
 
@@ -227,8 +227,6 @@ export class WebhookEndpointsController {
   }
 
   private newSecret(): { secret: string; sealed: string } {
-    if (!this.box)
-      throw apiError('Webhook signing secrets cannot be stored: the server has no WEBHOOK_SECRET_KEY.');
     const secret = newWebhookSecret();
     return { secret, sealed: this.box.seal(secret) };
   }
