@@ -1,5 +1,6 @@
 import pg from 'pg';
-import type { QueryResult, SqlClient, SqlExecutor } from './sql-client.js';
+import { copyFromStdin } from './postgres-copy.js';
+import type { QueryResult, SqlClient, SqlTransaction } from './sql-client.js';
 
 export interface PostgresClientOptions {
   connectionString: string;
@@ -47,11 +48,13 @@ export async function createPostgresClient(options: PostgresClientOptions): Prom
       let broken: Error | undefined;
       try {
         await client.query('BEGIN');
-        const tx: SqlExecutor = {
+        const tx: SqlTransaction = {
           query: (sql, params) => run(client, sql, params),
           exec: async (sql) => {
             await client.query(sql);
           },
+          copyFrom: (table, columns, chunks) =>
+            copyFromStdin(client, `COPY ${table} (${columns.join(', ')}) FROM STDIN`, chunks),
         };
         const result = await fn(tx);
         await client.query('COMMIT');
