@@ -1,6 +1,7 @@
 import type { RecordedEvent } from '#libs/event-store/src/port';
 import type { SqlExecutor } from '#libs/sql/src/sql-client';
 import { copyLineOf } from './document-copy.js';
+import { IdFilter } from './id-filter.js';
 import { assertIdentifier, type Projector, type RebuildSession, type RebuildWrite } from './projector.js';
 
 /** Column types a document table may carry beside its JSON document. */
@@ -151,23 +152,26 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
     };
   }
 
-  function startRebuild(): RebuildSession {
+  function startRebuild({ empty }: { empty: boolean }): RebuildSession {
     /** The last prepared batch's rows (null: absent): its write may not be visible to the next read yet. */
     let unsettled = new Map<string, Write<Doc> | null>();
+    /** Ids this pass has written, when it started from an empty table: others need no lookup. */
+    const written = empty ? new IdFilter() : null;
     return {
       async prepare(read, events) {
         const touched = group(events);
         if (touched.size === 0) return null;
-        const loaded = await load(
-          read,
-          [...touched.keys()].filter((id) => !unsettled.has(id)),
-        );
+        const lookup: string[] = [];
+        for (const id of touched.keys())
+          if (!unsettled.has(id) && (written?.mightHave(id) ?? true)) lookup.push(id);
+        const loaded = await load(read, lookup);
         const before = new Map<string, Doc>();
         for (const id of touched.keys()) {
           const doc = unsettled.has(id) ? unsettled.get(id)?.doc : loaded.get(id);
           if (doc !== undefined) before.set(id, doc);
         }
         const after = fold(touched, before);
+        if (written) for (const [id, write] of after) if (write) written.add(id);
         unsettled = after;
         return bulkWrite([...before.keys()], after.values());
       },

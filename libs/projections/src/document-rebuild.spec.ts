@@ -173,6 +173,28 @@ for (const target of ['pglite', 'postgres'] as const) {
       });
     }
 
+    it('continues a shadow built part of the way (as verify catches up) to the same rows', async () => {
+      const events = await store.readAll('start', 1000);
+      for (const split of [1, 7, 13]) {
+        let shadow = await buildShadow(sql, store, projector, {
+          until: events[split - 1]!.position,
+          batchSize: 4,
+        });
+        try {
+          assert.equal(shadow.events, split);
+          shadow = await buildShadow(sql, store, projector, { shadow, batchSize: 3 });
+          assert.equal(shadow.events, HISTORY.length);
+          assert.deepEqual(
+            await rows(`${shadow.schema}.widgets`),
+            await rows('widgets'),
+            `split at ${split}`,
+          );
+        } finally {
+          await dropShadow(sql, shadow);
+        }
+      }
+    });
+
     it('verify finds the live rows equal to a rebuild, and replay swaps in the same rows', async () => {
       const before = await rows('widgets');
       const verified = await verifyProjector(sql, store, projector);

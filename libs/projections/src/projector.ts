@@ -29,8 +29,12 @@ export interface Projector {
 export interface ProjectorRebuild {
   /** Creates the tables, empty; may leave out what is cheaper to build afterwards (secondary indexes). */
   readonly ddl: string;
-  /** Begins one pass over the log into tables created by `ddl` that nothing else writes to. */
-  start(): RebuildSession;
+  /**
+   * Begins one pass over the log into tables created by `ddl` that nothing else writes to.
+   * `empty`: nothing has been written to them yet (a pass that continues an earlier one, as
+   * verify's catch-up does, gets false and must not assume it knows every row).
+   */
+  start(options: { empty: boolean }): RebuildSession;
   /** Completes the tables (what `ddl` left out) before they go live; idempotent (IF NOT EXISTS). */
   readonly finishDdl: string;
 }

@@ -11,6 +11,8 @@ import type { Projector, RebuildWrite } from './projector.js';
  * replay benchmark: 5,000 beat 2,000 and 10,000 in CPU per event).
  */
 export const REBUILD_BATCH_SIZE = 5_000;
+/** maintenance_work_mem while a rebuild builds its indexes (PostgreSQL only; PGlite lives in this process). */
+const FINISH_SORT_MEMORY = '256MB';
 /** Rows of each kind a verify report shows per table. */
 const MAX_DIFF_ROWS = 20;
 /** Times verify catches its shadow up to a live checkpoint that keeps moving. */
@@ -59,7 +61,7 @@ export async function buildShadow(
       await tx.exec(`SET LOCAL search_path TO ${shadow.schema}; SET LOCAL synchronous_commit TO off`);
       return fn(tx);
     });
-  const session = projector.rebuild?.start();
+  const session = projector.rebuild?.start({ empty: shadow.position === 'start' });
   const prepare = async (events: RecordedEvent[]): Promise<RebuildWrite | null> =>
     session
       ? inShadow((tx) => session.prepare(tx, events))
@@ -106,12 +108,18 @@ export async function buildShadow(
   return shadow;
 }
 
-/** Make the shadow's tables ready to go live: create what a bulk rebuild left out (secondary indexes). */
+/**
+ * Make the shadow's tables ready to go live: create what a bulk rebuild left out (secondary
+ * indexes). On PostgreSQL with more sort memory than the 64 MB default, so that building an
+ * index over a large table sorts in memory (measured on 806,000 customers: 4.4 s → 3.6 s for
+ * two indexes).
+ */
 export async function finishShadow(sql: SqlClient, projector: Projector, shadow: Shadow): Promise<void> {
   const finishDdl = projector.rebuild?.finishDdl;
   if (!finishDdl) return;
   await sql.transaction(async (tx) => {
     await tx.exec(`SET LOCAL search_path TO ${shadow.schema}`);
+    if (sql.kind === 'postgres') await tx.exec(`SET LOCAL maintenance_work_mem TO '${FINISH_SORT_MEMORY}'`);
     await tx.exec(finishDdl);
   });
 }
