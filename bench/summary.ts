@@ -100,6 +100,8 @@ if (replay) {
     replay: {
       events: number;
       seconds: number;
+      loadSeconds?: number;
+      finishSeconds?: number;
       eventsPerSecond: number;
       cpu: {
         nodeMicrosPerEvent: number;
@@ -117,6 +119,7 @@ if (replay) {
         'CustomerUpdated',
         'build s (bulk)',
         'replay s',
+        'of which indexes + swap s',
         'replay events/s',
         'CPU µs/event: Node',
         'PostgreSQL',
@@ -129,6 +132,7 @@ if (replay) {
           int(p.updateEvents),
           f.build.seconds.toFixed(1),
           f.replay.seconds.toFixed(1),
+          f.replay.finishSeconds === undefined ? '' : f.replay.finishSeconds.toFixed(1),
           int(f.replay.eventsPerSecond),
           f.replay.cpu.nodeMicrosPerEvent,
           f.replay.cpu.postgresMicrosPerEvent ?? '',

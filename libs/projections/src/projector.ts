@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '#libs/event-store/src/port';
-import type { SqlExecutor } from '#libs/sql/src/sql-client';
+import type { SqlExecutor, SqlTransaction } from '#libs/sql/src/sql-client';
 
 /**
  * A read model: tables built only from the global log. Rules that make replay and verify work:
@@ -16,7 +16,43 @@ export interface Projector {
   readonly ddl: string;
   /** Apply a batch of events (global order) inside the caller's transaction. */
   project(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<void>;
+  /** Optional bulk path for rebuilds; without it a rebuild uses `ddl` and `project`. */
+  readonly rebuild?: ProjectorRebuild;
 }
+
+/**
+ * How to build a projector's tables from an empty start faster than `project` can: used only by
+ * rebuilds (replay, verify), never by the live runner. Same rules as Projector (unqualified
+ * names, deterministic), and the tables it leaves after `finishDdl` must be row for row what
+ * `ddl` + `project` would leave after the same events.
+ */
+export interface ProjectorRebuild {
+  /** Creates the tables, empty; may leave out what is cheaper to build afterwards (secondary indexes). */
+  readonly ddl: string;
+  /**
+   * Begins one pass over the log into tables created by `ddl` that nothing else writes to.
+   * `empty`: nothing has been written to them yet (a pass that continues an earlier one, as
+   * verify's catch-up does, gets false and must not assume it knows every row).
+   */
+  start(options: { empty: boolean }): RebuildSession;
+  /** Completes the tables (what `ddl` left out) before they go live; idempotent (IF NOT EXISTS). */
+  readonly finishDdl: string;
+}
+
+/**
+ * One rebuild pass, fed batches in global order. A batch is projected in two steps, so that
+ * Node's work on one batch overlaps PostgreSQL's on the one before: `prepare` reads what it
+ * needs through `read` and does the work in memory, returning the batch's writes (or null);
+ * the caller then runs them in a transaction of their own. Writes run one at a time, in batch
+ * order, but a batch's `prepare` may run while the previous batch's writes are still
+ * uncommitted, hence invisible to `read`: the session must carry what that batch wrote.
+ * `read` and the write transaction both have the shadow schema as search_path.
+ */
+export interface RebuildSession {
+  prepare(read: SqlExecutor, events: readonly RecordedEvent[]): Promise<RebuildWrite | null>;
+}
+
+export type RebuildWrite = (tx: SqlTransaction) => Promise<void>;
 
 /** Safe SQL identifier check for names that end up in DDL. */
 export function assertIdentifier(name: string): string {

@@ -1,11 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import type { EventStore, FromPosition, GlobalPosition } from '#libs/event-store/src/port';
-import type { SqlClient, SqlExecutor } from '#libs/sql/src/sql-client';
+import type { EventStore, FromPosition, GlobalPosition, RecordedEvent } from '#libs/event-store/src/port';
+import type { SqlClient, SqlExecutor, SqlTransaction } from '#libs/sql/src/sql-client';
 import { CHECKPOINTS_DDL, readCheckpoint, writeCheckpoint } from './checkpoints.js';
-import type { Projector } from './projector.js';
+import type { Projector, RebuildWrite } from './projector.js';
 
-/** Events read and projected per transaction during a rebuild. */
-export const REBUILD_BATCH_SIZE = 2_000;
+/**
+ * Events read and projected per transaction during a rebuild. Larger batches spread the fixed
+ * cost of a batch (a read, a transaction, a handful of statements) over more events; past a few
+ * thousand, Node's garbage collection grows faster than that cost shrinks (measured on the
+ * replay benchmark: 5,000 beat 2,000 and 10,000 in CPU per event).
+ */
+export const REBUILD_BATCH_SIZE = 5_000;
+/** maintenance_work_mem while a rebuild builds its indexes (PostgreSQL only; PGlite lives in this process). */
+const FINISH_SORT_MEMORY = '256MB';
 /** Rows of each kind a verify report shows per table. */
 const MAX_DIFF_ROWS = 20;
 /** Times verify catches its shadow up to a live checkpoint that keeps moving. */
@@ -24,32 +31,97 @@ export interface Shadow {
 }
 
 /**
- * Project the global log into fresh tables in a new schema (the same DDL and projector code
- * as live, with search_path pointing at the shadow). Stops at the head, or at `until`.
+ * Project the global log into fresh tables in a new schema (the projector's DDL and code, with
+ * search_path pointing at the shadow), stopping at the head, or at `until`. A projector with a
+ * bulk path (`projector.rebuild`) gets its tables from `rebuild.ddl` and its batches through a
+ * RebuildSession; call finishShadow before the tables go live.
+ *
+ * Three things overlap: the read of the next batch is issued before the current one is
+ * projected (another pooled connection), and with a bulk path a batch is prepared (read the rows
+ * it touches, fold in Node) while the previous batch's writes run in PostgreSQL. Writes commit
+ * in batch order, one at a time, and asynchronously (no wait for the WAL flush): a crash
+ * mid-rebuild loses the shadow anyway, and the swap that publishes it is an ordinary
+ * synchronous commit, which flushes everything before it.
  */
 export async function buildShadow(
   sql: SqlClient,
   store: EventStore,
   projector: Projector,
-  options: { until?: GlobalPosition; shadow?: Shadow; onProgress?: (p: RebuildProgress) => void } = {},
+  options: {
+    until?: GlobalPosition;
+    shadow?: Shadow;
+    onProgress?: (p: RebuildProgress) => void;
+    batchSize?: number;
+  } = {},
 ): Promise<Shadow> {
   const shadow = options.shadow ?? (await createShadowSchema(sql, projector));
-  let from = shadow.position;
-  for (;;) {
-    const batch = await store.readAll(from, REBUILD_BATCH_SIZE);
-    const events = options.until === undefined ? batch : batch.filter((e) => e.position <= options.until!);
-    if (events.length === 0) break;
-    await sql.transaction(async (tx) => {
-      await tx.exec(`SET LOCAL search_path TO ${shadow.schema}`);
-      await projector.project(tx, events);
+  const batchSize = options.batchSize ?? REBUILD_BATCH_SIZE;
+  const inShadow = <T>(fn: (tx: SqlTransaction) => Promise<T>) =>
+    sql.transaction(async (tx) => {
+      await tx.exec(`SET LOCAL search_path TO ${shadow.schema}; SET LOCAL synchronous_commit TO off`);
+      return fn(tx);
     });
-    from = events[events.length - 1]!.position;
-    shadow.position = from;
-    shadow.events += events.length;
-    options.onProgress?.({ projector: projector.name, events: shadow.events, position: from });
-    if (events.length < batch.length || batch.length < REBUILD_BATCH_SIZE) break;
+  const session = projector.rebuild?.start({ empty: shadow.position === 'start' });
+  const prepare = async (events: RecordedEvent[]): Promise<RebuildWrite | null> =>
+    session
+      ? inShadow((tx) => session.prepare(tx, events))
+      : (tx: SqlTransaction) => projector.project(tx, events);
+  const read = (from: FromPosition) => {
+    const batch = store.readAll(from, batchSize);
+    batch.catch(() => undefined); // awaited below; not unhandled if projecting fails first
+    return batch;
+  };
+
+  /** The previous batch's writes, and what the shadow reaches once they commit. */
+  let writing: Promise<void> = Promise.resolve();
+  const settle = async (): Promise<void> => {
+    await writing;
+    writing = Promise.resolve();
+  };
+  try {
+    let next = read(shadow.position);
+    for (;;) {
+      const batch = await next;
+      const events = options.until === undefined ? batch : batch.filter((e) => e.position <= options.until!);
+      if (events.length === 0) break;
+      const last = events[events.length - 1]!.position;
+      const more = events.length === batch.length && batch.length === batchSize;
+      if (more) next = read(last);
+      const write = await prepare(events);
+      await settle();
+      writing = (write ? inShadow(write) : Promise.resolve()).then(() => {
+        shadow.position = last;
+        shadow.events += events.length;
+        options.onProgress?.({ projector: projector.name, events: shadow.events, position: last });
+      });
+      writing.catch(() => undefined); // awaited by settle(); not unhandled if the next prepare fails first
+      if (!more) break;
+    }
+    await settle();
+  } catch (error) {
+    // Never leave a write running behind the caller (it would race dropShadow), nor a shadow
+    // that only this call knows about.
+    await writing.catch(() => undefined);
+    if (!options.shadow) await dropShadow(sql, shadow).catch(() => undefined);
+    throw error;
   }
   return shadow;
+}
+
+/**
+ * Make the shadow's tables ready to go live: create what a bulk rebuild left out (secondary
+ * indexes). On PostgreSQL with more sort memory than the 64 MB default, so that building an
+ * index over a large table sorts in memory (measured on 806,000 customers: 4.4 s → 3.6 s for
+ * two indexes).
+ */
+export async function finishShadow(sql: SqlClient, projector: Projector, shadow: Shadow): Promise<void> {
+  const finishDdl = projector.rebuild?.finishDdl;
+  if (!finishDdl) return;
+  await sql.transaction(async (tx) => {
+    await tx.exec(`SET LOCAL search_path TO ${shadow.schema}`);
+    if (sql.kind === 'postgres') await tx.exec(`SET LOCAL maintenance_work_mem TO '${FINISH_SORT_MEMORY}'`);
+    await tx.exec(finishDdl);
+  });
 }
 
 async function createShadowSchema(sql: SqlClient, projector: Projector): Promise<Shadow> {
@@ -57,7 +129,7 @@ async function createShadowSchema(sql: SqlClient, projector: Projector): Promise
   await sql.exec(`CREATE SCHEMA ${schema}`);
   await sql.transaction(async (tx) => {
     await tx.exec(`SET LOCAL search_path TO ${schema}`);
-    await tx.exec(projector.ddl);
+    await tx.exec(projector.rebuild?.ddl ?? projector.ddl);
   });
   return { schema, position: 'start', events: 0 };
 }
@@ -84,6 +156,7 @@ export async function replayProjector(
   await sql.exec(CHECKPOINTS_DDL);
   const shadow = await buildShadow(sql, store, projector, { onProgress });
   try {
+    await finishShadow(sql, projector, shadow);
     const live = await liveSchema(sql);
     await sql.transaction(async (tx) => {
       await readCheckpoint(tx, projector.name, true);

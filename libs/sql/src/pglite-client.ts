@@ -1,5 +1,5 @@
 import { PGlite, types, type Results } from '@electric-sql/pglite';
-import type { QueryResult, SqlClient, SqlExecutor } from './sql-client.js';
+import type { QueryResult, SqlClient, SqlTransaction } from './sql-client.js';
 
 export interface PgliteClientOptions {
   /** Directory for the database files; undefined = in-memory. */
@@ -30,10 +30,17 @@ export async function createPgliteClient(options: PgliteClientOptions = {}): Pro
     },
     transaction: (fn, options) =>
       db.transaction(async (tx) => {
-        const executor: SqlExecutor = {
+        const executor: SqlTransaction = {
           query: async <Row>(sql: string, params?: unknown[]) => toResult(await tx.query<Row>(sql, params)),
           exec: async (sql) => {
             await tx.exec(sql);
+          },
+          // PGlite reads COPY data from a Blob passed as '/dev/blob'.
+          async copyFrom(table, columns, chunks) {
+            const result = await tx.query(`COPY ${table} (${columns.join(', ')}) FROM '/dev/blob'`, [], {
+              blob: new Blob([...chunks]),
+            });
+            return result.affectedRows ?? 0;
           },
         };
         if (options?.asynchronousCommit) await tx.exec('SET LOCAL synchronous_commit TO off');

@@ -1,5 +1,6 @@
 import pg from 'pg';
-import { preparedName, type QueryResult, type SqlClient, type SqlExecutor } from './sql-client.js';
+import { copyFromStdin } from './postgres-copy.js';
+import { preparedName, type QueryResult, type SqlClient, type SqlTransaction } from './sql-client.js';
 
 /** Two statements, one round trip (simple query protocol). */
 const BEGIN_ASYNCHRONOUS_COMMIT = 'BEGIN; SET LOCAL synchronous_commit TO off';
@@ -53,11 +54,13 @@ export async function createPostgresClient(options: PostgresClientOptions): Prom
       let broken: Error | undefined;
       try {
         await client.query(options?.asynchronousCommit ? BEGIN_ASYNCHRONOUS_COMMIT : 'BEGIN');
-        const tx: SqlExecutor = {
+        const tx: SqlTransaction = {
           query: (sql, params) => run(client, sql, params),
           exec: async (sql) => {
             await client.query(sql);
           },
+          copyFrom: (table, columns, chunks) =>
+            copyFromStdin(client, `COPY ${table} (${columns.join(', ')}) FROM STDIN`, chunks),
         };
         const result = await fn(tx);
         await client.query('COMMIT');

@@ -8,6 +8,7 @@ import pg from 'pg';
 import { TEST_DATABASE_URL, uniqueName } from '#test/support/env';
 import { createPgliteClient } from './pglite-client.js';
 import { createPostgresClient, quoteIdent } from './postgres-client.js';
+import { COPY_NULL, copyJsonText, copyText } from './copy-text.js';
 import { prepared, preparedName, type SqlClient } from './sql-client.js';
 
 const targets: Array<[string, () => Promise<{ sql: SqlClient; cleanup(): Promise<void> }>]> = [
@@ -120,6 +121,57 @@ for (const [target, factory] of targets) {
       assert.equal(after, 'on');
       const { rows } = await sql.query<{ label: string }>('SELECT label FROM items WHERE id = 12');
       assert.deepEqual(rows, [{ label: 'async' }]);
+    });
+
+    it('COPYs rows in text format: escapes, NULL, unicode, chunks split mid-row', async () => {
+      await sql.exec('CREATE TABLE copied (id int PRIMARY KEY, label text, n bigint, doc jsonb)');
+      const label = 'tab\there\nnew line\r\\back\\slash \\N é 🎉';
+      const line = (id: number, ...columns: string[]) => `${[String(id), ...columns].join('\t')}\n`;
+      const data =
+        line(
+          1,
+          copyText(label),
+          '9007199254740993',
+          copyJsonText(JSON.stringify({ a: 'x\\y', b: [1, null] })),
+        ) +
+        line(2, COPY_NULL, COPY_NULL, COPY_NULL) +
+        line(3, copyText('\\N'), '-7', 'null');
+      // Chunk boundaries anywhere, even inside a value or an escape.
+      const escape = data.indexOf('\\') + 1;
+      const chunks = [data.slice(0, 5), data.slice(5, escape), data.slice(escape)];
+      const copied = await sql.transaction((tx) =>
+        tx.copyFrom('copied', ['id', 'label', 'n', 'doc'], chunks),
+      );
+      assert.equal(copied, 3);
+      const { rows } = await sql.query('SELECT id, label, n, doc FROM copied ORDER BY id');
+      assert.deepEqual(rows, [
+        { id: 1, label, n: '9007199254740993', doc: { a: 'x\\y', b: [1, null] } },
+        { id: 2, label: null, n: null, doc: null },
+        { id: 3, label: '\\N', n: '-7', doc: null },
+      ]);
+      const { rows: json } = await sql.query<{ null_json: boolean }>(
+        `SELECT doc = 'null'::jsonb AS null_json FROM copied WHERE id = 3`,
+      );
+      assert.equal(json[0]!.null_json, true, "'null' is JSON null, not SQL NULL");
+    });
+
+    it('rolls back a COPY that fails, reports why, and stays usable', async () => {
+      await sql.exec('CREATE TABLE copy_fail (id int PRIMARY KEY)');
+      await assert.rejects(
+        sql.transaction(async (tx) => {
+          await tx.copyFrom('copy_fail', ['id'], ['1\n']);
+          await tx.copyFrom('copy_fail', ['id'], ['2\nnot a number\n']);
+        }),
+        /invalid input syntax for type integer/,
+      );
+      await assert.rejects(
+        sql.transaction((tx) => tx.copyFrom('copy_missing', ['id'], ['1\n'])),
+        /copy_missing/,
+      );
+      const copied = await sql.transaction((tx) => tx.copyFrom('copy_fail', ['id'], ['3\n']));
+      assert.equal(copied, 1);
+      const { rows } = await sql.query<{ id: number }>('SELECT id FROM copy_fail ORDER BY id');
+      assert.deepEqual(rows, [{ id: 3 }], 'the failed transaction left nothing');
     });
 
     it('delivers notifications to a listener until it unlistens', async () => {

@@ -1,0 +1,231 @@
+/**
+ * The bulk rebuild path of document projectors (COPY instead of upserts, secondary indexes built
+ * at the end, each batch folded while the previous one is still being written) leaves exactly
+ * the rows the live path leaves, whatever the batch size, on PGlite and on PostgreSQL.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ANY, type NewEvent } from '#libs/event-store/src/port';
+import { PostgresEventStore } from '#libs/event-store/src/postgres/postgres-event-store';
+import { createPgliteClient } from '#libs/sql/src/pglite-client';
+import { createPostgresClient } from '#libs/sql/src/postgres-client';
+import type { SqlClient } from '#libs/sql/src/sql-client';
+import { TEST_DATABASE_URL, uniqueName } from '#test/support/env';
+import { CHECKPOINTS_DDL, writeCheckpoint } from './checkpoints.js';
+import { defineDocumentProjector } from './document-projector.js';
+import type { Projector } from './projector.js';
+import { buildShadow, dropShadow, finishShadow, replayProjector, verifyProjector } from './rebuild.js';
+
+type Widget = Record<string, unknown> & { id: string };
+
+/**
+ * A document projector with a column of every type, fed values that test the COPY encoding:
+ * escapes, unicode, `\N` as text, numbers and booleans in a text column, numbers in exponent
+ * form and objects in a text column (no exact COPY text: these rows take the upsert), JSON null
+ * in a jsonb column, bigints, NaN and Infinity (JSON writes null).
+ */
+function widgetsProjector(failOn?: string): Projector {
+  return defineDocumentProjector<Widget>({
+    name: 'widgets',
+    version: 1,
+    table: 'widgets',
+    columns: { label: 'text', n: 'bigint', flag: 'boolean', small: 'integer', extra: 'jsonb' },
+    indexes: `CREATE INDEX IF NOT EXISTS widgets_label_idx ON widgets (account_id, livemode, label);
+CREATE INDEX IF NOT EXISTS widgets_n_idx ON widgets (n) WHERE flag;`,
+    rowIdOf: (event) => (event.type.startsWith('Widget') ? (event.data as { id: string }).id : null),
+    evolve(doc, event) {
+      const data = event.data as Widget & { big?: string; weird?: boolean };
+      if (data.id === failOn) throw new Error(`cannot project ${failOn}`);
+      if (event.type === 'WidgetDeleted') return null;
+      const next: Widget = { ...(doc ?? {}), ...data, seen: Number(doc?.seen ?? 0) + 1 };
+      if (data.big !== undefined) next.n = BigInt(data.big);
+      if (data.weird) Object.assign(next, { small: Number.POSITIVE_INFINITY, extra: Number.NaN });
+      return next;
+    },
+    columnsOf: (doc) => ({ label: doc.label, n: doc.n, flag: doc.flag, small: doc.small, extra: doc.extra }),
+  });
+}
+
+const meta = (account: string, livemode = false): NewEvent['metadata'] => ({
+  accountId: account,
+  livemode,
+  occurredAt: '2026-01-01T00:00:00.000Z',
+});
+const set = (id: string, data: Record<string, unknown>, account = 'acct_1', livemode = false): NewEvent => ({
+  type: 'WidgetSet',
+  data: { id, ...data },
+  metadata: meta(account, livemode),
+});
+const del = (id: string): NewEvent => ({ type: 'WidgetDeleted', data: { id }, metadata: meta('acct_1') });
+const other = (n: number): NewEvent => ({
+  type: 'SomethingElse',
+  data: { id: `w${n}` },
+  metadata: meta('acct_1'),
+});
+
+/** In log order. With small batches, rows are touched again in the next batch and in later ones. */
+const HISTORY: NewEvent[] = [
+  set('w1', { label: 'plain', n: 5, flag: true, small: 3, extra: { nested: [1, 'two', null] } }),
+  set('w2', { label: 'tab\there\nnew line\r', n: '7', flag: false, extra: 'a string' }),
+  set('w3', { label: 'back\\slash \\N é 🎉', extra: null }),
+  set('w1', { label: 42 }),
+  set('w4', { label: '\\N', n: -12, flag: null, small: 0, extra: 1.5 }),
+  other(1),
+  set('w2', { label: 1.25, extra: [true, false] }),
+  del('w3'),
+  set('w5', { label: true, big: '9007199254740993' }),
+  other(2),
+  other(3),
+  other(4),
+  set('w3', { label: 're-created after delete' }),
+  set('w6', { label: 1e21 }),
+  set('w7', { label: { an: 'object' }, extra: false }),
+  del('w_never'),
+  set('w4', { weird: true }),
+  set('w1', { flag: false, extra: { x: 'y' } }, 'acct_2', true),
+  set('w8', { label: '', small: -2147483648 }),
+  del('w8'),
+  set('w9', { label: 'last', n: 0 }),
+  set('w2', { label: 'again', extra: null }),
+  set('w6', { label: 'no longer exponent' }),
+  del('w7'),
+  set('w10', { label: 1e-7, extra: { k: 1 } }),
+  set('w11', { label: ['an', 'array'], n: 1 }),
+];
+
+for (const target of ['pglite', 'postgres'] as const) {
+  describe(`document projector rebuild on ${target}`, () => {
+    let sql: SqlClient;
+    let store: PostgresEventStore;
+    let schema: string | undefined;
+    const projector = widgetsProjector();
+
+    const rows = async (qualifiedTable: string) =>
+      (await sql.query<{ row: unknown }>(`SELECT to_jsonb(t) AS row FROM ${qualifiedTable} t ORDER BY t.id`))
+        .rows;
+
+    before(async () => {
+      if (target === 'pglite') sql = await createPgliteClient();
+      else
+        sql = await createPostgresClient({
+          connectionString: TEST_DATABASE_URL,
+          schema: (schema = uniqueName('doc_rebuild')),
+        });
+      store = await PostgresEventStore.create(sql, { name: target });
+      for (const event of HISTORY)
+        await store.append(`widget-${(event.data as { id: string }).id}`, [event], ANY);
+      // Live: one event per transaction, each fold starting from the stored row.
+      await sql.exec(CHECKPOINTS_DDL);
+      await sql.exec(projector.ddl);
+      const events = await store.readAll('start', 1000);
+      assert.equal(events.length, HISTORY.length);
+      for (const event of events) await sql.transaction((tx) => projector.project(tx, [event]));
+      await writeCheckpoint(sql, projector.name, events[events.length - 1]!.position, projector.version);
+    });
+    after(async () => {
+      await store?.close();
+      if (schema) await sql?.exec(`DROP SCHEMA ${schema} CASCADE`);
+      await sql?.close();
+    });
+
+    it('the live rows hold what the test means to check', async () => {
+      const live = new Map(
+        (await sql.query<Record<string, unknown>>('SELECT * FROM widgets')).rows.map((r) => [r.id, r]),
+      );
+      assert.deepEqual([...live.keys()].sort(), ['w1', 'w10', 'w11', 'w2', 'w3', 'w4', 'w5', 'w6', 'w9']);
+      assert.equal(live.get('w1')!.label, '42');
+      assert.equal(live.get('w1')!.account_id, 'acct_2');
+      assert.equal(live.get('w2')!.label, 'again');
+      assert.equal(live.get('w4')!.label, '\\N');
+      assert.equal(live.get('w4')!.small, null, 'Infinity is written as null');
+      assert.equal(live.get('w4')!.extra, null, 'NaN is written as null');
+      assert.equal(live.get('w5')!.n, '9007199254740993');
+      assert.equal(live.get('w5')!.label, 'true');
+      assert.equal(live.get('w6')!.label, 'no longer exponent');
+      assert.equal(live.get('w10')!.label, '0.0000001');
+      assert.equal(live.get('w11')!.label, '["an", "array"]');
+    });
+
+    for (const batchSize of [1, 2, 3, 5, 1000]) {
+      it(`builds the same rows in batches of ${batchSize}, and the indexes at the end`, async () => {
+        const shadow = await buildShadow(sql, store, projector, { batchSize });
+        try {
+          assert.equal(shadow.events, HISTORY.length);
+          const indexes = () =>
+            sql.query<{ name: string }>(
+              `SELECT indexname AS name FROM pg_indexes WHERE schemaname = $1 ORDER BY indexname`,
+              [shadow.schema],
+            );
+          assert.deepEqual(
+            (await indexes()).rows.map((r) => r.name),
+            ['widgets_pkey'],
+            'secondary indexes are left for the end',
+          );
+          assert.deepEqual(await rows(`${shadow.schema}.widgets`), await rows('widgets'));
+          await finishShadow(sql, projector, shadow);
+          assert.deepEqual(
+            (await indexes()).rows.map((r) => r.name),
+            ['widgets_label_idx', 'widgets_n_idx', 'widgets_pkey'],
+          );
+        } finally {
+          await dropShadow(sql, shadow);
+        }
+      });
+    }
+
+    it('continues a shadow built part of the way (as verify catches up) to the same rows', async () => {
+      const events = await store.readAll('start', 1000);
+      for (const split of [1, 7, 13]) {
+        let shadow = await buildShadow(sql, store, projector, {
+          until: events[split - 1]!.position,
+          batchSize: 4,
+        });
+        try {
+          assert.equal(shadow.events, split);
+          shadow = await buildShadow(sql, store, projector, { shadow, batchSize: 3 });
+          assert.equal(shadow.events, HISTORY.length);
+          assert.deepEqual(
+            await rows(`${shadow.schema}.widgets`),
+            await rows('widgets'),
+            `split at ${split}`,
+          );
+        } finally {
+          await dropShadow(sql, shadow);
+        }
+      }
+    });
+
+    it('verify finds the live rows equal to a rebuild, and replay swaps in the same rows', async () => {
+      const before = await rows('widgets');
+      const verified = await verifyProjector(sql, store, projector);
+      assert.equal(verified.ok, true, JSON.stringify(verified.diffs));
+      assert.equal(verified.events, HISTORY.length);
+      const replayed = await replayProjector(sql, store, projector);
+      assert.equal(replayed.events, HISTORY.length);
+      assert.deepEqual(await rows('widgets'), before);
+      const { rows: indexes } = await sql.query<{ name: string }>(
+        `SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'widgets' ORDER BY indexname`,
+      );
+      assert.deepEqual(
+        indexes.map((r) => r.name),
+        ['widgets_label_idx', 'widgets_n_idx', 'widgets_pkey'],
+      );
+    });
+
+    it('a rebuild that fails part-way leaves the live table alone and no shadow schema behind', async () => {
+      const before = await rows('widgets');
+      const failing = widgetsProjector('w9'); // the 21st event: after several batches of 4
+      const shadows = async () =>
+        (
+          await sql.query<{ n: string }>(
+            `SELECT count(*)::text AS n FROM information_schema.schemata WHERE schema_name LIKE 'coffer_shadow_widgets_%'`,
+          )
+        ).rows[0]!.n;
+      assert.equal(await shadows(), '0');
+      await assert.rejects(buildShadow(sql, store, failing, { batchSize: 4 }), /cannot project w9/);
+      await assert.rejects(replayProjector(sql, store, failing), /cannot project w9/);
+      assert.equal(await shadows(), '0');
+      assert.deepEqual(await rows('widgets'), before);
+    });
+  });
+}
