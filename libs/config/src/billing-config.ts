@@ -10,7 +10,12 @@ export interface BillingConfig {
   retrySchedule: number[];
   /** When the last retry fails: cancel the subscription, or mark it unpaid. */
   dunningFinalAction: 'cancel' | 'unpaid';
-  /** Scheduled billing jobs processed at once per worker process. */
+  /**
+   * Scheduled billing jobs processed at once per worker process. A job spends most of its time
+   * waiting on PostgreSQL, and with many in flight the projectors apply the log in larger
+   * batches: renewals that come due together cost about a quarter less CPU each at 128 than at
+   * 32 (docs/benchmarks.md, "Billing renewals").
+   */
   concurrency: number;
   /** How often the reconciler re-derives the BullMQ schedule from the read models (0: only at start). */
   reconcileIntervalMs: number;
@@ -19,7 +24,7 @@ export interface BillingConfig {
 export const BILLING_DEFAULTS = {
   BILLING_RETRY_SCHEDULE: '3d,5d,6d',
   BILLING_DUNNING_FINAL_ACTION: 'cancel',
-  BILLING_CONCURRENCY: 32,
+  BILLING_CONCURRENCY: 128,
   BILLING_RECONCILE_INTERVAL: '5m',
 } as const;
 

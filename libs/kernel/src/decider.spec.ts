@@ -16,6 +16,7 @@ const counter: Decider<Command, State, Event> = {
   decide(command, state) {
     if (command.type === 'Open') return state.open ? [] : [{ type: 'Opened', data: { at: command.at } }];
     if (!state.open) throw new DomainError('state', 'not_open', 'Open it first.');
+    if (command.n < 0) throw new DomainError('invalid', 'negative', 'Only additions.');
     return command.n === 0 ? [] : [{ type: 'Added', data: { n: command.n } }];
   },
 };
@@ -50,7 +51,15 @@ describe('inSequence', () => {
     assert.deepEqual(fold(decider, events), { open: true, total: 5 });
   });
 
-  it('is all or nothing: a refused command refuses the batch', () => {
+  it('is all or nothing: a command refused after others were decided refuses the batch', () => {
+    batch
+      .given([])
+      .when([
+        { type: 'Open', at: 1 },
+        { type: 'Add', n: 1 },
+        { type: 'Add', n: -1 },
+      ])
+      .thenError('negative');
     batch
       .given([])
       .when([

@@ -54,7 +54,8 @@ export class InvoiceCollector {
     const pause = cycle && reason === 'subscription_cycle' ? sub.pause_collection : null;
     const finalizes = sub.status !== 'unpaid' && pause?.behavior !== 'keep_as_draft';
     let invoice = await this.ensureInvoice(record, context, positions, customer, finalizes);
-    // A draft left by a crash (a new invoice is finalized as it is created).
+    // A new invoice was finalized as it was created; a draft from before (kept by
+    // pause_collection, or left by an older version) is finalized now.
     if (invoice.status === 'draft' && finalizes) {
       invoice = await this.finalize(invoice, context, positions, customer);
     }
