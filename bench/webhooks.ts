@@ -231,6 +231,8 @@ async function run(store: 'postgres' | 'pglite', endpoints: number) {
     pacedFrom = first;
     const pacedProfiler = DRAIN_PROFILE ? await startCpuProfile() : null;
     const pacedCounts = counters?.snapshot();
+    const pacedCpuBefore = process.cpuUsage();
+    const pacedPgCpuBefore = applicationName ? await backendCpuSeconds(applicationName) : null;
     const pacedStart = performance.now();
     const inFlight: Promise<void>[] = [];
     for (let i = 0; i < pacedEvents; i++) {
@@ -241,6 +243,8 @@ async function run(store: 'postgres' | 'pglite', endpoints: number) {
     }
     await Promise.all(inFlight);
     await receivers.waitForCount((EVENTS + pacedEvents) * endpoints, 600_000);
+    const pacedCpu = process.cpuUsage(pacedCpuBefore);
+    const pacedPgCpuAfter = applicationName ? await backendCpuSeconds(applicationName) : null;
     if (pacedProfiler) await pacedProfiler.stop(`${DRAIN_PROFILE}/paced-${store}-${endpoints}.cpuprofile`);
     const paced = {
       requestedDeliveriesPerSecond: RATE,
@@ -248,6 +252,13 @@ async function run(store: 'postgres' | 'pglite', endpoints: number) {
       events: pacedEvents,
       deliveries: pacedEvents * endpoints,
       achievedAppendSeconds: round((performance.now() - pacedStart) / 1000),
+      /** CPU time per event appended, projected and delivered (to every endpoint): this process (appends, projectors, dispatcher, worker, receivers), and the PostgreSQL backends serving it. */
+      processCpuMsPerEvent:
+        Math.round(((pacedCpu.user + pacedCpu.system) / 1000 / pacedEvents) * 1000) / 1000,
+      postgresCpuMsPerEvent:
+        pacedPgCpuBefore === null || pacedPgCpuAfter === null
+          ? null
+          : Math.round(((pacedPgCpuAfter - pacedPgCpuBefore) * 1000 * 1000) / pacedEvents) / 1000,
       latencyMs: latencies(receivers.arrivals, commits, first, first + pacedEvents),
       ...(counters && pacedCounts
         ? { perDelivery: perDelivery(pacedCounts, counters.snapshot(), pacedEvents * endpoints) }

@@ -20,6 +20,8 @@ const WORKER_MAIN = fileURLToPath(new URL('../../apps/worker/src/main.js', impor
 const EVENTS_BEFORE_KILL = 40;
 const EVENTS_WHILE_DOWN = 20;
 const EVENTS_AFTER_RESTART = 20;
+/** Requests each receiver answers before the kill; later ones wait for the worker to die. */
+const ANSWERED_BEFORE_KILL = 5;
 
 /** Start the worker role as its own process; resolves once it says it started. */
 async function startWorker(env: Record<string, string>): Promise<ChildProcess> {
@@ -70,11 +72,16 @@ describe('webhook delivery survives a SIGKILLed worker', () => {
   it('delivers every event to every matching endpoint at least once', async () => {
     worker = await startWorker(coffer.env);
     const stripe = coffer.stripe((await coffer.newAccount()).secretKey);
+    // Each receiver answers its first few requests, then holds the others until the worker is
+    // dead: deliveries are in flight when it dies, however fast the worker is.
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
     for (let i = 0; i < 2; i++) {
       const r = await WebhookReceiver.start();
-      // Slow receivers keep deliveries in flight when the worker dies.
+      let arrivals = 0;
       r.respond = async () => {
-        await sleep(15);
+        if (arrivals++ >= ANSWERED_BEFORE_KILL) await gate;
+        else await sleep(15);
         return 200;
       };
       receivers.push(r);
@@ -86,10 +93,11 @@ describe('webhook delivery survives a SIGKILLed worker', () => {
         Array.from({ length: n }, (_, i) => stripe.customers.create({ description: `${tag}-${i}` })),
       );
     await create(EVENTS_BEFORE_KILL, 'before');
-    await receivers[0]!.waitFor((got) => got.length >= 5);
+    await receivers[0]!.waitFor((got) => got.length >= ANSWERED_BEFORE_KILL);
     worker.kill('SIGKILL');
     await once(worker, 'exit');
     const deliveredBeforeKill = receivers.map((r) => r.received.length);
+    openGate();
     // With the worker gone nothing projects: each create waits its bounded read-your-writes time, then answers.
     await create(EVENTS_WHILE_DOWN, 'down');
 

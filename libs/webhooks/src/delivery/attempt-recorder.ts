@@ -28,8 +28,11 @@ export type EndpointHealth = { failingSinceMs: number | null };
 
 /** Attempts written in one statement at most. */
 const MAX_FLUSH = 500;
-/** Writes in flight at once (each on its own pooled connection; PGlite runs them in turn). */
-const MAX_CONCURRENT_FLUSHES = 4;
+/**
+ * Writes in flight at once (each on its own pooled connection; PGlite runs them in turn). The
+ * pool is shared with the projectors: deliveries must not take it over.
+ */
+const MAX_CONCURRENT_FLUSHES = 2;
 
 /**
  * Writes attempts with group commit: every delivery awaits the write of its own attempt

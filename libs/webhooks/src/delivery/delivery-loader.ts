@@ -20,34 +20,44 @@ interface Request {
 
 /** Loads at most this many deliveries in one statement. */
 const MAX_BATCH = 256;
+/**
+ * Statements in flight at once. The connection pool is shared with the projectors (and the
+ * API with ROLE=all): deliveries must not take it over. Those asking meanwhile join the next batch.
+ */
+const MAX_CONCURRENT_LOADS = 2;
 
 /**
  * Loads what deliveries need (endpoint, event, pending count) for every delivery that asks
- * in the same tick with ONE statement: with dozens of deliveries in flight, a query each
- * would queue on the connection pool and cost a round trip apiece.
+ * in the same tick, or while the previous loads run, with ONE statement: with hundreds of
+ * deliveries in flight, a query each would queue on the connection pool and cost a round trip
+ * apiece.
  */
 export class DeliveryLoader {
   private queue: Request[] = [];
   private scheduled = false;
+  private running = 0;
 
   constructor(private readonly sql: SqlExecutor) {}
 
   load(endpointId: string, eventId: string, accountId: string, livemode: boolean): Promise<DeliveryInputs> {
     return new Promise((resolve, reject) => {
       this.queue.push({ endpointId, eventId, accountId, livemode, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.schedule();
     });
   }
 
-  private flush(): void {
-    this.scheduled = false;
-    while (this.queue.length > 0) void this.run(this.queue.splice(0, MAX_BATCH));
+  private schedule(): void {
+    if (this.scheduled || this.running >= MAX_CONCURRENT_LOADS || this.queue.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      while (this.running < MAX_CONCURRENT_LOADS && this.queue.length > 0)
+        void this.run(this.queue.splice(0, MAX_BATCH));
+    });
   }
 
   private async run(batch: Request[]): Promise<void> {
+    this.running++;
     try {
       // Each endpoint and each event once, however many deliveries of the batch share it (an
       // event going to ten endpoints is read and parsed once, not ten times).
@@ -86,6 +96,9 @@ export class DeliveryLoader {
       }
     } catch (error) {
       for (const request of batch) request.reject(error);
+    } finally {
+      this.running--;
+      this.schedule();
     }
   }
 }
