@@ -142,7 +142,7 @@ for (const target of targets) {
     it('verify exits non-zero and prints the differing rows after tampering; replay repairs it', async () => {
       const sql = await ctx.open();
       await sql.query(
-        `UPDATE customers SET doc = jsonb_set(doc, '{email}', '"evil@example.com"') WHERE id = 'cus_cli7'`,
+        `UPDATE customers SET doc = jsonb_set(doc::jsonb, '{email}', '"evil@example.com"') WHERE id = 'cus_cli7'`,
       );
       await sql.query(`DELETE FROM customers WHERE id = 'cus_cli8'`);
       await sql.close();

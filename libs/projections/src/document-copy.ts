@@ -3,13 +3,15 @@ import type { ColumnType } from './document-projector.js';
 
 /**
  * One document row as a line of COPY text, such that COPY stores exactly what the live upsert
- * would. The live path sends rows as JSON through jsonb_to_recordset, which turns a JSON null
- * (or a missing key) into NULL, a string into its contents, and any other scalar into its JSON
- * text, all then read by the column type's input function. A value whose JSON text PostgreSQL
- * would print differently (a number in exponent form: 1e21 reads back as
- * 1000000000000000000000), an object in a scalar column, or a string JSON cannot carry (a lone
- * surrogate) has no exact COPY encoding here: the function then returns undefined, and the
- * caller writes that row through the live upsert instead.
+ * would. The live path sends rows as JSON through json_to_recordset, which turns a JSON null (or
+ * a missing key) into NULL, gives a json/jsonb column the value's JSON text, and gives any other
+ * column a string's contents, or else the value's JSON text as written (`1e+21`, `true`,
+ * `{"a":1}`), read by the column type's input function. So here: strings as they are, bigints
+ * as decimals (the live path's JSON writes them as strings), everything else as its JSON text.
+ * A string JSON cannot carry (a lone surrogate, which the live path refuses) has no COPY text:
+ * the function then returns undefined, and the caller writes that row through the live upsert.
+ *
+ * `toJson` must be the live path's serialiser (bigints as decimal strings).
  */
 export function copyLineOf(
   values: readonly unknown[],
@@ -18,7 +20,9 @@ export function copyLineOf(
 ): string | undefined {
   let line = '';
   for (let i = 0; i < values.length; i++) {
-    const text = types[i] === 'jsonb' ? jsonbColumn(values[i], toJson) : scalarColumn(values[i]);
+    const type = types[i]!;
+    const text =
+      type === 'json' || type === 'jsonb' ? jsonColumn(values[i], toJson) : column(values[i], toJson);
     if (text === undefined) return undefined;
     line += i === 0 ? text : `\t${text}`;
   }
@@ -27,28 +31,16 @@ export function copyLineOf(
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-function scalarColumn(value: unknown): string | undefined {
-  switch (typeof value) {
-    case 'undefined':
-      return COPY_NULL;
-    case 'string':
-      return LONE_SURROGATE.test(value) ? undefined : copyText(value);
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'bigint':
-      return value.toString();
-    case 'number': {
-      // JSON has no NaN or Infinity: JSON.stringify writes null.
-      if (!Number.isFinite(value)) return COPY_NULL;
-      const text = String(value);
-      return text.includes('e') ? undefined : text;
-    }
-    default:
-      return value === null ? COPY_NULL : undefined;
-  }
+function column(value: unknown, toJson: (value: unknown) => string | undefined): string | undefined {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? undefined : copyText(value);
+  if (typeof value === 'bigint') return value.toString();
+  const json = value === undefined ? undefined : toJson(value);
+  if (json === undefined || json === 'null') return COPY_NULL;
+  // A value whose JSON is a string (a Date, anything with toJSON): the column gets its contents.
+  return json.startsWith('"') ? column(JSON.parse(json) as string, toJson) : copyText(json);
 }
 
-function jsonbColumn(value: unknown, toJson: (value: unknown) => string | undefined): string {
+function jsonColumn(value: unknown, toJson: (value: unknown) => string | undefined): string {
   const json = value === undefined ? undefined : toJson(value);
   return json === undefined || json === 'null' ? COPY_NULL : copyJsonText(json);
 }

@@ -20,29 +20,37 @@ type Widget = Record<string, unknown> & { id: string };
 
 /**
  * A document projector with a column of every type, fed values that test the COPY encoding:
- * escapes, unicode, `\N` as text, numbers and booleans in a text column, numbers in exponent
- * form and objects in a text column (no exact COPY text: these rows take the upsert), JSON null
- * in a jsonb column, bigints, NaN and Infinity (JSON writes null).
+ * escapes, unicode, `\N` as text, numbers (exponent form too), booleans, objects, arrays and
+ * dates in a text column, JSON null in a jsonb column, bigints, NaN and Infinity (JSON writes
+ * null).
  */
 function widgetsProjector(failOn?: string): Projector {
   return defineDocumentProjector<Widget>({
     name: 'widgets',
     version: 1,
     table: 'widgets',
-    columns: { label: 'text', n: 'bigint', flag: 'boolean', small: 'integer', extra: 'jsonb' },
+    columns: { label: 'text', n: 'bigint', flag: 'boolean', small: 'integer', extra: 'jsonb', raw: 'json' },
     indexes: `CREATE INDEX IF NOT EXISTS widgets_label_idx ON widgets (account_id, livemode, label);
 CREATE INDEX IF NOT EXISTS widgets_n_idx ON widgets (n) WHERE flag;`,
     rowIdOf: (event) => (event.type.startsWith('Widget') ? (event.data as { id: string }).id : null),
     evolve(doc, event) {
-      const data = event.data as Widget & { big?: string; weird?: boolean };
+      const data = event.data as Widget & { big?: string; weird?: boolean; when?: string };
       if (data.id === failOn) throw new Error(`cannot project ${failOn}`);
       if (event.type === 'WidgetDeleted') return null;
       const next: Widget = { ...(doc ?? {}), ...data, seen: Number(doc?.seen ?? 0) + 1 };
       if (data.big !== undefined) next.n = BigInt(data.big);
       if (data.weird) Object.assign(next, { small: Number.POSITIVE_INFINITY, extra: Number.NaN });
+      if (data.when !== undefined) next.label = new Date(data.when);
       return next;
     },
-    columnsOf: (doc) => ({ label: doc.label, n: doc.n, flag: doc.flag, small: doc.small, extra: doc.extra }),
+    columnsOf: (doc) => ({
+      label: doc.label,
+      n: doc.n,
+      flag: doc.flag,
+      small: doc.small,
+      extra: doc.extra,
+      raw: doc.extra,
+    }),
   });
 }
 
@@ -91,7 +99,24 @@ const HISTORY: NewEvent[] = [
   del('w7'),
   set('w10', { label: 1e-7, extra: { k: 1 } }),
   set('w11', { label: ['an', 'array'], n: 1 }),
+  set('w12', { when: '2026-02-03T04:05:06.789Z', extra: { b: 1, a: [2] } }),
 ];
+
+/**
+ * The log once every append is readable: on a shared PostgreSQL server, readAll stops below the
+ * oldest running transaction anywhere in the cluster, so the tail can trail for a moment.
+ */
+async function wholeLog(store: PostgresEventStore) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const events = await store.readAll('start', 1000);
+    if (events.length === HISTORY.length || Date.now() > deadline) {
+      assert.equal(events.length, HISTORY.length);
+      return events;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 for (const target of ['pglite', 'postgres'] as const) {
   describe(`document projector rebuild on ${target}`, () => {
@@ -117,8 +142,7 @@ for (const target of ['pglite', 'postgres'] as const) {
       // Live: one event per transaction, each fold starting from the stored row.
       await sql.exec(CHECKPOINTS_DDL);
       await sql.exec(projector.ddl);
-      const events = await store.readAll('start', 1000);
-      assert.equal(events.length, HISTORY.length);
+      const events = await wholeLog(store);
       for (const event of events) await sql.transaction((tx) => projector.project(tx, [event]));
       await writeCheckpoint(sql, projector.name, events[events.length - 1]!.position, projector.version);
     });
@@ -132,7 +156,18 @@ for (const target of ['pglite', 'postgres'] as const) {
       const live = new Map(
         (await sql.query<Record<string, unknown>>('SELECT * FROM widgets')).rows.map((r) => [r.id, r]),
       );
-      assert.deepEqual([...live.keys()].sort(), ['w1', 'w10', 'w11', 'w2', 'w3', 'w4', 'w5', 'w6', 'w9']);
+      assert.deepEqual([...live.keys()].sort(), [
+        'w1',
+        'w10',
+        'w11',
+        'w12',
+        'w2',
+        'w3',
+        'w4',
+        'w5',
+        'w6',
+        'w9',
+      ]);
       assert.equal(live.get('w1')!.label, '42');
       assert.equal(live.get('w1')!.account_id, 'acct_2');
       assert.equal(live.get('w2')!.label, 'again');
@@ -142,8 +177,10 @@ for (const target of ['pglite', 'postgres'] as const) {
       assert.equal(live.get('w5')!.n, '9007199254740993');
       assert.equal(live.get('w5')!.label, 'true');
       assert.equal(live.get('w6')!.label, 'no longer exponent');
-      assert.equal(live.get('w10')!.label, '0.0000001');
-      assert.equal(live.get('w11')!.label, '["an", "array"]');
+      assert.equal(live.get('w10')!.label, '1e-7');
+      assert.equal(live.get('w11')!.label, '["an","array"]');
+      assert.equal(live.get('w12')!.label, '2026-02-03T04:05:06.789Z');
+      assert.deepEqual(live.get('w12')!.raw, { b: 1, a: [2] });
     });
 
     for (const batchSize of [1, 2, 3, 5, 1000]) {
@@ -174,7 +211,7 @@ for (const target of ['pglite', 'postgres'] as const) {
     }
 
     it('continues a shadow built part of the way (as verify catches up) to the same rows', async () => {
-      const events = await store.readAll('start', 1000);
+      const events = await wholeLog(store);
       for (const split of [1, 7, 13]) {
         let shadow = await buildShadow(sql, store, projector, {
           until: events[split - 1]!.position,
@@ -210,6 +247,30 @@ for (const target of ['pglite', 'postgres'] as const) {
         indexes.map((r) => r.name),
         ['widgets_label_idx', 'widgets_n_idx', 'widgets_pkey'],
       );
+    });
+
+    it('a value the live path refuses (a lone surrogate in a text column) fails a rebuild alike', async () => {
+      const event = { ...(await store.readAll('start', 1))[0]!, data: { id: 'w_lone', label: 'a \uD800 b' } };
+      const refused = await sql
+        .transaction((tx) => projector.project(tx, [event]))
+        .then(
+          () => null,
+          (error: Error) => error.message,
+        );
+      assert.ok(refused, 'the live path refuses it');
+      const shadow = await buildShadow(sql, store, projector, { until: 0n });
+      try {
+        await assert.rejects(
+          sql.transaction(async (tx) => {
+            await tx.exec(`SET LOCAL search_path TO ${shadow.schema}`);
+            const write = await projector.rebuild!.start({ empty: true }).prepare(tx, [event]);
+            await write!(tx);
+          }),
+          (error: Error) => error.message === refused,
+        );
+      } finally {
+        await dropShadow(sql, shadow);
+      }
     });
 
     it('a rebuild that fails part-way leaves the live table alone and no shadow schema behind', async () => {
