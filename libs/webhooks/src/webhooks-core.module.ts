@@ -17,6 +17,7 @@ import { ensureDeliveryTables } from './delivery/delivery-tables.js';
 import { PendingWebhooksCounter } from './delivery/pending-webhooks.js';
 import { openWebhookQueue, type DeliveryJob } from './delivery/webhook-queue.js';
 import { SECRET_BOX, WEBHOOK_QUEUE } from './webhook-tokens.js';
+import { closeBullmq } from '#libs/platform/src/close-bullmq';
 
 /** Creates the delivery tables before anything uses them, and closes the queue at shutdown. */
 @Injectable()
@@ -31,7 +32,7 @@ class WebhooksLifecycle implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.queue.close();
+    await closeBullmq(this.queue);
   }
 }
 

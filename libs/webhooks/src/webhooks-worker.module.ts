@@ -23,6 +23,7 @@ import { webhookEndpointStream } from './domain/webhook-endpoint.events.js';
 import type { WebhookTarget } from './webhook-target.projection.js';
 import { SECRET_BOX, WEBHOOK_QUEUE } from './webhook-tokens.js';
 import { WebhooksCoreModule } from './webhooks-core.module.js';
+import { closeBullmq } from '#libs/platform/src/close-bullmq';
 
 /**
  * Runs the delivery pipeline in the worker role: the dispatcher (events → jobs) and the
@@ -80,7 +81,7 @@ class WebhookDeliveryHost implements OnApplicationBootstrap, OnApplicationShutdo
 
   async onApplicationShutdown(): Promise<void> {
     await this.dispatcher?.stop();
-    await this.worker?.close();
+    await closeBullmq(this.worker);
     await this.workerRedis?.quit().catch(() => this.workerRedis?.disconnect());
   }
 

@@ -6,6 +6,7 @@ import { APP_CONFIG, CLOCK, REDIS } from '#libs/platform/src/tokens';
 import type { Clock } from '#libs/platform/src/clock';
 import { nextSubscriptionEvent, type ScheduledKind } from '../domain/subscription.schedule.js';
 import type { SubscriptionRecord } from '../domain/subscription.record.js';
+import { closeBullmq } from '#libs/platform/src/close-bullmq';
 
 export const BILLING_QUEUE_NAME = 'billing';
 
@@ -107,7 +108,7 @@ export class BillingQueue implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.queue.close();
+    await closeBullmq(this.queue);
   }
 }
 

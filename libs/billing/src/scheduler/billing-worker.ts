@@ -9,6 +9,7 @@ import { BillingEngine } from '../application/billing-engine.js';
 import { BILLING_QUEUE_NAME, type BillingJob } from './billing-queue.js';
 import { BillingReconciler } from './billing-reconciler.js';
 import { TestClockAdvancer } from './test-clock-advancer.js';
+import { closeBullmq } from '#libs/platform/src/close-bullmq';
 
 /**
  * The worker role's billing: the BullMQ worker of the `billing` queue (a due subscription
@@ -48,7 +49,7 @@ export class BillingWorker implements OnApplicationBootstrap, OnApplicationShutd
 
   async onApplicationShutdown(): Promise<void> {
     await this.reconciler.stop();
-    await this.worker?.close();
+    await closeBullmq(this.worker);
   }
 
   private async process(job: Job<BillingJob>): Promise<void> {

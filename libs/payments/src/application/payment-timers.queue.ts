@@ -6,6 +6,7 @@ import type { AppConfig } from '#libs/config/src/config';
 import type { Clock } from '#libs/platform/src/clock';
 import { APP_CONFIG, CLOCK, LOGGER, REDIS } from '#libs/platform/src/tokens';
 import type { PaymentTimer } from '../read-models/payment-timers.projection.js';
+import { closeBullmq } from '#libs/platform/src/close-bullmq';
 
 export const PAYMENT_TIMERS_QUEUE = 'payment-timers';
 
@@ -82,6 +83,6 @@ export class PaymentTimersQueue implements OnApplicationShutdown {
 
   /** After in-flight requests have drained (they may still schedule). */
   async onApplicationShutdown(): Promise<void> {
-    await this.queue.close();
+    await closeBullmq(this.queue);
   }
 }

@@ -17,6 +17,7 @@ import {
   TIMER_LOOKAHEAD_MS,
   type PaymentTimerJob,
 } from './payment-timers.queue.js';
+import { closeBullmq } from '#libs/platform/src/close-bullmq';
 
 /** How often the sweep looks for timers coming due (and re-adds lost ones). */
 export const TIMER_SWEEP_INTERVAL_MS = 30_000;
@@ -70,7 +71,7 @@ export class PaymentTimersWorker implements OnApplicationBootstrap, OnApplicatio
   async onApplicationShutdown(): Promise<void> {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     await this.sweeping;
-    await this.worker?.close();
+    await closeBullmq(this.worker);
   }
 
   /** One job: the step as a command. Errors make BullMQ retry with back-off (e.g. fired a moment early). */

@@ -103,4 +103,10 @@ export class DeliveryWorker {
     await Promise.all(this.workers.map((w) => w.close()));
     this.sender.close();
   }
+
+  /** Cut the workers' connections (closeBullmq's last resort when close() does not finish). */
+  async disconnect(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.disconnect()));
+    this.sender.close();
+  }
 }

@@ -239,7 +239,7 @@ async function claimBatch(
        FROM batch e JOIN webhook_targets t
          ON t.status = 'enabled' AND t.account_id = e.account_id AND t.livemode = e.livemode
        WHERE e.position > (t.doc->>'activeFrom')::numeric
-         AND ${enabledEventsMatchSql(`t.doc->'enabledEvents'`, 'e.type')}
+         AND ${enabledEventsMatchSql(`(t.doc->'enabledEvents')::jsonb`, 'e.type')}
      ), pending AS (
        INSERT INTO webhook_deliveries (event_id, endpoint_id, account_id, livemode, status, attempts, created_ms, updated_ms)
        SELECT event_id, endpoint_id, account_id, livemode, 'pending', 0, $4, $4 FROM matched

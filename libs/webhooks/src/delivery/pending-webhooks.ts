@@ -65,7 +65,7 @@ export class PendingWebhooksCounter implements PendingWebhooks {
           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = ${events}.id)
           AND EXISTS (SELECT 1 FROM webhook_targets t
             WHERE t.status = 'enabled' AND t.account_id = ${events}.account_id AND t.livemode = ${events}.livemode
-              AND ${events}.position > (t.doc->>'activeFrom')::numeric AND ${enabledEventsMatchSql(`t.doc->'enabledEvents'`, `${events}.type`)}))`;
+              AND ${events}.position > (t.doc->>'activeFrom')::numeric AND ${enabledEventsMatchSql(`(t.doc->'enabledEvents')::jsonb`, `${events}.type`)}))`;
       return succeeded ? `NOT (${undelivered})` : undelivered;
     };
   }
