@@ -18,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
@@ -396,6 +396,8 @@ function round(n: number): number {
 }
 
 const started = new Date();
+/** The machine and its load before the first run (load at the end is added when writing). */
+const atStart = machine();
 const results = [];
 for (const store of STORES) {
   for (const endpoints of ENDPOINT_COUNTS) {
@@ -408,7 +410,8 @@ const path = writeResult('webhooks', {
   date: started.toISOString(),
   command: ['node', 'dist/bench/webhooks.js', ...process.argv.slice(2)].join(' '),
   ...(process.env.npm_lifecycle_event ? { npmScript: `npm run ${process.env.npm_lifecycle_event}` } : {}),
-  machine: machine(),
+  machine: atStart,
+  loadAverageAtEnd: loadavg().map((n) => Math.round(n * 100) / 100),
   parameters: {
     events: EVENTS,
     rate: RATE,
