@@ -70,7 +70,7 @@ export class DeliveryLoader {
         doc: Record<string, unknown>;
         pending: number | null;
       }>(
-        `SELECT t.id, NULL AS account_id, NULL::boolean AS livemode, t.doc, NULL::int AS pending
+        `SELECT t.id, NULL AS account_id, NULL::boolean AS livemode, t.doc::jsonb AS doc, NULL::int AS pending
          FROM webhook_targets t WHERE t.id = ANY($1::text[])
          UNION ALL
          SELECT e.id, e.account_id, e.livemode, e.doc,
