@@ -28,9 +28,7 @@ export async function appendWith(
   /** True inside a caller's transaction that may already have appended (positions continue after its events). */
   continueTransaction: boolean,
 ): Promise<AppendResult> {
-  // One json array; data and metadata are spliced in as the JSON text already serialised, so
-  // they are stored exactly as validated.
-  const batch = `[${events.map((e) => `{"id":"${e.id}","type":${JSON.stringify(e.type)},"data":${e.data},"metadata":${e.metadata}}`).join(',')}]`;
+  const batch = eventsJson(events);
   let row: AppendRow | undefined;
   try {
     ({
@@ -49,4 +47,12 @@ export async function appendWith(
     );
   }
   return { nextRevision: BigInt(row.revision), position: BigInt(row.position) };
+}
+
+/**
+ * One json array of events for coffer_append; data and metadata are spliced in as the JSON text
+ * already serialised, so they are stored exactly as validated.
+ */
+export function eventsJson(events: readonly SerializedEvent[]): string {
+  return `[${events.map((e) => `{"id":"${e.id}","type":${JSON.stringify(e.type)},"data":${e.data},"metadata":${e.metadata}}`).join(',')}]`;
 }

@@ -16,6 +16,7 @@ import type {
 } from '../port.js';
 import { validateNewEvents } from '../validate-new-events.js';
 import { appendWith } from './append.js';
+import { AppendBatcher } from './append-batcher.js';
 import { CoalescedLogReads } from './coalesced-reads.js';
 import { CommitNotifier } from './notifier.js';
 import { MAX_EVENTS_PER_TRANSACTION } from './position.js';
@@ -26,6 +27,11 @@ export interface PostgresEventStoreOptions {
   name?: 'postgres' | 'pglite';
   /** When true, close() also closes the SqlClient. Default false: whoever created the client closes it. */
   ownsClient?: boolean;
+  /**
+   * Append transactions run at once; appends arriving meanwhile are grouped into one transaction
+   * (AppendBatcher). Default: 4 on PostgreSQL, 1 on PGlite (one connection).
+   */
+  appendsInFlight?: number;
 }
 
 interface EventRow {
@@ -73,6 +79,7 @@ export class PostgresEventStore implements EventStore {
   /** Cross-process wake-ups (LISTEN/NOTIFY). PGlite has one process, where local wake-ups suffice. */
   private readonly notifier: CommitNotifier | undefined;
   private closed = false;
+  private readonly appends: AppendBatcher;
 
   private constructor(
     private readonly sql: SqlClient,
@@ -80,8 +87,10 @@ export class PostgresEventStore implements EventStore {
     /** NOTIFY channel, one per schema so stores in different schemas do not wake each other. */
     private readonly channel: string,
     private readonly ownsClient: boolean,
+    appendsInFlight: number,
   ) {
     this.notifier = sql.kind === 'postgres' ? new CommitNotifier(sql, channel) : undefined;
+    this.appends = new AppendBatcher(sql, appendsInFlight, (position) => this.committed(position));
   }
 
   static async create(sql: SqlClient, opts: PostgresEventStoreOptions = {}): Promise<PostgresEventStore> {
@@ -90,13 +99,19 @@ export class PostgresEventStore implements EventStore {
     // A plain lowercase identifier of at most 63 bytes; two schemas mapping to one name only cost spurious wake-ups.
     const schema = (rows[0]?.schema ?? 'public').toLowerCase().replace(/[^a-z0-9_]/g, '_');
     const channel = `coffer_events_${schema}`.slice(0, 63);
-    return new PostgresEventStore(sql, opts.name ?? sql.kind, channel, opts.ownsClient ?? false);
+    const appendsInFlight = opts.appendsInFlight ?? (sql.kind === 'postgres' ? 4 : 1);
+    return new PostgresEventStore(
+      sql,
+      opts.name ?? sql.kind,
+      channel,
+      opts.ownsClient ?? false,
+      appendsInFlight,
+    );
   }
 
+  /** Concurrent appends share transactions (group commit, AppendBatcher); each keeps its own outcome. */
   async append(stream: StreamName, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
-    const result = await this.write(this.sql, stream, events, expected, false);
-    this.committed(result.position);
-    return result;
+    return this.appends.append(stream, this.serialize(stream, events), expected);
   }
 
   /**
@@ -120,23 +135,17 @@ export class PostgresEventStore implements EventStore {
     events: NewEvent[],
     expected: ExpectedRevision,
   ): Promise<AppendResult> {
-    return this.write(sql, stream, events, expected, true);
+    return appendWith(sql, stream, this.serialize(stream, events), expected, true);
   }
 
-  private async write(
-    sql: SqlExecutor,
-    stream: StreamName,
-    events: NewEvent[],
-    expected: ExpectedRevision,
-    continueTransaction: boolean,
-  ): Promise<AppendResult> {
+  private serialize(stream: StreamName, events: NewEvent[]) {
     const serialized = validateNewEvents(stream, events);
     if (serialized.length > MAX_EVENTS_PER_TRANSACTION) {
       throw new InvalidAppendError(
         `append to ${stream}: ${serialized.length} events; at most ${MAX_EVENTS_PER_TRANSACTION} per append`,
       );
     }
-    return appendWith(sql, stream, serialized, expected, continueTransaction);
+    return serialized;
   }
 
   async readStream(stream: StreamName, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {

@@ -16,6 +16,10 @@ import type { SqlClient } from '#libs/sql/src/sql-client';
  * one big statement because PL/pgSQL caches its plans per connection: planning the equivalent
  * CTE cost more than executing it (7 ms vs 0.5 ms on PGlite). Each statement in it takes a fresh
  * snapshot (READ COMMITTED), so a loser reports the revision the winner left.
+ *
+ * `coffer_append_batch` runs several appends, in order, in one transaction (group commit, see
+ * append-batcher.ts): each is coffer_append continuing the transaction's positions, and each
+ * reports its own outcome, so one append's conflict does not fail the others.
  */
 const MIGRATION = `
 CREATE TABLE IF NOT EXISTS coffer_events (
@@ -83,6 +87,20 @@ BEGIN
   last_position := v_first + v_count - 1;
   last_revision := v_base + v_count;
   actual_revision := last_revision;
+END
+$fn$;
+CREATE OR REPLACE FUNCTION coffer_append_batch(p_appends json)
+RETURNS TABLE (last_position bigint, last_revision bigint, actual_revision bigint)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_append json;
+BEGIN
+  FOR v_append IN SELECT value FROM json_array_elements(p_appends) LOOP
+    SELECT a.last_position, a.last_revision, a.actual_revision
+      INTO last_position, last_revision, actual_revision
+      FROM coffer_append(v_append->>'stream', v_append->'events', v_append->>'expected', true) a;
+    RETURN NEXT;
+  END LOOP;
 END
 $fn$;
 `;
