@@ -812,4 +812,71 @@ describe('payment intents via stripe-node (pglite)', () => {
     )!;
     assert.equal((succeeded.data.object as Stripe.PaymentIntent).amount_received, 800);
   });
+
+  it('charge.updated for an increment; refund.updated and charge.refund.updated for refund changes', async () => {
+    const own = coffer.stripe((await coffer.newAccount()).secretKey);
+    const pi = await own.paymentIntents.create({
+      amount: 1000,
+      currency: 'usd',
+      capture_method: 'manual',
+      payment_method: 'pm_card_visa',
+      confirm: true,
+      payment_method_options: { card: { request_incremental_authorization: 'if_available' } },
+    });
+    await own.paymentIntents.incrementAuthorization(pi.id, { amount: 1500 });
+    const charge = await own.charges.retrieve(pi.latest_charge as string);
+    const [updated, ...more] = (await own.events.list({ type: 'charge.updated' })).data;
+    assert.equal(more.length, 0);
+    assert.deepEqual(updated!.data.object, charge);
+    assert.deepEqual(updated!.data.previous_attributes, {
+      amount: 1000,
+      payment_method_details: {
+        card: { amount_authorized: 1000, overcapture: { maximum_amount_capturable: 1000 } },
+      },
+    });
+    const capturable = (await own.events.list({ type: 'payment_intent.amount_capturable_updated' })).data;
+    assert.deepEqual(
+      capturable.map((e) => (e.data.object as Stripe.PaymentIntent).amount_capturable),
+      [1500, 1000],
+    );
+
+    // A refund's metadata update, then a pending refund canceled: each sends refund.updated and
+    // charge.refund.updated with the refund as it became and what changed.
+    await own.paymentIntents.capture(pi.id);
+    const refund = await own.refunds.create({ payment_intent: pi.id, amount: 200 });
+    const retagged = await own.refunds.update(refund.id, { metadata: { ticket: 'T-9' } });
+    const paid = await own.paymentIntents.create({
+      amount: 2000,
+      currency: 'usd',
+      confirm: true,
+      payment_method_data: card('4000000000007726'),
+    });
+    const pending = await own.refunds.create({ payment_intent: paid.id, amount: 700 });
+    assert.equal(pending.status, 'pending');
+    const canceled = await own.refunds.cancel(pending.id);
+    for (const type of ['refund.updated', 'charge.refund.updated']) {
+      const events = (await own.events.list({ type })).data;
+      assert.deepEqual(
+        events.map((e) => [(e.data.object as Stripe.Refund).id, e.data.previous_attributes]),
+        [
+          [
+            pending.id,
+            {
+              status: 'pending',
+              failure_reason: null,
+              pending_reason: 'processing',
+              destination_details: { card: { reference_status: 'pending' } },
+            },
+          ],
+          [refund.id, { metadata: { ticket: null } }],
+        ],
+        type,
+      );
+      assert.deepEqual(
+        events.map((e) => e.data.object),
+        [canceled, retagged],
+        type,
+      );
+    }
+  });
 });
