@@ -1,7 +1,8 @@
 /**
  * Uncaptured authorizations expire as Stripe's do: 7 days after authorization the PaymentIntent
- * is canceled with cancellation_reason `automatic`, the charge shows the authorization released
- * (refunded, never captured) and `charge.expired` is sent. The expiry is an event decided on the
+ * is canceled with cancellation_reason `expired`, the authorization is released without a Refund
+ * (the charge stays uncaptured and unrefunded: Stripe since 2025-03-31.basil) and
+ * `charge.expired` is sent. The expiry is an event decided on the
  * intent's stream, fired by the payments scheduler (payment_timers row, BullMQ delayed job, the
  * sweep); the server's clock is moved instead of waiting. No money moved, so the ledger has
  * nothing for it. A restart with Redis emptied loses nothing: the reconciler re-derives the job.
@@ -85,7 +86,7 @@ describe('uncaptured authorizations expire after 7 days (pglite)', () => {
       )
     ).rows[0]?.doc;
 
-  it('cancels the intent automatically, releases the authorization, sends charge.expired; no money moves', async () => {
+  it('cancels the intent (expired), releases the authorization without a Refund, sends charge.expired; no money moves', async () => {
     const balanceBefore = await stripe.balance.retrieve();
     const pi = await authorize(3000);
     const capturedOnTime = await authorize(1000);
@@ -102,7 +103,7 @@ describe('uncaptured authorizations expire after 7 days (pglite)', () => {
 
     await passCaptureWindow();
     const expired = await canceled(stripe, pi.id);
-    assert.equal(expired.cancellation_reason, 'automatic');
+    assert.equal(expired.cancellation_reason, 'expired');
     assert.equal((expired as unknown as { cancellation_operation: string }).cancellation_operation, 'void');
     assert.equal(expired.amount_capturable, 0);
     assert.equal(expired.amount_received, 0);
@@ -110,11 +111,15 @@ describe('uncaptured authorizations expire after 7 days (pglite)', () => {
     const released = await stripe.charges.retrieve(charge.id, { expand: ['refunds'] });
     assert.deepEqual(
       [released.captured, released.amount_captured, released.amount_refunded, released.refunded],
-      [false, 0, 3000, true],
+      [false, 0, 0, false],
     );
     assert.equal(released.balance_transaction, null);
     assert.equal(released.status, 'succeeded');
+    // No Refund (Stripe stopped creating `expired_uncaptured_charge` refunds in 2025-03-31.basil).
     assert.deepEqual(released.refunds?.data, []);
+    assert.deepEqual((await stripe.refunds.list({ payment_intent: pi.id })).data, []);
+    const { refunds: _none, ...asAuthorized } = released;
+    assert.deepEqual(asAuthorized, charge, 'the charge is as it was authorized');
     assert.equal(await timerOf(charge.id), undefined);
 
     // Only that one expired: the captured and the voided intents are as they were.
@@ -124,11 +129,16 @@ describe('uncaptured authorizations expire after 7 days (pglite)', () => {
     assert.ok(!(await streamTypes(capturedOnTime.id)).includes('AuthorizationExpired'));
     assert.ok(!(await streamTypes(voided.id)).includes('AuthorizationExpired'));
 
-    // Stripe's events: charge.expired (the released charge) and payment_intent.canceled.
+    // Stripe's events: charge.expired (the released charge) and payment_intent.canceled; no
+    // charge.refunded or refund.created for the release.
     const events = (await stripe.events.list({ limit: 100 })).data;
     const chargeExpired = events.filter((e) => e.type === 'charge.expired');
     assert.equal(chargeExpired.length, 1);
-    assert.deepEqual(chargeExpired[0]!.data.object, (({ refunds: _r, ...c }) => c)(released));
+    assert.deepEqual(chargeExpired[0]!.data.object, asAuthorized);
+    assert.deepEqual(
+      events.filter((e) => e.type.startsWith('refund.') || e.type.startsWith('charge.refund')),
+      [],
+    );
     const intentCanceled = events.filter(
       (e) => e.type === 'payment_intent.canceled' && (e.data.object as Stripe.PaymentIntent).id === pi.id,
     );
@@ -193,7 +203,7 @@ describe('uncaptured authorizations expire after 7 days (pglite)', () => {
     // Not due within the lookahead: the timer waits in payment_timers, not in Redis.
     assert.equal(await queue.getJob(jobId), undefined);
     await passCaptureWindow();
-    assert.equal((await canceled(stripe, pi.id)).cancellation_reason, 'automatic');
+    assert.equal((await canceled(stripe, pi.id)).cancellation_reason, 'expired');
   });
 });
 
@@ -265,9 +275,10 @@ describe('authorization expiry across a restart and a Redis loss (postgres)', ()
     handle = await start();
     stripe = sdk(handle, key);
     const expired = await canceled(stripe, pi.id);
-    assert.equal(expired.cancellation_reason, 'automatic');
+    assert.equal(expired.cancellation_reason, 'expired');
     const charge = await stripe.charges.retrieve(pi.latest_charge as string);
-    assert.deepEqual([charge.captured, charge.refunded, charge.amount_refunded], [false, true, 4200]);
+    assert.deepEqual([charge.captured, charge.refunded, charge.amount_refunded], [false, false, 0]);
+    assert.deepEqual((await stripe.refunds.list({ charge: charge.id })).data, []);
     assert.deepEqual((await stripe.balanceTransactions.list()).data, []);
   });
 });

@@ -178,7 +178,7 @@ describe('payment intents via stripe-node (pglite)', () => {
     );
   });
 
-  it('manual capture, partially: the rest is released', async () => {
+  it('manual capture, partially: the rest is released, which is no refund (Stripe since 2025-03-31.basil)', async () => {
     const pi = await stripe.paymentIntents.create({
       amount: 5000,
       currency: 'usd',
@@ -198,20 +198,42 @@ describe('payment intents via stripe-node (pglite)', () => {
     assert.equal(captured.amount_received, 3000);
     assert.equal(captured.amount_capturable, 0);
     const charge = await stripe.charges.retrieve(pi.latest_charge as string, {
-      expand: ['balance_transaction'],
+      expand: ['balance_transaction', 'refunds'],
     });
     assert.deepEqual(
-      [charge.captured, charge.amount_captured, charge.amount_refunded, charge.refunded],
-      [true, 3000, 2000, false],
+      [charge.amount, charge.captured, charge.amount_captured, charge.amount_refunded, charge.refunded],
+      [5000, true, 3000, 0, false],
     );
+    assert.deepEqual(charge.refunds?.data, []);
+    assert.deepEqual((await stripe.refunds.list({ payment_intent: pi.id })).data, []);
+    // One balance transaction, for the captured amount: the released 2000 has none.
     const txn = charge.balance_transaction as Stripe.BalanceTransaction;
     assert.equal(txn.amount, 3000);
     assert.equal(txn.fee, 117);
+    assert.deepEqual(
+      (await stripe.balanceTransactions.list({ limit: 100 })).data.filter((t) => t.source === charge.id),
+      [txn],
+    );
     await assert.rejects(stripe.paymentIntents.capture(pi.id), (e: Stripe.errors.StripeError) => {
       assert.ok(e instanceof Stripe.errors.StripeInvalidRequestError);
       assert.equal(e.statusCode, 400);
       assert.equal(e.code, 'payment_intent_unexpected_state');
       return true;
+    });
+    // Only captured money is refundable: 3000, after which the charge is fully refunded.
+    await assert.rejects(stripe.refunds.create({ payment_intent: pi.id, amount: 3001 }), {
+      statusCode: 400,
+      code: 'amount_too_large',
+      param: 'amount',
+    });
+    const refund = await stripe.refunds.create({ payment_intent: pi.id });
+    assert.equal(refund.amount, 3000);
+    assert.equal((refund as unknown as { refund_operation: string }).refund_operation, 'reversal');
+    const refunded = await stripe.charges.retrieve(charge.id);
+    assert.deepEqual([refunded.amount_refunded, refunded.refunded], [3000, true]);
+    await assert.rejects(stripe.refunds.create({ payment_intent: pi.id, amount: 1 }), {
+      statusCode: 400,
+      code: 'charge_already_refunded',
     });
   });
 
@@ -269,7 +291,7 @@ describe('payment intents via stripe-node (pglite)', () => {
     });
   });
 
-  it('cancel after authorization voids it; cancel of a succeeded intent is a 400', async () => {
+  it('cancel after authorization voids it without a Refund; cancel of a succeeded intent is a 400', async () => {
     const pi = await stripe.paymentIntents.create({
       amount: 4200,
       currency: 'eur',
@@ -285,11 +307,33 @@ describe('payment intents via stripe-node (pglite)', () => {
     assert.equal((canceled as unknown as { cancellation_operation: string }).cancellation_operation, 'void');
     assert.equal(canceled.amount_capturable, 0);
     assert.ok(canceled.canceled_at);
-    const charge = await stripe.charges.retrieve(pi.latest_charge as string);
-    assert.deepEqual([charge.captured, charge.refunded, charge.amount_refunded], [false, true, 4200]);
+    // Stripe since 2025-03-31.basil: the void creates no Refund and leaves the charge unrefunded.
+    const charge = await stripe.charges.retrieve(pi.latest_charge as string, { expand: ['refunds'] });
+    assert.deepEqual(
+      [charge.captured, charge.amount_captured, charge.refunded, charge.amount_refunded],
+      [false, 0, false, 0],
+    );
+    assert.deepEqual(charge.refunds?.data, []);
+    assert.deepEqual((await stripe.refunds.list({ payment_intent: pi.id })).data, []);
+    assert.deepEqual((await stripe.refunds.list({ charge: charge.id })).data, []);
+    const charged = await rawRequest(coffer.url, 'GET', `/v1/charges/${charge.id}/refunds`, {
+      headers: { Authorization: `Bearer ${account.secretKey}` },
+    });
+    assert.deepEqual([charged.status, charged.json.data], [200, []]);
+    assert.deepEqual((await stripe.balanceTransactions.list({ source: charge.id })).data, []);
     await assert.rejects(stripe.paymentIntents.capture(pi.id), {
       statusCode: 400,
       code: 'payment_intent_unexpected_state',
+    });
+    await assert.rejects(stripe.refunds.create({ charge: charge.id }), {
+      statusCode: 400,
+      code: 'charge_not_refundable',
+      param: 'charge',
+    });
+    await assert.rejects(stripe.refunds.create({ payment_intent: pi.id }), {
+      statusCode: 400,
+      code: 'charge_not_refundable',
+      param: 'payment_intent',
     });
     const fresh = await stripe.paymentIntents.create({ amount: 900, currency: 'usd' });
     const abandoned = await stripe.paymentIntents.cancel(fresh.id);
@@ -701,6 +745,14 @@ describe('payment intents via stripe-node (pglite)', () => {
     });
     const canceled = await own.paymentIntents.create({ amount: 700, currency: 'usd' });
     await own.paymentIntents.cancel(canceled.id);
+    const voided = await own.paymentIntents.create({
+      amount: 900,
+      currency: 'usd',
+      capture_method: 'manual',
+      payment_method: 'pm_card_visa',
+      confirm: true,
+    });
+    await own.paymentIntents.cancel(voided.id);
     const events = (await own.events.list({ limit: 100 })).data;
     // Events of one step share a log position; their order within it is not defined, so compare sorted.
     const typesOf = (id: string) =>
@@ -727,6 +779,21 @@ describe('payment intents via stripe-node (pglite)', () => {
       'payment_intent.succeeded',
     ]);
     assert.deepEqual(typesOf(canceled.id), ['payment_intent.canceled', 'payment_intent.created']);
+    // A void creates no Refund: no charge.refunded, no refund.created (Stripe since 2025-03-31.basil).
+    assert.deepEqual(typesOf(voided.id), [
+      'charge.succeeded',
+      'payment_intent.amount_capturable_updated',
+      'payment_intent.canceled',
+      'payment_intent.created',
+    ]);
+    // The partial capture released 200 without a refund: charge.refunded is the 100 refund's.
+    const chargeRefunded = events.filter(
+      (e) => e.type === 'charge.refunded' && (e.data.object as Stripe.Charge).payment_intent === manual.id,
+    );
+    assert.deepEqual(
+      chargeRefunded.map((e) => (e.data.object as Stripe.Charge).amount_refunded),
+      [100],
+    );
     const failed = events.filter((e) => e.type === 'payment_intent.payment_failed');
     assert.equal(failed.length, 1);
     assert.equal(
@@ -735,11 +802,81 @@ describe('payment intents via stripe-node (pglite)', () => {
     );
     assert.equal(events.filter((e) => e.type === 'charge.failed').length, 1);
     const captured = events.find((e) => e.type === 'charge.captured')!.data.object as Stripe.Charge;
-    assert.deepEqual([captured.captured, captured.amount_captured], [true, 800]);
+    assert.deepEqual(
+      [captured.captured, captured.amount_captured, captured.amount_refunded, captured.refunded],
+      [true, 800, 0, false],
+    );
     const succeeded = events.find(
       (e) =>
         e.type === 'payment_intent.succeeded' && (e.data.object as Stripe.PaymentIntent).id === manual.id,
     )!;
     assert.equal((succeeded.data.object as Stripe.PaymentIntent).amount_received, 800);
+  });
+
+  it('charge.updated for an increment; refund.updated and charge.refund.updated for refund changes', async () => {
+    const own = coffer.stripe((await coffer.newAccount()).secretKey);
+    const pi = await own.paymentIntents.create({
+      amount: 1000,
+      currency: 'usd',
+      capture_method: 'manual',
+      payment_method: 'pm_card_visa',
+      confirm: true,
+      payment_method_options: { card: { request_incremental_authorization: 'if_available' } },
+    });
+    await own.paymentIntents.incrementAuthorization(pi.id, { amount: 1500 });
+    const charge = await own.charges.retrieve(pi.latest_charge as string);
+    const [updated, ...more] = (await own.events.list({ type: 'charge.updated' })).data;
+    assert.equal(more.length, 0);
+    assert.deepEqual(updated!.data.object, charge);
+    assert.deepEqual(updated!.data.previous_attributes, {
+      amount: 1000,
+      payment_method_details: {
+        card: { amount_authorized: 1000, overcapture: { maximum_amount_capturable: 1000 } },
+      },
+    });
+    const capturable = (await own.events.list({ type: 'payment_intent.amount_capturable_updated' })).data;
+    assert.deepEqual(
+      capturable.map((e) => (e.data.object as Stripe.PaymentIntent).amount_capturable),
+      [1500, 1000],
+    );
+
+    // A refund's metadata update, then a pending refund canceled: each sends refund.updated and
+    // charge.refund.updated with the refund as it became and what changed.
+    await own.paymentIntents.capture(pi.id);
+    const refund = await own.refunds.create({ payment_intent: pi.id, amount: 200 });
+    const retagged = await own.refunds.update(refund.id, { metadata: { ticket: 'T-9' } });
+    const paid = await own.paymentIntents.create({
+      amount: 2000,
+      currency: 'usd',
+      confirm: true,
+      payment_method_data: card('4000000000007726'),
+    });
+    const pending = await own.refunds.create({ payment_intent: paid.id, amount: 700 });
+    assert.equal(pending.status, 'pending');
+    const canceled = await own.refunds.cancel(pending.id);
+    for (const type of ['refund.updated', 'charge.refund.updated']) {
+      const events = (await own.events.list({ type })).data;
+      assert.deepEqual(
+        events.map((e) => [(e.data.object as Stripe.Refund).id, e.data.previous_attributes]),
+        [
+          [
+            pending.id,
+            {
+              status: 'pending',
+              failure_reason: null,
+              pending_reason: 'processing',
+              destination_details: { card: { reference_status: 'pending' } },
+            },
+          ],
+          [refund.id, { metadata: { ticket: null } }],
+        ],
+        type,
+      );
+      assert.deepEqual(
+        events.map((e) => e.data.object),
+        [canceled, retagged],
+        type,
+      );
+    }
   });
 });

@@ -78,7 +78,8 @@ export class SyntheticIntent {
       },
     };
   }
-  captured(chargeId: string, amount: number, txn: string, at = T0): PaymentIntentEvent {
+  /** `released`: the authorized remainder given back (a partial capture). */
+  captured(chargeId: string, amount: number, txn: string, at = T0, released = 0): PaymentIntentEvent {
     return {
       type: 'PaymentCaptured',
       data: {
@@ -86,7 +87,7 @@ export class SyntheticIntent {
         chargeId,
         amount,
         currency: this.currency,
-        released: 0,
+        released,
         fee: processingFee(amount, this.currency).fee,
         balanceTransaction: txn,
         availableOn: T0 + 86_400,
@@ -143,6 +144,9 @@ export class SyntheticIntent {
       type: 'PaymentIntentCanceled',
       data: { id: this.id, reason: 'requested_by_customer', operation: 'void', chargeId, released, at: T0 },
     };
+  }
+  expired(chargeId: string, released: number): PaymentIntentEvent {
+    return { type: 'AuthorizationExpired', data: { id: this.id, chargeId, released, at: T0 + 604_801 } };
   }
 
   /** Append events to this intent's stream (one atomic append); returns the global position. */

@@ -54,7 +54,7 @@ async function honestHistory(
     b,
     b.created(5000),
     b.authorized('ch_h2', 6000),
-    b.captured('ch_h2', 5000, 'txn_h2'),
+    b.captured('ch_h2', 5000, 'txn_h2', undefined, 1000),
     b.refund('re_h3', 'ch_h2', 5000, 'reversal', 'txn_re_h3'),
   );
   const c = new SyntheticIntent('pi_h3', owner);
@@ -154,6 +154,64 @@ describe('checkLedgerInvariants', () => {
       for (const id of [entry, 'txn_re_h2', 'txn_h2', 'txn_forged', 'acct_inv/test/coffer_fees/jpy']) {
         assert.ok(disagreeing.has(id), `${id} is named`);
       }
+    });
+  });
+
+  it('releases give back exactly the uncaptured rest, once; a released authorization cannot be refunded', async () => {
+    await withLedger(async ({ sql, store, write }) => {
+      // Honest: a void, an expiry after an increment, a partial capture releasing the rest.
+      const ok = new SyntheticIntent('pi_rel_ok', owner);
+      await write(ok, ok.created(700), ok.authorized('ch_void', 700), ok.canceledVoid('ch_void', 700));
+      const inc = new SyntheticIntent('pi_rel_inc', owner);
+      await write(
+        inc,
+        inc.created(1000),
+        inc.authorized('ch_inc', 1000),
+        {
+          type: 'AuthorizationIncremented',
+          data: { id: 'pi_rel_inc', chargeId: 'ch_inc', amount: 1500, previousAmount: 1000, at: 0 },
+        },
+        inc.expired('ch_inc', 1500),
+      );
+      const part = new SyntheticIntent('pi_rel_part', owner);
+      await write(
+        part,
+        part.created(1000),
+        part.authorized('ch_part', 1000),
+        part.captured('ch_part', 600, 'txn_part', undefined, 400),
+        part.refund('re_part', 'ch_part', 600, 'reversal', 'txn_re_part'),
+      );
+      assert.deepEqual((await checkLedgerInvariants(store, sql)).violations, []);
+
+      // Broken: the wrong remainder, a release after capture, a capture after a void, a refund
+      // of a voided charge (a `void` Refund is never a release: it counts and breaks the rule).
+      const bad = new SyntheticIntent('pi_rel_bad', owner);
+      await write(
+        bad,
+        bad.created(1000),
+        bad.authorized('ch_rest', 1000),
+        bad.captured('ch_rest', 600, 'txn_rest', undefined, 300),
+        bad.canceledVoid('ch_rest', 400),
+      );
+      await write(bad, bad.authorized('ch_v', 500), bad.canceledVoid('ch_v', 500));
+      await write(bad, bad.captured('ch_v', 500, 'txn_v'));
+      await write(
+        bad,
+        bad.authorized('ch_w', 300),
+        bad.canceledVoid('ch_w', 300),
+        bad.refund('re_w', 'ch_w', 300, 'reversal', 'txn_re_w'),
+      );
+      const report = await checkLedgerInvariants(store, sql);
+      const captured = report.violations.filter((v) => v.rule === 'CAPTURED_WITHIN_AUTHORIZED');
+      assert.deepEqual(
+        captured.map((v) => v.message),
+        [
+          'charge ch_rest captured 600 and released 300 of 1000 authorized',
+          'charge ch_rest released again after its capture',
+          'charge ch_v captured after its authorization was released',
+        ],
+      );
+      assert.deepEqual(idsOf(report, 'REFUNDED_WITHIN_CAPTURED'), ['pi_rel_bad', 'ch_w', 're_w']);
     });
   });
 

@@ -6,9 +6,10 @@
 export const LEDGER_RULES = {
   ENTRY_BALANCED: 'every ledger entry sums to zero in each currency',
   BALANCES_EQUAL_POSTINGS: 'every ledger balance equals the sum of its postings',
-  CAPTURED_WITHIN_AUTHORIZED: 'a charge is captured at most once, for at most its authorized amount',
+  CAPTURED_WITHIN_AUTHORIZED:
+    'a charge is captured at most once, for at most its authorized amount, and what is released without capture is exactly the rest, once',
   REFUNDED_WITHIN_CAPTURED:
-    'the refunds of a charge (failed and canceled ones aside) never exceed its capture',
+    'the refunds of a charge (failed and canceled ones aside) never exceed its capture; a released authorization is no refund',
   REFUND_OPERATION_MATCHES_SETTLEMENT: 'a refund is a reversal before its charge settles and a refund after',
   REFERENCES_KNOWN: 'money events name charges and refunds the log created, and never reuse an id',
   PROJECTION_AGREES_WITH_LOG:

@@ -28,11 +28,8 @@ export function chargeIdOf(event: PaymentIntentEvent): string | null {
     case 'PaymentDeclined':
     case 'PaymentCaptured':
     case 'AuthorizationIncremented':
-    case 'AuthorizationExpired':
     case 'RefundCreated':
       return event.data.chargeId;
-    case 'PaymentIntentCanceled':
-      return event.data.released > 0 ? event.data.chargeId : null;
     case 'RefundFailed':
     case 'RefundCanceled':
       return event.data.chargeId ?? null;
@@ -45,6 +42,10 @@ export function chargeIdOf(event: PaymentIntentEvent): string | null {
  * The Charge after one event that concerns it (chargeIdOf). Shared by the decider state, the
  * charges read model and the Stripe event snapshots. A charge is created by the attempt that
  * authorized or declined it, and folds only events naming it.
+ *
+ * Releasing an authorization without capture (cancel, expiry, the remainder of a partial
+ * capture) leaves the charge as it is, as on Stripe since 2025-03-31.basil: `amount_refunded`
+ * counts refunds of captured funds only, so amount_refunded ≤ amount_captured ≤ amount.
  */
 export function evolveCharge(
   charge: ChargeObject | null,
@@ -119,15 +120,12 @@ export function evolveCharge(
   if (!charge) return null;
   switch (event.type) {
     case 'PaymentCaptured':
-      return withRefunded(
-        {
-          ...charge,
-          captured: true,
-          amount_captured: event.data.amount,
-          balance_transaction: event.data.balanceTransaction,
-        },
-        event.data.released,
-      );
+      return {
+        ...charge,
+        captured: true,
+        amount_captured: event.data.amount,
+        balance_transaction: event.data.balanceTransaction,
+      };
     case 'AuthorizationIncremented': {
       const card = charge.payment_method_details.card;
       const amount = event.data.amount;
@@ -144,9 +142,6 @@ export function evolveCharge(
         },
       };
     }
-    case 'PaymentIntentCanceled':
-    case 'AuthorizationExpired':
-      return withRefunded(charge, event.data.released);
     case 'RefundCreated':
       return withRefunded(charge, event.data.amount);
     case 'RefundFailed':
@@ -157,12 +152,13 @@ export function evolveCharge(
   }
 }
 
+/** Refunds counted on the charge; `refunded` once everything captured is back. */
 function withRefunded(charge: ChargeObject, delta: number): ChargeObject {
   const amountRefunded = charge.amount_refunded + delta;
   return {
     ...charge,
     amount_refunded: amountRefunded,
-    refunded: amountRefunded >= charge.amount && amountRefunded > 0,
+    refunded: amountRefunded > 0 && amountRefunded >= charge.amount_captured,
   };
 }
 

@@ -50,9 +50,10 @@ export interface ChargeBillingDetails {
  * Stripe's Charge as the SDK types it: one per confirmation attempt, read-only. `refunds` is
  * not part of the stored document (Stripe includes it only when expanded).
  *
- * `amount_refunded` counts, as Stripe does, both refunds of captured funds and the part of the
- * authorization given back without capture (the remainder of a partial capture, a voided
- * authorization); `refunded` is true once it equals `amount`.
+ * `amount_refunded` counts refunds of captured funds (pending or succeeded) and nothing else:
+ * an authorization given back without capture (a void, an expiry, the remainder of a partial
+ * capture) is not a refund, as on Stripe since API version 2025-03-31.basil. `refunded` is true
+ * once everything captured is refunded (amount_refunded = amount_captured > 0).
  */
 export interface ChargeObject {
   id: string;

@@ -26,6 +26,13 @@ import type { CardBrand, CardFunding } from '../cards/test-cards.js';
  *
  * Added later: the AuthorizationExpired event (an uncaptured authorization lapsing at the end of
  * its capture window). It moves no money, so the ledger ignores it like every authorization event.
+ *
+ * Releasing an authorization without capture (a void by cancel, the remainder of a partial
+ * capture, an expiry) is recorded by the releasing event's `released` amount and nothing else:
+ * as on Stripe since API version 2025-03-31.basil (Coffer speaks 2026-10-28.endive), it creates
+ * no Refund, leaves the charge's `amount_refunded` and `refunded` alone and moves no money.
+ * Refunds (RefundCreated) are only ever of captured funds. Events recorded before this rule
+ * are the same events: only how the charge folds them changed (payments projector version 3).
  */
 
 export type CaptureMethod = 'automatic' | 'automatic_async' | 'manual';
@@ -36,14 +43,19 @@ export type CancellationReason =
   | 'abandoned'
   | 'failed_invoice'
   | 'void_invoice'
-  | 'automatic';
+  | 'automatic'
+  /** Stripe (since 2025-03-31.basil): the authorization expired uncaptured (AuthorizationExpired). */
+  | 'expired';
 export type RefundReason = 'duplicate' | 'fraudulent' | 'requested_by_customer' | 'expired_uncaptured_charge';
 /**
  * Coffer extension: how money goes back. `reversal` before the charge settles (the pending
  * funds are reversed), `refund` after (available funds go back), `void` for an authorization
- * released without capture.
+ * released without capture (PaymentIntent.cancellation_operation only: a release creates no
+ * Refund, so a Refund's `refund_operation` is never `void`).
  */
 export type MoneyBackOperation = 'reversal' | 'refund' | 'void';
+/** How a Refund gives captured funds back: `reversal` before the charge settles, `refund` after. */
+export type RefundOperation = Exclude<MoneyBackOperation, 'void'>;
 
 /** The card as charged: never the number or CVC. */
 export interface ChargedCard {
@@ -210,7 +222,10 @@ export interface AuthorizationIncrementDeclined {
   };
 }
 
-/** The intent is canceled; an uncaptured authorization (if any) is released (`operation: void`). */
+/**
+ * The intent is canceled; an uncaptured authorization (if any) is released (`operation: void`,
+ * `released` its capturable amount). No Refund, no change to the charge, no money moved.
+ */
 export interface PaymentIntentCanceled {
   type: 'PaymentIntentCanceled';
   data: {
@@ -225,10 +240,11 @@ export interface PaymentIntentCanceled {
 
 /**
  * The capture window of an uncaptured authorization closed (`captureBefore` passed; Stripe: 7
- * days for cards): the intent is canceled with cancellation_reason `automatic` and the whole
- * capturable amount is released (`released`), as a void releases it — the charge shows it as
- * refunded and stays uncaptured. Decided by the aggregate when the payments scheduler fires the
- * expiry; nothing was captured, so nothing moves in the ledger.
+ * days for cards): the intent is canceled with cancellation_reason `expired` (Stripe since
+ * 2025-03-31.basil; `automatic` before) and the whole capturable amount is released
+ * (`released`), as a void releases it: no Refund, the charge stays uncaptured and unrefunded.
+ * Decided by the aggregate when the payments scheduler fires the expiry; nothing was captured,
+ * so nothing moves in the ledger.
  */
 export interface AuthorizationExpired {
   type: 'AuthorizationExpired';
@@ -254,7 +270,7 @@ export interface RefundCreated {
     currency: string;
     reason: RefundReason | null;
     metadata: Metadata;
-    operation: MoneyBackOperation;
+    operation: RefundOperation;
     /** pending until it succeeds (a reversal succeeds in the same append; a refund after settlement too, in test mode). */
     status: 'pending' | 'succeeded';
     balanceTransaction: string;

@@ -132,7 +132,7 @@ export function evolvePaymentIntent(
         ...intent,
         status: 'canceled',
         canceled_at: event.data.at,
-        cancellation_reason: 'automatic',
+        cancellation_reason: 'expired',
         cancellation_operation: 'void',
         amount_capturable: 0,
       };

@@ -122,7 +122,7 @@ describe('PaymentIntent decider: authorization expiry', () => {
 });
 
 describe('payment objects after an authorization expires', () => {
-  it('the intent is canceled automatically (void); the charge shows the authorization released, uncaptured', () => {
+  it('the intent is canceled (expired, void); the charge stays uncaptured and unrefunded; no Refund', () => {
     const state = stateOf([...manualAuthorized(), expired()]);
     assert.deepEqual(
       [
@@ -133,7 +133,7 @@ describe('payment objects after an authorization expires', () => {
         state.intent.amount_capturable,
         state.intent.amount_received,
       ],
-      ['canceled', 'automatic', 'void', EXPIRES_AT, 0, 0],
+      ['canceled', 'expired', 'void', EXPIRES_AT, 0, 0],
     );
     const charge = state.charges.ch_1!;
     assert.deepEqual(
@@ -144,8 +144,10 @@ describe('payment objects after an authorization expires', () => {
         charge.refunded,
         charge.balance_transaction,
       ],
-      [false, 0, 2000, true, null],
+      [false, 0, 0, false, null],
     );
+    assert.deepEqual(charge, stateOf(manualAuthorized()).charges.ch_1, 'the charge is as authorized');
+    assert.deepEqual(state.refunds, {});
     assert.equal(charge.payment_method_details.card.capture_before, CAPTURE_BEFORE);
     assert.equal(state.chargeFacts.ch_1!.released, 2000);
   });

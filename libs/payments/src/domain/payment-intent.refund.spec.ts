@@ -112,7 +112,7 @@ describe('PaymentIntent decider: refunds', () => {
       .thenError('charge_already_refunded', 'charge');
   });
   it('only what was captured is refundable after a partial capture', () => {
-    const partial = history(create({ capture_method: 'manual' }, confirmation()), {
+    const capture: PaymentIntentCommand = {
       type: 'CapturePaymentIntent',
       ...owner,
       amountToCapture: 1200,
@@ -120,7 +120,8 @@ describe('PaymentIntent decider: refunds', () => {
       availableOn: T0 + DAY,
       changes: {},
       metadata: {},
-    });
+    };
+    const partial = history(create({ capture_method: 'manual' }, confirmation()), capture);
     intents
       .given(partial)
       .when(refund({ amount: 1201 }))
@@ -129,6 +130,23 @@ describe('PaymentIntent decider: refunds', () => {
       .given(partial)
       .when(refund({ refundId: 're_x' }))
       .then([created(1200)]);
+    // The released 800 was never a refund: once the 1200 captured is back, nothing is left.
+    intents
+      .given(history(create({ capture_method: 'manual' }, confirmation()), capture, refund({ amount: 1200 })))
+      .when(refund({ amount: 1 }))
+      .thenError('charge_already_refunded', 'charge');
+  });
+  it('a voided authorization has nothing to refund (the void created no Refund)', () => {
+    const voided = history(create({ capture_method: 'manual' }, confirmation()), {
+      type: 'CancelPaymentIntent',
+      ...owner,
+      reason: null,
+    });
+    intents.given(voided).when(refund()).thenError('charge_not_refundable', 'payment_intent');
+    intents
+      .given(voided)
+      .when(refund({ chargeId: 'ch_1' }))
+      .thenError('charge_not_refundable', 'charge');
   });
   it('a pending refund card: the refund starts pending and resolves to succeeded', () => {
     intents

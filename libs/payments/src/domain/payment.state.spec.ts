@@ -70,7 +70,7 @@ describe('payment objects after each step', () => {
     assert.equal(charge.outcome.type, 'authorized');
   });
 
-  it('manual capture: requires_capture with the amount capturable; a partial capture releases the rest', () => {
+  it('manual capture: requires_capture with the amount capturable; a partial capture releases the rest (no refund)', () => {
     const authorized = stateOf(history(create({ capture_method: 'manual' }, confirmation())));
     assert.equal(authorized.intent.status, 'requires_capture');
     assert.equal(authorized.intent.amount_capturable, 2000);
@@ -84,8 +84,15 @@ describe('payment objects after each step', () => {
     const charge = partial.charges.ch_1!;
     assert.deepEqual(
       [charge.amount, charge.amount_captured, charge.amount_refunded, charge.refunded],
-      [2000, 1500, 500, false],
+      [2000, 1500, 0, false],
     );
+    assert.deepEqual(partial.refunds, {});
+    assert.equal(partial.chargeFacts.ch_1!.released, 500);
+    // Refunded once everything captured is back: 1500 of the 2000 authorized.
+    const back = stateOf(
+      history(create({ capture_method: 'manual' }, confirmation()), capture(1500), refund(1500, 're_all')),
+    ).charges.ch_1!;
+    assert.deepEqual([back.amount_refunded, back.refunded], [1500, true]);
   });
 
   it('a decline: back to requires_payment_method with last_payment_error (with the PaymentMethod) and a failed charge', () => {
@@ -137,7 +144,7 @@ describe('payment objects after each step', () => {
     assert.deepEqual(error, rest);
   });
 
-  it('cancel after authorization: canceled, void, the charge shows the released amount as refunded', () => {
+  it('cancel after authorization: canceled, void; the charge stays unrefunded and no Refund exists', () => {
     const state = stateOf(
       history(create({ capture_method: 'manual' }, confirmation()), {
         type: 'CancelPaymentIntent',
@@ -157,8 +164,10 @@ describe('payment objects after each step', () => {
     );
     assert.deepEqual(
       [state.charges.ch_1!.amount_refunded, state.charges.ch_1!.refunded, state.charges.ch_1!.captured],
-      [2000, true, false],
+      [0, false, false],
     );
+    assert.deepEqual(state.refunds, {});
+    assert.equal(state.chargeFacts.ch_1!.released, 2000);
   });
 
   it('increments raise amount, amount_capturable and the charge authorization', () => {

@@ -13,7 +13,7 @@ export interface ChargeFacts {
   captureBefore: number;
   incrementAttempts: number;
   refundBehaviour: RefundBehaviour | null;
-  /** Authorized but never captured: given back on partial capture or cancel. */
+  /** Authorized but never captured: given back on partial capture, cancel or expiry (no Refund). */
   released: number;
   fee: number;
   availableOn: number | null;

@@ -1,12 +1,13 @@
 import type { Metadata } from '#libs/kernel/src/metadata';
-import type { MoneyBackOperation, RefundReason } from './payment-intent.events.js';
+import type { RefundOperation, RefundReason } from './payment-intent.events.js';
 
 export type RefundStatus = 'pending' | 'succeeded' | 'failed' | 'canceled';
 
 /**
  * Stripe's Refund as the SDK types it, plus Coffer's `refund_operation` extension: `reversal`
  * (the charge had not settled: pending funds are reversed) or `refund` (after settlement).
- * Stripe's own `destination_details.card.type` carries the same word.
+ * Stripe's own `destination_details.card.type` carries the same word. A Refund is always of
+ * captured funds: releasing an authorization creates none (payment-intent.events.ts).
  */
 export interface RefundObject {
   id: string;
@@ -33,7 +34,7 @@ export interface RefundObject {
   pending_reason?: 'processing';
   reason: RefundReason | null;
   receipt_number: null;
-  refund_operation: MoneyBackOperation;
+  refund_operation: RefundOperation;
   source_transfer_reversal: null;
   status: RefundStatus;
   transfer_reversal: null;

@@ -7,7 +7,7 @@ import { isPaymentIntentEvent } from './payment-event-types.js';
 /** charges: one row per confirmation attempt (Charge), folded from the PaymentIntent events that name it. */
 export const chargesProjector = defineDocumentProjector<ChargeObject>({
   name: 'charges',
-  version: 1,
+  version: 2,
   table: 'charges',
   columns: { created: 'bigint', customer: 'text', payment_intent: 'text' },
   indexes: `CREATE INDEX IF NOT EXISTS charges_list_idx ON charges (account_id, livemode, created DESC, id DESC);

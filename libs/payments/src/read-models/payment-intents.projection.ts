@@ -19,7 +19,7 @@ const INTENT_EVENTS: ReadonlySet<string> = new Set([
 /** payment_intents: one row per PaymentIntent, the Stripe object as `doc`; lists by customer and created. */
 export const paymentIntentsProjector = defineDocumentProjector<PaymentIntentObject>({
   name: 'payment_intents',
-  version: 1,
+  version: 2,
   table: 'payment_intents',
   columns: { created: 'bigint', customer: 'text', status: 'text' },
   indexes: `CREATE INDEX IF NOT EXISTS payment_intents_list_idx ON payment_intents (account_id, livemode, created DESC, id DESC);

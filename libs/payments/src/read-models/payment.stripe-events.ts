@@ -21,7 +21,9 @@ const obj = (value: object) => value as unknown as StripeObject;
  *
  * Never emitted: payment_intent.requires_action (next_action is always null: no 3-D Secure)
  * and payment_intent.processing (the simulated processor answers within the confirm call, so
- * an intent never rests in processing; card payments at Stripe do not either).
+ * an intent never rests in processing; card payments at Stripe do not either). Releasing an
+ * authorization (void, partial capture remainder, expiry) sends no charge.refunded and no
+ * refund.* event: it creates no Refund (Stripe since 2025-03-31.basil).
  */
 export const paymentEventSource: StripeEventSource = {
   eventTypes: PAYMENT_INTENT_EVENT_TYPES,
@@ -83,9 +85,9 @@ function draftsOf(
     case 'AuthorizationIncremented':
       return [charge('updated', event.data.chargeId, true), intent('amount_capturable_updated')];
     case 'PaymentIntentCanceled':
-      return event.data.chargeId && event.data.released > 0
-        ? [charge('refunded', event.data.chargeId), intent('canceled')]
-        : [intent('canceled')];
+      // A void releases the authorization without a Refund: no charge.refunded (Stripe since
+      // 2025-03-31.basil sends payment_intent.canceled alone).
+      return [intent('canceled')];
     case 'AuthorizationExpired':
       // Stripe: the uncaptured charge expires (charge.expired) and its intent is canceled.
       return [charge('expired', event.data.chargeId), intent('canceled')];

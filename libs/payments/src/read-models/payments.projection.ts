@@ -22,7 +22,9 @@ const PARTS: readonly Projector[] = [
 export const paymentsProjector: Projector = {
   name: 'payments',
   // 2: payment_timers keeps authorization expiries.
-  version: 2,
+  // 3: releasing an authorization no longer counts on the charge (amount_refunded, refunded:
+  //    Stripe since 2025-03-31.basil); an expired intent's cancellation_reason is `expired`.
+  version: 3,
   tables: PARTS.flatMap((part) => part.tables),
   ddl: PARTS.map((part) => part.ddl).join('\n'),
   async project(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<void> {
