@@ -1,5 +1,5 @@
 import type { FromPosition, GlobalPosition } from '#libs/event-store/src/port';
-import { prepared, type SqlExecutor } from '#libs/sql/src/sql-client';
+import { prepared, sqlLiteral, type SqlExecutor } from '#libs/sql/src/sql-client';
 
 /**
  * One row per projector: how far into the global log its tables are, and which version of
@@ -21,6 +21,28 @@ const WRITE_CHECKPOINT = prepared(
   `INSERT INTO coffer_projector_checkpoints (name, position, version) VALUES ($1, $2::numeric, $3)
      ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, version = EXCLUDED.version`,
 );
+
+/**
+ * The same two statements as literal SQL, for a projector batch's transaction to send with its
+ * BEGIN (the fence: lock the row, read what is stored) and with its COMMIT (the new checkpoint),
+ * saving two round trips per batch (SqlTransaction.beforeCommit, TransactionOptions.begin).
+ */
+export function checkpointFenceSql(name: string): string {
+  return `SELECT position::text AS position, version FROM coffer_projector_checkpoints WHERE name = ${sqlLiteral(name)} FOR UPDATE`;
+}
+
+export function checkpointWriteSql(name: string, position: FromPosition, version: number): string {
+  if (!Number.isInteger(version)) throw new RangeError(`checkpoint version ${version}: not an integer`);
+  const at = position === 'start' ? 'NULL' : `${BigInt(position).toString()}::numeric`;
+  return `INSERT INTO coffer_projector_checkpoints (name, position, version) VALUES (${sqlLiteral(name)}, ${at}, ${version})
+     ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, version = EXCLUDED.version`;
+}
+
+/** A fence row (checkpointFenceSql's) as the stored position; no row is 'start'. */
+export function storedPosition(rows: readonly Record<string, unknown>[]): FromPosition {
+  const position = rows[0]?.position;
+  return position == null ? 'start' : BigInt(position as string);
+}
 
 export interface Checkpoint {
   position: FromPosition;

@@ -8,10 +8,15 @@ import type {
 } from '#libs/event-store/src/port';
 import type { SqlClient, SqlExecutor } from '#libs/sql/src/sql-client';
 import { CheckpointFlusher, type FlushableRunner } from './checkpoint-flusher.js';
-import { CHECKPOINTS_DDL, readCheckpoint, writeCheckpoint } from './checkpoints.js';
+import {
+  CHECKPOINTS_DDL,
+  checkpointFenceSql,
+  checkpointWriteSql,
+  readCheckpoint,
+  storedPosition,
+  writeCheckpoint,
+} from './checkpoints.js';
 import type { Projector } from './projector.js';
-
-const ASYNCHRONOUS_COMMIT = { asynchronousCommit: true } as const;
 
 /** Wait before resubscribing after a failure, doubling up to the cap. */
 const RESTART_DELAY_MS = { first: 100, max: 5_000 };
@@ -162,13 +167,18 @@ export class ProjectorRunner extends EventEmitter implements FlushableRunner {
         // Asynchronous commit: no wait for the WAL flush. Safe because rows and checkpoint
         // commit together: a crash can only lose both, and the runner re-projects from the
         // older checkpoint. Visibility is unchanged.
-        transaction = this.sql.transaction(async (tx) => {
-          const stored = (await readCheckpoint(tx, this.projector.name, true))?.position ?? 'start';
-          if (stored !== this.persisted) throw new CheckpointMoved(stored);
-          resolve(tx);
-          await projected;
-          await writeCheckpoint(tx, this.projector.name, last, this.projector.version);
-        }, ASYNCHRONOUS_COMMIT);
+        // The fence goes with BEGIN and the checkpoint with COMMIT: one round trip each.
+        const name = this.projector.name;
+        transaction = this.sql.transaction(
+          async (tx, fence) => {
+            const stored = storedPosition(fence);
+            if (stored !== this.persisted) throw new CheckpointMoved(stored);
+            resolve(tx);
+            await projected;
+            tx.beforeCommit(checkpointWriteSql(name, last, this.projector.version));
+          },
+          { asynchronousCommit: true, begin: checkpointFenceSql(name) },
+        );
         transaction.catch(reject);
       }));
     const lazy: SqlExecutor = {

@@ -30,6 +30,7 @@ export async function createPgliteClient(options: PgliteClientOptions = {}): Pro
     },
     transaction: (fn, options) =>
       db.transaction(async (tx) => {
+        let last: string | undefined;
         const executor: SqlTransaction = {
           query: async <Row>(sql: string, params?: unknown[]) => toResult(await tx.query<Row>(sql, params)),
           exec: async (sql) => {
@@ -42,9 +43,16 @@ export async function createPgliteClient(options: PgliteClientOptions = {}): Pro
             });
             return result.affectedRows ?? 0;
           },
+          beforeCommit(statement) {
+            if (last !== undefined) throw new Error('beforeCommit: one statement per transaction');
+            last = statement;
+          },
         };
         if (options?.asynchronousCommit) await tx.exec('SET LOCAL synchronous_commit TO off');
-        return fn(executor);
+        const begun = options?.begin ? (await tx.query<Record<string, unknown>>(options.begin)).rows : [];
+        const result = await fn(executor, begun);
+        if (last !== undefined) await tx.exec(last);
+        return result;
       }),
     async listen(channel, onNotify) {
       // PGlite splices the name into LISTEN/UNLISTEN unquoted, so only plain lowercase names work both ways.

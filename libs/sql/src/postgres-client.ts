@@ -53,7 +53,10 @@ export async function createPostgresClient(options: PostgresClientOptions): Prom
       const client = await pool.connect();
       let broken: Error | undefined;
       try {
-        await client.query(options?.asynchronousCommit ? BEGIN_ASYNCHRONOUS_COMMIT : 'BEGIN');
+        const begin = options?.asynchronousCommit ? BEGIN_ASYNCHRONOUS_COMMIT : 'BEGIN';
+        const begun = await client.query(options?.begin ? `${begin}; ${options.begin}` : begin);
+        const begunRows = options?.begin ? lastResult(begun).rows : [];
+        let last: string | undefined;
         const tx: SqlTransaction = {
           query: (sql, params) => run(client, sql, params),
           exec: async (sql) => {
@@ -61,9 +64,14 @@ export async function createPostgresClient(options: PostgresClientOptions): Prom
           },
           copyFrom: (table, columns, chunks) =>
             copyFromStdin(client, `COPY ${table} (${columns.join(', ')}) FROM STDIN`, chunks),
+          beforeCommit(statement) {
+            if (last !== undefined) throw new Error('beforeCommit: one statement per transaction');
+            last = statement;
+          },
         };
-        const result = await fn(tx);
-        await client.query('COMMIT');
+        const result = await fn(tx, begunRows);
+        // Several statements in one simple query: if `last` fails, COMMIT never runs.
+        await client.query(last === undefined ? 'COMMIT' : `${last}; COMMIT`);
         return result;
       } catch (error) {
         await client.query('ROLLBACK').catch((rollbackError: Error) => {
@@ -181,4 +189,9 @@ async function createSchema(connectionString: string, schema: string): Promise<v
 
 export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** A multi-statement simple query answers with one result per statement. */
+function lastResult(result: pg.QueryResult | pg.QueryResult[]): pg.QueryResult {
+  return Array.isArray(result) ? result[result.length - 1]! : result;
 }

@@ -9,7 +9,7 @@ import { TEST_DATABASE_URL, uniqueName } from '#test/support/env';
 import { createPgliteClient } from './pglite-client.js';
 import { createPostgresClient, quoteIdent } from './postgres-client.js';
 import { COPY_NULL, copyJsonText, copyText } from './copy-text.js';
-import { prepared, preparedName, type SqlClient } from './sql-client.js';
+import { prepared, preparedName, sqlLiteral, type SqlClient } from './sql-client.js';
 
 const targets: Array<[string, () => Promise<{ sql: SqlClient; cleanup(): Promise<void> }>]> = [
   [
@@ -121,6 +121,37 @@ for (const [target, factory] of targets) {
       assert.equal(after, 'on');
       const { rows } = await sql.query<{ label: string }>('SELECT label FROM items WHERE id = 12');
       assert.deepEqual(rows, [{ label: 'async' }]);
+    });
+
+    it('sends a begin statement with BEGIN and a beforeCommit statement with COMMIT', async () => {
+      const begun = await sql.transaction(
+        async (tx, rows) => {
+          await tx.query('INSERT INTO items VALUES (13, $1)', ['with-begin']);
+          tx.beforeCommit(`UPDATE items SET label = ${sqlLiteral("it's committed")} WHERE id = 13`);
+          return rows;
+        },
+        {
+          asynchronousCommit: true,
+          begin: "SELECT 'fenced' AS word, current_setting('synchronous_commit') AS s",
+        },
+      );
+      assert.deepEqual(begun, [{ word: 'fenced', s: 'off' }]);
+      const { rows } = await sql.query<{ label: string }>('SELECT label FROM items WHERE id = 13');
+      assert.deepEqual(rows, [{ label: "it's committed" }]);
+    });
+
+    it('rolls back everything when the beforeCommit statement fails', async () => {
+      await assert.rejects(
+        sql.transaction(async (tx) => {
+          await tx.query('INSERT INTO items VALUES (14, $1)', ['doomed']);
+          tx.beforeCommit("INSERT INTO items VALUES (14, 'again')");
+        }),
+        /duplicate key|unique/,
+      );
+      const { rows } = await sql.query('SELECT label FROM items WHERE id = 14');
+      assert.deepEqual(rows, []);
+      // The connection is usable afterwards.
+      assert.equal(await sql.transaction(async () => 'fine'), 'fine');
     });
 
     it('COPYs rows in text format: escapes, NULL, unicode, chunks split mid-row', async () => {

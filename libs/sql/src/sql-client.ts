@@ -21,6 +21,11 @@ export interface TransactionOptions {
    * elsewhere (projections: rows and checkpoint are lost together and re-projected).
    */
   asynchronousCommit?: boolean;
+  /**
+   * One parameterless statement sent with BEGIN in the same round trip (e.g. a fence:
+   * `SELECT … FOR UPDATE`); its rows are passed to the transaction's function.
+   */
+  begin?: string;
 }
 
 /** An open transaction: statements, plus bulk loading with COPY. */
@@ -34,12 +39,20 @@ export interface SqlTransaction extends SqlExecutor {
    * per row than a multi-row INSERT.
    */
   copyFrom(table: string, columns: readonly string[], chunks: readonly string[]): Promise<number>;
+  /**
+   * A parameterless statement to run last, sent with COMMIT in the same round trip (e.g. a
+   * checkpoint write). If it fails the transaction rolls back and the call rejects.
+   */
+  beforeCommit(statement: string): void;
 }
 
 export interface SqlClient extends SqlExecutor {
   readonly kind: 'pglite' | 'postgres';
   /** Run fn in one transaction on one connection; commit on resolve, roll back on throw. */
-  transaction<T>(fn: (tx: SqlTransaction) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  transaction<T>(
+    fn: (tx: SqlTransaction, begun: Record<string, unknown>[]) => Promise<T>,
+    options?: TransactionOptions,
+  ): Promise<T>;
   /** LISTEN on a channel; resolves to an unlisten function. */
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
@@ -63,4 +76,10 @@ export function prepared(text: string): string {
 /** The name a statement is prepared under, when prepared() marked it. */
 export function preparedName(text: string): string | undefined {
   return PREPARED.get(text);
+}
+
+/** A SQL string literal (standard_conforming_strings, PostgreSQL's default and PGlite's). */
+export function sqlLiteral(value: string): string {
+  if (value.includes('\0')) throw new Error('a SQL literal cannot hold a NUL character');
+  return `'${value.replace(/'/g, "''")}'`;
 }
