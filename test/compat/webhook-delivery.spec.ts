@@ -3,6 +3,7 @@
  * on localhost, and the official SDK's `webhooks.constructEvent` verifying every delivery.
  */
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import Stripe from 'stripe';
@@ -24,6 +25,24 @@ async function queueIdle(coffer: TestCoffer, timeoutMs = 20_000): Promise<void> 
     if (c.waiting === 0 && c.active === 0 && c.delayed === 0) return;
     if (Date.now() > deadline) throw new Error(`queue not idle: ${JSON.stringify(c)}`);
     await sleep(50);
+  }
+}
+
+/** The server's log lines (pino JSON), for tests that check what operators are told. */
+class LogLines extends Writable {
+  private readonly chunks: string[] = [];
+  override _write(chunk: Buffer, _encoding: string, done: () => void) {
+    this.chunks.push(chunk.toString('utf8'));
+    done();
+  }
+  text(): string {
+    return this.chunks.join('');
+  }
+  parsed(): Array<Record<string, unknown>> {
+    return this.text()
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
   }
 }
 
@@ -166,6 +185,58 @@ describe('webhook delivery', () => {
     );
     assert.equal(disabled.received.length, 0, 'a disabled endpoint gets nothing');
     assert.equal(other.received.length, 0, "another account's endpoint gets nothing");
+  });
+
+  it('sends test events to test endpoints only: a live endpoint of the same account gets none', async () => {
+    const own = await coffer.newAccount();
+    const test = coffer.stripe(own.secretKey);
+    const live = coffer.stripe(own.liveSecretKey);
+    const testReceiver = await receiver();
+    const testEndpoint = await test.webhookEndpoints.create({ url: testReceiver.url, enabled_events: ['*'] });
+    // A live endpoint must be https on a public host (checked at creation): a public IP literal
+    // passes without DNS. No live event happens here, so nothing is ever sent to it.
+    const liveEndpoint = await live.webhookEndpoints.create({
+      url: 'https://93.184.216.34/live-hook',
+      enabled_events: ['*'],
+    });
+    assert.equal(liveEndpoint.livemode, true);
+
+    const customer = await test.customers.create({ name: 'test mode only' });
+    await test.customers.update(customer.id, { name: 'still test mode' });
+    await test.products.create({ name: 'test product' });
+    await testReceiver.waitFor((got) => got.length === 3);
+    await queueIdle(coffer);
+    const testEvents = (await test.events.list({ limit: 10 })).data;
+    assert.deepEqual(
+      testReceiver
+        .events()
+        .map((e) => e.id)
+        .sort(),
+      testEvents.map((e) => e.id).sort(),
+      'the test endpoint got every test event (the matching ran)',
+    );
+    assert.ok(
+      testEvents.every((e) => e.pending_webhooks === 0),
+      'no delivery pending, to the live endpoint either',
+    );
+
+    // No job was ever made for the live endpoint (a wrongly matched one would show here even
+    // though the worker refuses to send across modes), and it has no attempts.
+    const jobs = await fetch(`${coffer.url}/_admin/queues/webhooks/jobs?state=completed&limit=1000`, {
+      headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    const { data } = (await jobs.json()) as { data: Array<{ event: string; webhook_endpoint: string }> };
+    assert.ok(data.some((j) => j.webhook_endpoint === testEndpoint.id));
+    assert.ok(!data.some((j) => j.webhook_endpoint === liveEndpoint.id), 'no job for the live endpoint');
+    for (const state of ['waiting', 'active', 'delayed', 'failed']) {
+      const other = await fetch(`${coffer.url}/_admin/queues/webhooks/jobs?state=${state}&limit=1000`, {
+        headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+      });
+      const listed = (await other.json()) as { data: Array<{ webhook_endpoint: string }> };
+      assert.ok(!listed.data.some((j) => j.webhook_endpoint === liveEndpoint.id), state);
+    }
+    const attempts = await live.rawRequest('GET', `/v1/webhook_endpoints/${liveEndpoint.id}/attempts`);
+    assert.deepEqual(attempts.data, []);
   });
 
   it('retries a failing receiver on the schedule: 500, 500, then 200 on the third attempt', async () => {
@@ -420,13 +491,16 @@ describe('webhook endpoints failing for too long', () => {
   let coffer: TestCoffer;
   let stripe: Stripe;
   let r: WebhookReceiver;
+  const logs = new LogLines();
   before(async () => {
     coffer = await startTestCoffer({
       env: {
         WEBHOOK_RETRY_SCHEDULE_TEST: '300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms',
         WEBHOOK_DISABLE_AFTER_TEST: '1s',
         ADMIN_TOKEN,
+        LOG_LEVEL: 'info',
       },
+      logDestination: logs,
     });
     stripe = coffer.stripe((await coffer.newAccount()).secretKey);
     r = await WebhookReceiver.start();
@@ -455,6 +529,25 @@ describe('webhook endpoints failing for too long', () => {
     const notices = await stripe.events.list({ type: 'coffer.webhook_endpoint.disabled' });
     assert.equal(notices.data.length, 1);
     assert.equal((notices.data[0]!.data.object as { id: string }).id, endpoint.id);
+    // The operator's notice: one warning naming the endpoint, its account and mode, and since
+    // when it failed; no secret in it (nor in any other line).
+    const disabledNotices = logs
+      .parsed()
+      .filter((l) => String(l.msg).startsWith('webhook_endpoint.disabled'));
+    assert.equal(disabledNotices.length, 1, 'one notice');
+    const [notice] = disabledNotices;
+    assert.equal(notice!.level, 'warn');
+    assert.equal(notice!.msg, 'webhook_endpoint.disabled: failing for too long');
+    assert.equal(notice!.component, 'webhooks');
+    assert.equal(notice!.endpointId, endpoint.id);
+    assert.equal(notice!.livemode, false);
+    assert.equal(typeof notice!.accountId, 'string');
+    assert.ok(
+      typeof notice!.failingSinceMs === 'number' && notice!.failingSinceMs <= Date.now(),
+      'since when it failed',
+    );
+    assert.ok(!logs.text().includes(endpoint.secret!), 'the signing secret is never logged');
+    assert.ok(!logs.text().includes('whsec_'));
     await queueIdle(coffer);
     const failedAttempts = r.received.length;
     assert.ok(failedAttempts >= 2);

@@ -113,6 +113,32 @@ describe('webhook endpoints via stripe-node', () => {
       stripe.webhookEndpoints.create({ url: 'http://localhost/x', enabled_events: ['*'], connect: true }),
       { statusCode: 400, param: 'connect' },
     );
+    // Coffer renders every payload in its one API version: asking for another one is refused,
+    // as Stripe refuses a version it does not know, and nothing is created.
+    for (const apiVersion of ['2020-08-27', '2099-01-01.future', 'banana']) {
+      await assert.rejects(
+        stripe.webhookEndpoints.create({
+          url: 'http://localhost/api-version',
+          enabled_events: ['*'],
+          api_version: apiVersion as Stripe.WebhookEndpointCreateParams.ApiVersion,
+        }),
+        (error: InstanceType<typeof Stripe.errors.StripeError>) => {
+          assert.ok(error instanceof Stripe.errors.StripeInvalidRequestError);
+          assert.equal(error.statusCode, 400);
+          assert.equal(error.type, 'StripeInvalidRequestError');
+          assert.equal(error.param, 'api_version');
+          assert.equal(error.code, 'parameter_invalid');
+          assert.match(error.message, /2026-10-28\.endive/);
+          return true;
+        },
+        apiVersion,
+      );
+    }
+    const all: Stripe.WebhookEndpoint[] = [];
+    await stripe.webhookEndpoints.list({ limit: 100 }).autoPagingEach((e) => {
+      all.push(e);
+    });
+    assert.ok(!all.some((e) => e.url === 'http://localhost/api-version'), 'no endpoint was created');
     await assert.rejects(stripe.webhookEndpoints.retrieve('we_nope'), {
       statusCode: 404,
       code: 'resource_missing',

@@ -6,48 +6,23 @@
  * at least once, and duplicates are the same event (same id).
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import Stripe from 'stripe';
 import { WebhookReceiver } from '#test/support/webhook-receiver';
 import { startTestCoffer, type TestCoffer } from './support/coffer.js';
+import { startWorkerProcess, type WorkerProcess } from './support/worker-process.js';
 
-const WORKER_MAIN = fileURLToPath(new URL('../../apps/worker/src/main.js', import.meta.url));
 const EVENTS_BEFORE_KILL = 40;
 const EVENTS_WHILE_DOWN = 20;
 const EVENTS_AFTER_RESTART = 20;
 /** Requests each receiver answers before the kill; later ones wait for the worker to die. */
 const ANSWERED_BEFORE_KILL = 5;
 
-/** Start the worker role as its own process; resolves once it says it started. */
-async function startWorker(env: Record<string, string>): Promise<ChildProcess> {
-  const { ROLE: _role, PORT: _port, ...shared } = env;
-  const child = spawn(process.execPath, [WORKER_MAIN], {
-    env: { ...process.env, ...shared, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const started = new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Coffer worker started')) resolve();
-    });
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) =>
-      reject(new Error(`worker exited with ${code} before starting: ${output.slice(-2000)}`)),
-    );
-  });
-  await started;
-  return child;
-}
-
 describe('webhook delivery survives a SIGKILLed worker', () => {
   let coffer: TestCoffer;
-  let worker: ChildProcess | null = null;
+  let worker: WorkerProcess | null = null;
   const receivers: WebhookReceiver[] = [];
 
   before(async () => {
@@ -61,16 +36,13 @@ describe('webhook delivery survives a SIGKILLed worker', () => {
     });
   });
   after(async () => {
-    if (worker && worker.exitCode === null) {
-      worker.kill('SIGTERM');
-      await once(worker, 'exit');
-    }
+    await worker?.stop('SIGTERM');
     await coffer.close();
     for (const r of receivers) await r.close();
   });
 
   it('delivers every event to every matching endpoint at least once', async () => {
-    worker = await startWorker(coffer.env);
+    worker = await startWorkerProcess(coffer.env);
     const stripe = coffer.stripe((await coffer.newAccount()).secretKey);
     // Each receiver answers its first few requests, then holds the others until the worker is
     // dead: deliveries are in flight when it dies, however fast the worker is.
@@ -94,14 +66,13 @@ describe('webhook delivery survives a SIGKILLed worker', () => {
       );
     await create(EVENTS_BEFORE_KILL, 'before');
     await receivers[0]!.waitFor((got) => got.length >= ANSWERED_BEFORE_KILL);
-    worker.kill('SIGKILL');
-    await once(worker, 'exit');
+    await worker.stop('SIGKILL');
     const deliveredBeforeKill = receivers.map((r) => r.received.length);
     openGate();
     // With the worker gone nothing projects: each create waits its bounded read-your-writes time, then answers.
     await create(EVENTS_WHILE_DOWN, 'down');
 
-    worker = await startWorker(coffer.env);
+    worker = await startWorkerProcess(coffer.env);
     await create(EVENTS_AFTER_RESTART, 'after');
 
     const expected = new Set<string>();

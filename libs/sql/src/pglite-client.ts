@@ -22,12 +22,18 @@ export async function createPgliteClient(options: PgliteClientOptions = {}): Pro
     rows: result.rows,
     rowCount: result.rowCount ?? result.affectedRows ?? result.rows.length,
   });
+  const query = async <Row>(sql: string, params?: unknown[]) => toResult(await db.query<Row>(sql, params));
+  const exec = async (sql: string) => {
+    await db.exec(sql);
+  };
+  let markClosed!: () => void;
+  const closed = new Promise<void>((resolve) => (markClosed = resolve));
   return {
     kind: 'pglite',
-    query: async <Row>(sql: string, params?: unknown[]) => toResult(await db.query<Row>(sql, params)),
-    exec: async (sql) => {
-      await db.exec(sql);
-    },
+    query,
+    exec,
+    // The one connection: a session over it ends only with the client (closing the session is a no-op).
+    session: async () => ({ query, exec, lost: closed, close: async () => {} }),
     transaction: (fn, options) =>
       db.transaction(async (tx) => {
         let last: string | undefined;
@@ -61,6 +67,9 @@ export async function createPgliteClient(options: PgliteClientOptions = {}): Pro
       const unlisten = await db.listen(channel, onNotify);
       return () => unlisten();
     },
-    close: () => db.close(),
+    async close() {
+      markClosed();
+      await db.close();
+    },
   };
 }

@@ -2,6 +2,10 @@ import pg from 'pg';
 import { copyFromStdin } from './postgres-copy.js';
 import { preparedName, type QueryResult, type SqlClient, type SqlTransaction } from './sql-client.js';
 
+/** Server-side keepalives of a dedicated session (seconds; ignored on Unix sockets). */
+const SESSION_KEEPALIVES =
+  'SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5; SET tcp_keepalives_count = 4';
+
 /** Two statements, one round trip (simple query protocol). */
 const BEGIN_ASYNCHRONOUS_COMMIT = 'BEGIN; SET LOCAL synchronous_commit TO off';
 
@@ -32,7 +36,7 @@ export async function createPostgresClient(options: PostgresClientOptions): Prom
   const listener = new Listener(config);
 
   const run = async <Row>(
-    on: pg.Pool | pg.PoolClient,
+    on: pg.Pool | pg.ClientBase,
     sql: string,
     params?: unknown[],
   ): Promise<QueryResult<Row>> => {
@@ -82,6 +86,33 @@ export async function createPostgresClient(options: PostgresClientOptions): Prom
         // A connection whose ROLLBACK failed is in an unknown state: destroy it rather than reuse it.
         client.release(broken);
       }
+    },
+    async session() {
+      // TCP keepalives both ways: a peer that vanished without closing (host down, network
+      // cut) is noticed in about half a minute instead of the kernel's two hours, and the
+      // server then ends the session, releasing what it held (advisory locks).
+      const client = new pg.Client({ ...config, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
+      let markLost!: () => void;
+      const lost = new Promise<void>((resolve) => (markLost = resolve));
+      client.on('error', () => markLost());
+      client.on('end', () => markLost());
+      try {
+        await client.connect();
+        await client.query(SESSION_KEEPALIVES);
+      } catch (error) {
+        await client.end().catch(() => {});
+        throw error;
+      }
+      return {
+        query: (sql, params) => run(client, sql, params),
+        exec: async (sql) => {
+          await client.query(sql);
+        },
+        lost,
+        close: async () => {
+          await client.end().catch(() => {});
+        },
+      };
     },
     listen: (channel, onNotify) => listener.listen(channel, onNotify),
     async close() {

@@ -46,8 +46,23 @@ export interface SqlTransaction extends SqlExecutor {
   beforeCommit(statement: string): void;
 }
 
+/**
+ * One connection of its own, outside the pool, for what lives as long as a database session
+ * (session-level advisory locks: see leader-lock.ts). Statements on it fail once it is lost.
+ */
+export interface SqlSession extends SqlExecutor {
+  /** Resolves when the connection is gone (error, server restart, close): its session state went with it. */
+  readonly lost: Promise<void>;
+  close(): Promise<void>;
+}
+
 export interface SqlClient extends SqlExecutor {
   readonly kind: 'pglite' | 'postgres';
+  /**
+   * A dedicated connection with this client's settings (search_path). PGlite has one
+   * connection in one process: its session is that connection, lost only when the client closes.
+   */
+  session(): Promise<SqlSession>;
   /** Run fn in one transaction on one connection; commit on resolve, roll back on throw. */
   transaction<T>(
     fn: (tx: SqlTransaction, begun: Record<string, unknown>[]) => Promise<T>,

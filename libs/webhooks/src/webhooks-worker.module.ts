@@ -26,9 +26,10 @@ import { WebhooksCoreModule } from './webhooks-core.module.js';
 import { closeBullmq } from '#libs/platform/src/close-bullmq';
 
 /**
- * Runs the delivery pipeline in the worker role: the dispatcher (events → jobs) and the
- * BullMQ worker (jobs → signed POSTs). Both stop in onApplicationShutdown; the worker lets
- * deliveries in flight finish first.
+ * Runs the delivery pipeline in the worker role: the dispatcher (events → jobs; it dispatches
+ * only while it leads the worker processes sharing the database, see dispatcher.ts) and the
+ * BullMQ worker (jobs → signed POSTs, in every process). Both stop in onApplicationShutdown;
+ * the worker lets deliveries in flight finish first.
  */
 @Injectable()
 class WebhookDeliveryHost implements OnApplicationBootstrap, OnApplicationShutdown {

@@ -5,6 +5,7 @@ import type { PositionWaiter } from '#libs/commands/src/position-waiter';
 import type { FromPosition, GlobalPosition } from '#libs/event-store/src/port';
 import { CHECKPOINTS_DDL, readCheckpoint } from '#libs/projections/src/checkpoints';
 import { CHECKPOINT_FLUSH_MS } from '#libs/projections/src/checkpoint-flusher';
+import { acquireLeadership, type Leadership } from '#libs/sql/src/leader-lock';
 import type { SqlClient, SqlExecutor } from '#libs/sql/src/sql-client';
 import { enabledEventsMatchSql } from '../domain/enabled-events.js';
 import type { RetrySchedules } from './backoff.js';
@@ -12,6 +13,8 @@ import { deliveryJobId, deliveryJobOptions, type DeliveryJob } from './webhook-q
 
 /** The dispatcher's row in coffer_projector_checkpoints. */
 export const DISPATCHER_CHECKPOINT = 'webhook_dispatcher';
+/** The advisory lock whose holder leads (one dispatcher per database schema). */
+export const DISPATCHER_LOCK = 'coffer_webhook_dispatcher';
 const DISPATCHER_VERSION = 1;
 /** The projector whose table the dispatcher reads (the Stripe Events). */
 const EVENTS_PROJECTOR = 'events';
@@ -23,6 +26,8 @@ const ADD_CHUNK = 1000;
 export interface DispatcherOptions {
   /** Log positions read per round (events sharing a position are never split). */
   batchSize?: number;
+  /** How often a dispatcher that does not lead tries to take over; default 1 s. */
+  leaderRetryMs?: number;
 }
 
 export interface DispatcherDeps {
@@ -44,7 +49,15 @@ interface MatchedRow {
 }
 
 /**
- * Turns new Stripe Events into BullMQ jobs, one per (event, matching endpoint). Each round:
+ * Turns new Stripe Events into BullMQ jobs, one per (event, matching endpoint).
+ *
+ * One dispatcher leads among the worker processes sharing the database (a session-level
+ * advisory lock on a connection of its own, `acquireLeadership`); the others wait to take
+ * over when it dies. The leader runs every statement of its rounds on that connection, so a
+ * leader whose connection dropped (its lock released, another process leading) fails its
+ * next statement instead of dispatching beside the new leader.
+ *
+ * Each round:
  *
  * 1. reads how far the `events` projector has committed its table (its checkpoint row is
  *    written with its rows), and makes sure the `webhook_targets` projector has passed that
@@ -52,17 +65,23 @@ interface MatchedRow {
  *    lagged: in this process that is the projector's own event, no query);
  * 2. in one statement, reads the Stripe Events after its own checkpoint up to there, matches
  *    them against their accounts' enabled endpoints (same mode, enabled before the event,
- *    `enabled_events`) and writes a pending delivery row for each match;
- * 3. adds the jobs (addBulk), and only then moves its checkpoint.
+ *    `enabled_events`), writes a pending delivery row for each match that has none, and
+ *    returns the deliveries to enqueue: the rows it inserted, and those it found still
+ *    `pending` (see claimBatch);
+ * 3. adds their jobs (addBulk), and only then moves its checkpoint.
  *
  * With nothing new it sleeps until the `events` projector passes what it dispatched: the
  * store's commit notification wakes the projector, whose advance wakes the dispatcher. No poll
  * (a bounded wait re-checks every few seconds in case a wake-up was missed).
  *
- * The checkpoint is kept in memory and written after the jobs are in Redis, without holding up
- * the next round; it never moves backwards (a second worker process may dispatch the same
- * events: job ids are deterministic, so its adds are no-ops). A crash between adding and
- * writing the checkpoint re-reads those events on restart and re-adds nothing.
+ * Crash safety: the checkpoint is kept in memory and written after the jobs are in Redis,
+ * without holding up the next round, and never backwards. A leader dying between inserting
+ * rows and adding their jobs leaves rows `pending` past the stored checkpoint: the next round
+ * (a failed round is retried from the same checkpoint) or the next leader reads those events
+ * again and re-adds the jobs of every delivery still pending. A delivery that has finished
+ * (succeeded, failed, canceled) is never enqueued again, even when its completed job has been
+ * trimmed from Redis; a pending one's job, if it exists, has not finished, so the deterministic
+ * job id makes the re-add a no-op.
  */
 export class WebhookDispatcher {
   private stopped = false;
@@ -72,12 +91,14 @@ export class WebhookDispatcher {
   private done: FromPosition = 'start';
   private persisting: Promise<void> | null = null;
   private toPersist: GlobalPosition | null = null;
+  private leadership: Leadership | null = null;
 
   constructor(
     private readonly deps: DispatcherDeps,
     private readonly options: DispatcherOptions = {},
   ) {}
 
+  /** Creates its checkpoint row, then leads (or waits to) in the background. */
   async start(): Promise<void> {
     const { sql } = this.deps;
     await sql.exec(CHECKPOINTS_DDL);
@@ -85,7 +106,6 @@ export class WebhookDispatcher {
       `INSERT INTO coffer_projector_checkpoints (name, position, version) VALUES ($1, NULL, $2) ON CONFLICT (name) DO NOTHING`,
       [DISPATCHER_CHECKPOINT, DISPATCHER_VERSION],
     );
-    this.done = (await readCheckpoint(sql, DISPATCHER_CHECKPOINT))?.position ?? 'start';
     this.loop = this.run();
   }
 
@@ -93,15 +113,77 @@ export class WebhookDispatcher {
     this.stopped = true;
     this.stopSignal.abort();
     await this.loop;
-    await this.persisting;
+  }
+
+  /** Whether this dispatcher currently leads (holds the lock). */
+  get leading(): boolean {
+    return this.leadership !== null && !this.leadership.lost.aborted;
+  }
+
+  private async run(): Promise<void> {
+    const { logger } = this.deps;
+    while (!this.stopped) {
+      const leadership = await acquireLeadership(this.deps.sql, DISPATCHER_LOCK, this.stopSignal.signal, {
+        retryMs: this.options.leaderRetryMs,
+        onError: (error) => logger.warn({ err: error }, 'webhook dispatcher cannot reach the database'),
+      });
+      if (!leadership) return;
+      this.leadership = leadership;
+      logger.info('webhook dispatcher leading');
+      try {
+        await this.lead(leadership);
+      } finally {
+        await this.persisting;
+        this.leadership = null;
+        await leadership.release();
+      }
+      if (!this.stopped)
+        logger.warn('webhook dispatcher lost its lock (database connection dropped); waiting to lead again');
+    }
+  }
+
+  /** Rounds on the lock's connection until stopped or the lock is lost. */
+  private async lead(leadership: Leadership): Promise<void> {
+    const term = AbortSignal.any([this.stopSignal.signal, leadership.lost]);
+    const { session } = leadership;
+    let failures = 0;
+    let lastEmptyRound = -Infinity;
+    let positioned = false;
+    this.toPersist = null;
+    while (!term.aborted) {
+      try {
+        // Read on taking the lead, not at start: a previous leader may have moved it since.
+        if (!positioned) {
+          this.done = (await readCheckpoint(session, DISPATCHER_CHECKPOINT))?.position ?? 'start';
+          positioned = true;
+        }
+        const moved = await this.dispatchOnce(session, term);
+        failures = 0;
+        if (moved || term.aborted) continue;
+        // Asleep until the events projector passes what was dispatched (its bounded wait
+        // re-checks). It may already have, with its checkpoint row not yet written (it writes it
+        // within a flush interval when it had no rows to write): empty rounds are spaced by that.
+        const from = this.done === 'start' ? 0n : this.done;
+        await until(this.deps.waiter.waitFor(from + 1n, [EVENTS_PROJECTOR]), term);
+        const gap = lastEmptyRound + CHECKPOINT_FLUSH_MS - performance.now();
+        lastEmptyRound = performance.now();
+        if (gap > 0) await sleep(gap, undefined, { signal: term }).catch(() => undefined);
+      } catch (error) {
+        failures++;
+        if (term.aborted) break;
+        this.deps.logger.warn({ err: error, failures }, 'webhook dispatcher round failed; retrying');
+        await sleep(Math.min(100 * 2 ** failures, 5_000), undefined, { signal: term }).catch(() => undefined);
+      }
+    }
   }
 
   /**
    * One round: dispatch what the projectors have made available. Resolves to true when it
-   * moved (there may be more), false when there was nothing new.
+   * moved (there may be more), false when there was nothing new. Throws (checkpoint unmoved)
+   * when a statement or the add to Redis fails.
    */
-  async dispatchOnce(): Promise<boolean> {
-    const { rows } = await this.deps.sql.query<{ name: string; position: string | null }>(
+  private async dispatchOnce(session: SqlExecutor, term: AbortSignal): Promise<boolean> {
+    const { rows } = await session.query<{ name: string; position: string | null }>(
       `SELECT name, position::text AS position FROM coffer_projector_checkpoints WHERE name = ANY($1::text[])`,
       [[EVENTS_PROJECTOR, TARGETS_PROJECTOR]],
     );
@@ -115,12 +197,12 @@ export class WebhookDispatcher {
     // Its stored checkpoint trails it by up to a flush when it had nothing to write: ask it.
     if (
       (targets === null || targets < projected) &&
-      !(await this.until(this.deps.waiter.waitFor(projected, [TARGETS_PROJECTOR])))
+      !(await until(this.deps.waiter.waitFor(projected, [TARGETS_PROJECTOR]), term))
     )
       return true;
 
     const limit = this.options.batchSize ?? 500;
-    const { deliveries, positions, last } = await claimBatch(this.deps.sql, this.done, projected, limit);
+    const { deliveries, positions, last } = await claimBatch(session, this.done, projected, limit);
     const upTo = positions === limit && last !== null ? last : projected;
     if (deliveries.length > 0) {
       const jobs = deliveries.map((d) => ({
@@ -141,12 +223,12 @@ export class WebhookDispatcher {
         await this.deps.queue.addBulk(jobs.slice(i, i + ADD_CHUNK));
     }
     this.done = upTo;
-    this.persist(upTo);
+    this.persist(session, upTo);
     return true;
   }
 
   /** Write the checkpoint in the background, one write at a time, the newest position winning. */
-  private persist(position: GlobalPosition): void {
+  private persist(session: SqlExecutor, position: GlobalPosition): void {
     this.toPersist = position;
     if (this.persisting) return;
     this.persisting = (async () => {
@@ -154,72 +236,49 @@ export class WebhookDispatcher {
         const next = this.toPersist;
         this.toPersist = null;
         try {
-          await this.deps.sql.query(
+          await session.query(
             `UPDATE coffer_projector_checkpoints SET position = $2::numeric
              WHERE name = $1 AND (position IS NULL OR position < $2::numeric)`,
             [DISPATCHER_CHECKPOINT, next.toString()],
           );
         } catch (error) {
-          // The next round's write carries a later position; a crash before then re-adds nothing.
+          // The next round's write carries a later position; a crash before then re-reads
+          // those events and re-adds only the deliveries still pending.
           this.deps.logger.warn({ err: error }, 'webhook dispatcher checkpoint write failed');
         }
       }
       this.persisting = null;
     })();
   }
+}
 
-  private async run(): Promise<void> {
-    let failures = 0;
-    let lastEmptyRound = -Infinity;
-    while (!this.stopped) {
-      try {
-        const moved = await this.dispatchOnce();
-        failures = 0;
-        if (moved || this.stopped) continue;
-        // Asleep until the events projector passes what was dispatched (its bounded wait
-        // re-checks). It may already have, with its checkpoint row not yet written (it writes it
-        // within a flush interval when it had no rows to write): empty rounds are spaced by that.
-        const from = this.done === 'start' ? 0n : this.done;
-        await this.until(this.deps.waiter.waitFor(from + 1n, [EVENTS_PROJECTOR]));
-        const gap = lastEmptyRound + CHECKPOINT_FLUSH_MS - performance.now();
-        lastEmptyRound = performance.now();
-        if (gap > 0) await sleep(gap, undefined, { signal: this.stopSignal.signal }).catch(() => undefined);
-      } catch (error) {
-        failures++;
-        if (this.stopped) break;
-        this.deps.logger.warn({ err: error, failures }, 'webhook dispatcher round failed; retrying');
-        await sleep(Math.min(100 * 2 ** failures, 5_000), undefined, {
-          signal: this.stopSignal.signal,
-        }).catch(() => undefined);
-      }
-    }
-  }
-
-  /** The promise's value, or false as soon as the dispatcher is stopped. */
-  private until(wait: Promise<boolean>): Promise<boolean> {
-    if (this.stopped) return Promise.resolve(false);
-    return new Promise((resolve, reject) => {
-      const onStop = () => resolve(false);
-      this.stopSignal.signal.addEventListener('abort', onStop, { once: true });
-      wait.then(
-        (value) => {
-          this.stopSignal.signal.removeEventListener('abort', onStop);
-          resolve(value);
-        },
-        (error: unknown) => {
-          this.stopSignal.signal.removeEventListener('abort', onStop);
-          reject(error);
-        },
-      );
-    });
-  }
+/** The promise's value, or false as soon as `signal` aborts. */
+function until(wait: Promise<boolean>, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve(false);
+    signal.addEventListener('abort', onAbort, { once: true });
+    wait.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 /**
  * One statement: the Stripe Events after `from` up to `upTo` (whole positions only, at most
  * `limit` positions), matched against their accounts' enabled endpoints (same mode, enabled
  * before the event, `enabled_events`), with a pending row written for every (event, endpoint)
- * that has none. Returns those deliveries in log order, how many positions were read and the last.
+ * that has none. Returns, in log order, the deliveries to enqueue: the rows inserted now, and
+ * the rows found still `pending` (a re-read after a crash or a failed round: their job may
+ * never have been added; the conflict's no-op update returns them), never one that has
+ * finished. Also how many positions were read and the last.
  */
 async function claimBatch(
   sql: SqlExecutor,
@@ -240,16 +299,18 @@ async function claimBatch(
          ON t.status = 'enabled' AND t.account_id = e.account_id AND t.livemode = e.livemode
        WHERE e.position > (t.doc->>'activeFrom')::numeric
          AND ${enabledEventsMatchSql(`(t.doc->'enabledEvents')::jsonb`, 'e.type')}
-     ), pending AS (
-       INSERT INTO webhook_deliveries (event_id, endpoint_id, account_id, livemode, status, attempts, created_ms, updated_ms)
+     ), enqueue AS (
+       INSERT INTO webhook_deliveries AS d (event_id, endpoint_id, account_id, livemode, status, attempts, created_ms, updated_ms)
        SELECT event_id, endpoint_id, account_id, livemode, 'pending', 0, $4, $4 FROM matched
-       ON CONFLICT (event_id, endpoint_id) DO NOTHING
+       ON CONFLICT (event_id, endpoint_id) DO UPDATE SET status = d.status WHERE d.status = 'pending'
+       RETURNING d.event_id, d.endpoint_id
      )
      SELECT NULL AS event_id, NULL AS endpoint_id, NULL AS account_id, NULL::boolean AS livemode, NULL AS type,
             NULL::numeric AS position, (SELECT count(*)::int FROM positions) AS positions,
             (SELECT max(position)::text FROM positions) AS last
      UNION ALL
-     SELECT event_id, endpoint_id, account_id, livemode, type, position, NULL, NULL FROM matched
+     SELECT m.event_id, m.endpoint_id, m.account_id, m.livemode, m.type, m.position, NULL, NULL
+     FROM matched m JOIN enqueue q ON q.event_id = m.event_id AND q.endpoint_id = m.endpoint_id
      ORDER BY position NULLS FIRST, event_id, endpoint_id`,
     [from === 'start' ? null : from.toString(), upTo.toString(), limit, Date.now()],
   );

@@ -22,15 +22,19 @@ export interface DeliveryJob {
 }
 
 /**
- * Deterministic job ids make a re-run of the dispatcher over the same events add nothing
- * (BullMQ ignores an add whose id exists). BullMQ 6 refuses a single `:` in custom ids, so
+ * Deterministic job ids make a re-add of a delivery whose job is still queued, running or
+ * waiting for a retry add nothing (BullMQ ignores an add whose id exists). BullMQ 6 refuses a single `:` in custom ids, so
  * the two ids are joined with `-`, which neither id contains.
  */
 export function deliveryJobId(eventId: string, endpointId: string): string {
   return `${eventId}-${endpointId}`;
 }
 
-/** Finished jobs stay this long so a re-add of the same id (crash before the checkpoint) is a no-op. */
+/**
+ * Finished jobs stay this long, for operators (the queue view). Deduplication does not rely on
+ * them: the dispatcher re-adds only deliveries still pending, whose job (if it exists) has not
+ * finished, so a trimmed job is never sent again.
+ */
 export const KEEP_COMPLETED = { age: 24 * 3600, count: 200_000 };
 export const KEEP_FAILED = { age: 7 * 24 * 3600, count: 100_000 };
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { STRIPE_API_VERSION } from '#libs/events/src/api-version';
 import { fold } from '#libs/kernel/src/decider';
 import { spec } from '#libs/kernel/src/given-when-then';
 import { webhookEndpointDecider, type WebhookEndpointCommand } from './webhook-endpoint.decider.js';
@@ -57,6 +58,19 @@ describe('webhook endpoint decider', () => {
       .given([])
       .when({ ...create, url: 'not a url' })
       .thenError('url_invalid', 'url');
+  });
+  it('accepts only Coffer’s API version as api_version (or none)', () => {
+    endpoints
+      .given([])
+      .when({ ...create, apiVersion: STRIPE_API_VERSION })
+      .then([
+        { ...created, data: { ...created.data, apiVersion: STRIPE_API_VERSION } } as WebhookEndpointEvent,
+      ]);
+    for (const apiVersion of ['2020-08-27', '2099-01-01.future', 'latest', ''])
+      endpoints
+        .given([])
+        .when({ ...create, apiVersion })
+        .thenError('parameter_invalid', 'api_version');
   });
   it('refuses empty or malformed enabled events', () => {
     endpoints

@@ -7,6 +7,7 @@ import {
   type MetadataPatch,
 } from '#libs/kernel/src/metadata';
 import { normalizeEnabledEvents } from './enabled-events.js';
+import { validateApiVersion } from './endpoint-api-version.js';
 import { validateEndpointUrl } from './endpoint-url.js';
 import type { SealedSecretVersion, WebhookEndpointObject } from './webhook-endpoint.js';
 import type { WebhookEndpointChanges, WebhookEndpointEvent } from './webhook-endpoint.events.js';
@@ -91,8 +92,9 @@ export const webhookEndpointDecider: Decider<
             `Webhook endpoint ${command.id} already exists.`,
           );
         applyMetadataPatch({}, command.metadata);
-        const { id, accountId, livemode, created, description, apiVersion, metadata, sealedSecret } = command;
+        const { id, accountId, livemode, created, description, metadata, sealedSecret } = command;
         const url = validateEndpointUrl(command.url, livemode);
+        const apiVersion = validateApiVersion(command.apiVersion);
         const enabledEvents = normalizeEnabledEvents(command.enabledEvents);
         return [
           {

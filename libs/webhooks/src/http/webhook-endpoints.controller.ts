@@ -46,7 +46,6 @@ type EndpointDoc = WebhookEndpointObject | DeletedWebhookEndpointObject;
 export const TEST_EVENT_TYPE = 'coffer.webhook_test';
 /** Default overlap of a rolled secret: 24 hours, as when rolling in Stripe's Dashboard. */
 const DEFAULT_SECRET_OVERLAP_SECONDS = 24 * 3600;
-const API_VERSION = /^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$/;
 
 /**
  * /v1/webhook_endpoints — stripe-node's webhookEndpoints.create / retrieve / update / del /
@@ -73,9 +72,6 @@ export class WebhookEndpointsController {
       throw invalidRequest('Coffer has no Connect: `connect` endpoints are not supported.', {
         param: 'connect',
       });
-    if (dto.api_version !== undefined && !API_VERSION.test(dto.api_version)) {
-      throw invalidRequest(`Invalid api_version: ${dto.api_version}`, { param: 'api_version' });
-    }
     await checkTarget(dto.url, caller.livemode);
     const { secret, sealed } = this.newSecret();
     const endpoint = await this.commands.execute(
