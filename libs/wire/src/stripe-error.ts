@@ -293,6 +293,19 @@ export function publishableKeyNotAllowed(): StripeError {
   });
 }
 
+/**
+ * Stripe's wording for a restricted key outside its permissions (403), the key masked as in
+ * every other message. `permission` is the scope that would allow it (`customers_write`).
+ */
+export function restrictedKeyNotAllowed(key: string, accountId: string, permission: string): StripeError {
+  return new StripeError({
+    type: 'permission_error',
+    message:
+      `The provided key '${maskApiKey(key)}' does not have the required permissions for this endpoint on account '${accountId}'. ` +
+      `Having the '${permission}' permission would allow this request to continue.`,
+  });
+}
+
 /** A test key on live data or the reverse. */
 export function livemodeMismatch(): StripeError {
   return invalid('The API key used is for a different mode (test or live) than the requested object.', {

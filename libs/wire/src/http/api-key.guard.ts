@@ -5,11 +5,12 @@ import { CLOCK } from '#libs/platform/src/tokens';
 import type { Clock } from '#libs/platform/src/clock';
 import { RedisRateLimiter, rateLimitKindOf } from '../rate-limit.js';
 import {
+  expiredApiKey,
   invalidApiKey,
   missingApiKey,
   publishableKeyNotAllowed,
   rateLimited,
-  StripeError,
+  restrictedKeyNotAllowed,
 } from '../stripe-error.js';
 import { PRINCIPAL_RESOLVER, type PrincipalResolver } from './principal.js';
 import { requestState } from './request-state.js';
@@ -39,18 +40,20 @@ export class ApiKeyGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const key = apiKeyOf(request.headers.authorization);
     if (!key) throw missingApiKey();
-    const principal = await this.resolver.resolve(key, this.clock());
-    if (!principal) throw invalidApiKey(key);
+    const now = this.clock();
+    const principal = await this.resolver.resolve(key, now);
+    if (!principal) throw (await this.resolver.isExpired(key, now)) ? expiredApiKey(key) : invalidApiKey(key);
     const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_METADATA, targets);
     if (principal.kind === 'publishable' && !rule?.publishable) throw publishableKeyNotAllowed();
     if (
       principal.kind === 'restricted' &&
       (!rule || !this.resolver.allows(principal, rule.group, rule.access))
     ) {
-      throw new StripeError({
-        type: 'permission_error',
-        message: `The provided key '${principal.keyId}' does not have the required permissions for this endpoint. Having the '${rule ? `${rule.group}_${rule.access}` : 'secret key'}' permission would allow this request to continue.`,
-      });
+      throw restrictedKeyNotAllowed(
+        key,
+        principal.accountId,
+        rule ? `${rule.group}_${rule.access}` : 'secret key',
+      );
     }
     const kind = rateLimitKindOf(request.method);
     if (this.rateLimiter.limits(kind) && !(await this.rateLimiter.admit(principal, kind)))
