@@ -12,8 +12,8 @@ import { StripeExceptionFilter } from './stripe-exception.filter.js';
 
 /**
  * Stripe's wire protocol for every route: API-key authentication and rate limits (guard),
- * Idempotency-Key handling (interceptor), Stripe-shaped errors (filter). The PrincipalResolver it needs is
- * provided by the accounts module under PRINCIPAL_RESOLVER.
+ * Idempotency-Key handling (interceptor), Stripe-shaped errors (filter). The PrincipalResolver
+ * it needs is provided by the accounts module under PRINCIPAL_RESOLVER.
  */
 @Global()
 @Module({
