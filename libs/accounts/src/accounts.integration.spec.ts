@@ -132,6 +132,14 @@ for (const target of ['pglite', 'postgres'] as const) {
       assert.equal((await resolver.resolve(fresh.key, now))?.keyId, fresh.id);
       assert.equal((await resolver.resolve(old.key, seconds(3_599)))?.keyId, old.id);
       assert.equal(await resolver.resolve(old.key, seconds(3_600)), null);
+      assert.equal(await resolver.isExpired(old.key, seconds(3_599)), false);
+      assert.equal(
+        await resolver.isExpired(old.key, seconds(3_600)),
+        true,
+        'refused as expired, not unknown',
+      );
+      assert.equal(await resolver.isExpired(fresh.key, seconds(3_600)), false);
+      assert.equal(await resolver.isExpired(`sk_test_${'x'.repeat(99)}`, seconds(3_600)), false);
       assert.equal((await resolver.resolve(fresh.key, seconds(10 * 86_400)))?.keyId, fresh.id);
 
       const listed = await service.listKeys(account.id);
@@ -201,6 +209,7 @@ for (const target of ['pglite', 'postgres'] as const) {
       assert.ok(await cached.resolve(sk.key, now));
       await service.revokeKey(account.id, sk.id);
       assert.equal(await resolver.resolve(sk.key, now), null);
+      assert.equal(await resolver.isExpired(sk.key, now), false, 'a revoked key is invalid, not expired');
       assert.ok(await cached.resolve(sk.key, now), 'a cached row outlives the revocation until the TTL');
       cached.clearCache();
       assert.equal(await cached.resolve(sk.key, now), null);

@@ -68,6 +68,29 @@ export class ApiKeyResolver implements PrincipalResolver {
 
   /** The principal of a valid key; null for anything else (malformed, unknown, expired, revoked). */
   async resolve(rawKey: string, now: Date): Promise<Principal | null> {
+    const row = await this.verifiedRow(rawKey);
+    if (!row || row.revoked_at !== null || expired(row, now)) return null;
+    return {
+      accountId: row.account_id,
+      livemode: row.livemode,
+      keyId: row.key_id,
+      kind: row.kind,
+      scopes: row.scopes,
+    };
+  }
+
+  /**
+   * Is this a real key whose expiry (set by a roll) has passed? Asked only for keys resolve()
+   * refused, so that they get Stripe's "Expired API Key provided" rather than "Invalid". A
+   * revoked key is not expired: it is as unknown as a key that never existed.
+   */
+  async isExpired(rawKey: string, now: Date): Promise<boolean> {
+    const row = await this.verifiedRow(rawKey);
+    return row !== null && row.revoked_at === null && expired(row, now);
+  }
+
+  /** The stored row of this exact key (hash and prefix agree); null when there is none. */
+  private async verifiedRow(rawKey: string): Promise<KeyRow | null> {
     if (rawKey.length > MAX_API_KEY_LENGTH) return null;
     const shape = parseApiKey(rawKey);
     if (!shape) return null;
@@ -79,15 +102,7 @@ export class ApiKeyResolver implements PrincipalResolver {
     if (stored.length !== digest.length || !timingSafeEqual(stored, digest)) return null;
     // The prefix must agree with the stored key: an sk_test_ string never acts in live mode.
     if (row.kind !== shape.kind || row.livemode !== shape.livemode) return null;
-    if (row.revoked_at !== null) return null;
-    if (row.expires_at !== null && Number(row.expires_at) * 1000 <= now.getTime()) return null;
-    return {
-      accountId: row.account_id,
-      livemode: row.livemode,
-      keyId: row.key_id,
-      kind: row.kind,
-      scopes: row.scopes,
-    };
+    return row;
   }
 
   /** May this principal perform `access` on `group`? (see allows) */
@@ -124,6 +139,10 @@ export class ApiKeyResolver implements PrincipalResolver {
     );
     return rows[0] ?? null;
   }
+}
+
+function expired(row: KeyRow, now: Date): boolean {
+  return row.expires_at !== null && Number(row.expires_at) * 1000 <= now.getTime();
 }
 
 /**

@@ -8,6 +8,7 @@ import { ConfigError } from './config-error.js';
 import { describeUrl } from './describe-url.js';
 import { loadSettlementDelay } from './payments-config.js';
 import { loadBillingConfig, type BillingConfig } from './billing-config.js';
+import { loadRateLimitConfig, type RateLimitConfig } from './rate-limit-config.js';
 import {
   loadAdminToken,
   loadQueuePrefix,
@@ -66,6 +67,8 @@ export interface AppConfig {
   billing: BillingConfig;
   /** Seconds from capture to settlement (SETTLEMENT_DELAY_SECONDS); null: end of the day, UTC (payments-config.ts). */
   settlementDelaySeconds: number | null;
+  /** API requests per second per account and mode; 0: unlimited (rate-limit-config.ts). */
+  rateLimit: RateLimitConfig;
 }
 
 export const DEFAULTS = {
@@ -191,6 +194,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     adminToken: loadAdminToken(get),
     billing: loadBillingConfig(get),
     settlementDelaySeconds: loadSettlementDelay(get),
+    rateLimit: loadRateLimitConfig(get),
   };
 }
 

@@ -175,12 +175,17 @@ class Listener {
 
   private dropped(client: pg.Client): void {
     if (this.closed) return;
-    void this.client?.then((current) => {
-      if (current !== client) return;
-      this.client = undefined;
-      client.end().catch(() => {});
-      setTimeout(() => void this.relisten(), this.reconnectDelayMs).unref();
-    });
+    // A client that fails while connecting emits 'end' too: its connect promise (this.client)
+    // is then rejected, which connect()'s caller handles — not an unhandled rejection here.
+    void this.client?.then(
+      (current) => {
+        if (current !== client) return;
+        this.client = undefined;
+        client.end().catch(() => {});
+        setTimeout(() => void this.relisten(), this.reconnectDelayMs).unref();
+      },
+      () => {},
+    );
   }
 
   private async relisten(): Promise<void> {

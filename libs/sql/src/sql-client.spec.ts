@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { TEST_DATABASE_URL, uniqueName } from '#test/support/env';
+import { startTcpProxy } from '#test/support/tcp-proxy';
 import { createPgliteClient } from './pglite-client.js';
 import { createPostgresClient, quoteIdent } from './postgres-client.js';
 import { COPY_NULL, copyJsonText, copyText } from './copy-text.js';
@@ -304,6 +305,40 @@ describe('createPostgresClient LISTEN connection', () => {
       assert.ok(received.includes('back'), 'notifications arrive again after the reconnect');
     } finally {
       await sql.close();
+    }
+  });
+});
+
+describe('createPostgresClient while PostgreSQL is unreachable', () => {
+  it('keeps trying to listen again without unhandled rejections, and recovers', async () => {
+    const target = new URL(TEST_DATABASE_URL);
+    const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+    const viaProxy = new URL(TEST_DATABASE_URL);
+    viaProxy.hostname = '127.0.0.1';
+    viaProxy.port = String(proxy.port);
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const sql = await createPostgresClient({ connectionString: viaProxy.toString(), max: 2 });
+    try {
+      const channel = uniqueName('outage').toLowerCase();
+      const received: string[] = [];
+      await sql.listen(channel, (payload) => received.push(payload));
+      proxy.cut(); // the LISTEN connection drops; every reconnect attempt fails while connecting
+      await assert.rejects(sql.query('SELECT 1'));
+      await new Promise((resolve) => setTimeout(resolve, 1_500)); // several failed reconnects
+      proxy.restore();
+      const deadline = Date.now() + 20_000;
+      while (!received.includes('back') && Date.now() < deadline) {
+        await sql.query('SELECT pg_notify($1, $2)', [channel, 'back']).catch(() => {});
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.ok(received.includes('back'), 'notifications arrive again once PostgreSQL is reachable');
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await sql.close();
+      await proxy.close();
     }
   });
 });

@@ -112,6 +112,18 @@ describe('StripeError', () => {
     }
   });
 
+  it('answers a rate limit as Stripe does: 429 invalid_request_error with code rate_limit', () => {
+    assert.deepEqual(rateLimited().toBody(), {
+      error: {
+        type: 'invalid_request_error',
+        code: 'rate_limit',
+        message:
+          'Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.',
+        doc_url: 'https://stripe.com/docs/error-codes/rate-limit',
+      },
+    });
+  });
+
   it('carries card error details through to the SDK', () => {
     const error = cardDeclined('insufficient_funds', {
       charge: 'ch_1',

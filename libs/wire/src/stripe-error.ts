@@ -14,8 +14,7 @@ export type StripeErrorType =
   | 'card_error'
   | 'api_error'
   | 'authentication_error'
-  | 'permission_error'
-  | 'rate_limit_error';
+  | 'permission_error';
 
 export interface StripeErrorInit {
   type: StripeErrorType;
@@ -61,7 +60,6 @@ const DEFAULT_STATUS: Record<StripeErrorType, number> = {
   api_error: 500,
   authentication_error: 401,
   permission_error: 403,
-  rate_limit_error: 429,
 };
 
 const SUPPORT = 'https://support.stripe.com/';
@@ -295,6 +293,19 @@ export function publishableKeyNotAllowed(): StripeError {
   });
 }
 
+/**
+ * Stripe's wording for a restricted key outside its permissions (403), the key masked as in
+ * every other message. `permission` is the scope that would allow it (`customers_write`).
+ */
+export function restrictedKeyNotAllowed(key: string, accountId: string, permission: string): StripeError {
+  return new StripeError({
+    type: 'permission_error',
+    message:
+      `The provided key '${maskApiKey(key)}' does not have the required permissions for this endpoint on account '${accountId}'. ` +
+      `Having the '${permission}' permission would allow this request to continue.`,
+  });
+}
+
 /** A test key on live data or the reverse. */
 export function livemodeMismatch(): StripeError {
   return invalid('The API key used is for a different mode (test or live) than the requested object.', {
@@ -357,10 +368,15 @@ export function idempotencyKeyTooLong(maxLength: number): StripeError {
 
 // ---------------------------------------------------------------- rate limit / api / card
 
-/** Stripe's wording. */
+/**
+ * 429 → StripeRateLimitError (the SDK decides by the status). Code and wording are those of
+ * `rate_limit` in Stripe's error-code list; the type is invalid_request_error, one of the four
+ * types Stripe's API reference names (there is no rate-limit type).
+ */
 export function rateLimited(): StripeError {
   return new StripeError({
-    type: 'rate_limit_error',
+    type: 'invalid_request_error',
+    status: 429,
     code: 'rate_limit',
     message:
       'Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.',

@@ -31,6 +31,8 @@ export interface TestCoffer {
   env: Record<string, string>;
   url: string;
   port: number;
+  /** The PostgreSQL schema holding this server's tables (store 'postgres' only). */
+  schema?: string;
   accounts: AccountsService;
   /** A fresh account with test and live key pairs. */
   newAccount(): Promise<TestAccount>;
@@ -46,11 +48,17 @@ export interface TestCofferOptions {
   logDestination?: DestinationStream;
   /** Replaces the server's clock (see StartOptions.clock). */
   clock?: () => Date;
+  /**
+   * Store 'postgres': the server connects here instead of the test database URL (e.g. through a
+   * TCP proxy that a test cuts); the schema is still created through the test database URL.
+   */
+  postgresUrl?: string;
 }
 
 export async function startTestCoffer(options: TestCofferOptions = {}): Promise<TestCoffer> {
   const store = options.store ?? 'pglite';
   const cleanups: Array<() => Promise<void>> = [];
+  let schema: string | undefined;
   // Each run gets its own BullMQ key prefix (parallel tests share one Redis) and webhook key.
   const env: Record<string, string> = {
     PORT: '0',
@@ -66,19 +74,20 @@ export async function startTestCoffer(options: TestCofferOptions = {}): Promise<
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     Object.assign(env, { EVENT_STORE: 'pglite', DATA_DIR: dataDir });
   } else {
-    const schema = uniqueName('compat');
+    schema = uniqueName('compat');
     const admin = await createPostgresClient({ connectionString: TEST_DATABASE_URL });
     await admin.exec(`CREATE SCHEMA ${schema}`);
     cleanups.push(async () => {
       await admin.exec(`DROP SCHEMA ${schema} CASCADE`);
       await admin.close();
     });
-    const separator = TEST_DATABASE_URL.includes('?') ? '&' : '?';
+    const serverUrl = options.postgresUrl ?? TEST_DATABASE_URL;
+    const separator = serverUrl.includes('?') ? '&' : '?';
     // Without DATA_DIR the fingerprint key would be generated into the checkout's ./data.
     env.CARD_FINGERPRINT_KEY ??= randomBytes(32).toString('hex');
     Object.assign(env, {
       EVENT_STORE: 'postgres',
-      DATABASE_URL: `${TEST_DATABASE_URL}${separator}options=${encodeURIComponent(`-c search_path=${schema}`)}`,
+      DATABASE_URL: `${serverUrl}${separator}options=${encodeURIComponent(`-c search_path=${schema}`)}`,
     });
   }
   const config = loadConfig(env);
@@ -94,6 +103,7 @@ export async function startTestCoffer(options: TestCofferOptions = {}): Promise<
     env,
     url,
     port,
+    schema,
     accounts,
     async newAccount() {
       const { account, keys } = await accounts.createAccount({ livemodeKeys: true });

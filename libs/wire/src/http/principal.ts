@@ -15,6 +15,8 @@ export const PRINCIPAL_RESOLVER = Symbol('PRINCIPAL_RESOLVER');
 export interface PrincipalResolver {
   /** The principal a raw API key stands for, or null when the key is unknown, expired or revoked. */
   resolve(rawKey: string, now: Date): Promise<Principal | null>;
+  /** For a key resolve() refused: is it a real key past its expiry (a rolled key)? */
+  isExpired(rawKey: string, now: Date): Promise<boolean>;
   /** May this principal use a route of this group at this level? (secret keys: always). */
   allows(principal: Principal, group: ResourceGroup, access: AccessLevel): boolean;
 }

@@ -5,14 +5,15 @@ import type { AppConfig } from '#libs/config/src/config';
 import { loadFingerprintKey, serverSubkey } from '#libs/platform/src/server-key';
 import { APP_CONFIG, REDIS } from '#libs/platform/src/tokens';
 import { RedisIdempotencyStore } from '../idempotency.js';
-import { ApiKeyGuard } from './api-key.guard.js';
+import { RedisRateLimiter } from '../rate-limit.js';
+import { ApiKeyGuard, RATE_LIMITER } from './api-key.guard.js';
 import { IDEMPOTENCY_STORE, IdempotencyInterceptor } from './idempotency.interceptor.js';
 import { StripeExceptionFilter } from './stripe-exception.filter.js';
 
 /**
- * Stripe's wire protocol for every route: API-key authentication (guard), Idempotency-Key
- * handling (interceptor), Stripe-shaped errors (filter). The PrincipalResolver it needs is
- * provided by the accounts module under PRINCIPAL_RESOLVER.
+ * Stripe's wire protocol for every route: API-key authentication and rate limits (guard),
+ * Idempotency-Key handling (interceptor), Stripe-shaped errors (filter). The PrincipalResolver
+ * it needs is provided by the accounts module under PRINCIPAL_RESOLVER.
  */
 @Global()
 @Module({
@@ -21,6 +22,11 @@ import { StripeExceptionFilter } from './stripe-exception.filter.js';
       provide: IDEMPOTENCY_STORE,
       useFactory: async (redis: Redis, config: AppConfig) =>
         new RedisIdempotencyStore(redis, serverSubkey(await loadFingerprintKey(config), 'idempotency')),
+      inject: [REDIS, APP_CONFIG],
+    },
+    {
+      provide: RATE_LIMITER,
+      useFactory: (redis: Redis, config: AppConfig) => new RedisRateLimiter(redis, config.rateLimit),
       inject: [REDIS, APP_CONFIG],
     },
     { provide: APP_GUARD, useClass: ApiKeyGuard },
