@@ -1,7 +1,7 @@
-import { timingSafeEqual } from 'node:crypto';
 import { Controller, Get, Inject, Param as Path } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { DomainError } from '#libs/kernel/src/domain-error';
+import { secretsEqual } from '#libs/wire/src/constant-time';
 import { initialMetadata, metadataPatch } from '#libs/wire/src/metadata-param';
 import type { Clock } from '#libs/platform/src/clock';
 import { CLOCK, READ_SQL } from '#libs/platform/src/tokens';
@@ -245,9 +245,7 @@ function withClientView(error: unknown): unknown {
 /** A publishable key sees an intent only with its client secret. */
 function assertClientSecret(intent: PaymentIntentObject, secret: string | undefined): void {
   if (secret === undefined) throw parameterMissing('client_secret');
-  const given = Buffer.from(secret);
-  const expected = Buffer.from(intent.client_secret);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+  if (!secretsEqual(secret, intent.client_secret)) {
     throw invalidRequest(
       'The client_secret provided does not match the client_secret associated with the PaymentIntent.',
       { param: 'client_secret' },

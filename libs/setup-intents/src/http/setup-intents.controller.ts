@@ -1,3 +1,4 @@
+import { secretsEqual } from '#libs/wire/src/constant-time';
 import { Controller, Get, Inject, Param as Path } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { rawCardOf, refuseNonCardType } from '#libs/payment-methods/src/http/card-params';
@@ -197,7 +198,7 @@ function paymentMethodChoice(
 function checkClientSecret(caller: Caller, seti: SetupIntentObject, clientSecret: string | undefined): void {
   if (caller.principal.kind !== 'publishable') return;
   if (clientSecret === undefined) throw parameterMissing('client_secret');
-  if (clientSecret !== seti.client_secret) {
+  if (!secretsEqual(clientSecret, seti.client_secret)) {
     throw invalidRequest(
       'The client_secret provided does not match the client_secret associated with the SetupIntent.',
       { param: 'client_secret' },
