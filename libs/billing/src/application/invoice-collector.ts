@@ -52,11 +52,14 @@ export class InvoiceCollector {
     const sub = record.subscription;
     const { reason, cycle } = record.invoicing;
     const pause = cycle && reason === 'subscription_cycle' ? sub.pause_collection : null;
-    const finalizes = sub.status !== 'unpaid' && pause?.behavior !== 'keep_as_draft';
-    let invoice = await this.ensureInvoice(record, context, positions, customer, finalizes);
-    // A new invoice was finalized as it was created; a draft from before (kept by
-    // pause_collection, or left by an older version) is finalized now.
-    if (invoice.status === 'draft' && finalizes) {
+    // keep_as_draft: a draft with auto_advance=false, as Stripe makes it; it stays draft (to be
+    // finalized through the API) even after the pause ends.
+    const keepAsDraft = pause?.behavior === 'keep_as_draft';
+    const finalizes = sub.status !== 'unpaid' && !keepAsDraft;
+    let invoice = await this.ensureInvoice(record, context, positions, customer, finalizes, !keepAsDraft);
+    // A new invoice was finalized as it was created; a draft from before (left while unpaid, or
+    // by an older version) is finalized now, unless it no longer advances automatically.
+    if (invoice.status === 'draft' && finalizes && invoice.auto_advance) {
       invoice = await this.finalize(invoice, context, positions, customer);
     }
     if (invoice.status === 'open' && pause?.behavior === 'mark_uncollectible') {
@@ -243,6 +246,7 @@ export class InvoiceCollector {
     positions: Positions,
     customerOf: () => Promise<CustomerObject>,
     finalize: boolean,
+    autoAdvance: boolean,
   ): Promise<InvoiceObject> {
     const { invoiceId, reason, cycle } = record.invoicing!;
     const existing = positions.isUnwritten(invoiceStream(invoiceId))
@@ -279,7 +283,7 @@ export class InvoiceCollector {
         periodEnd: cycle ? period.end : at,
         description: null,
         metadata: {},
-        autoAdvance: true,
+        autoAdvance,
         testClock: sub.test_clock,
         defaultPaymentMethod: null,
         dueDate: null,
