@@ -17,7 +17,7 @@ import type { SubscriptionRecord } from '../domain/subscription.record.js';
 import { BillingStreams, Positions } from './billing-streams.js';
 import { BillingTime } from './billing-time.js';
 import { CustomerFacts, customerSnapshot } from './customer-facts.js';
-import { cycleLines, trialLines } from './invoice-lines.js';
+import { cycleLines, serviceEnd, trialLines } from './invoice-lines.js';
 import { InvoicePayments } from './invoice-payments.js';
 
 const DESCRIPTIONS: Record<string, string> = {
@@ -256,11 +256,15 @@ export class InvoiceCollector {
     const sub = record.subscription;
     const customer = await customerOf();
     const period = currentPeriod(sub);
+    // A period cut short by cancel_at is billed up to it (the first one is credited instead,
+    // as the creation's proration_behavior says).
+    const billed =
+      reason === 'subscription_create' ? period : { ...period, end: serviceEnd(sub.cancel_at, period) };
     const base = !cycle
       ? []
       : sub.status === 'trialing'
         ? trialLines(record.items, sub.id, period)
-        : cycleLines(record.items, sub.id, sub.billing_cycle_anchor, record.cadence, period);
+        : cycleLines(record.items, sub.id, sub.billing_cycle_anchor, record.cadence, billed);
     const pending = await this.claimItems(
       await this.pendingItems(record, sub.customer, sub.id),
       invoiceId,
