@@ -70,6 +70,17 @@ describe('invoices and invoice items via stripe-node', () => {
       .filter((e) => (e.data.object as { id: string }).id === byAmount.id)
       .map((e) => e.type);
     assert.deepEqual(events.sort(), ['invoiceitem.created', 'invoiceitem.updated']);
+    const removed = (await stripe.events.list({ limit: 100 })).data
+      .filter((e) => (e.data.object as { id: string }).id === byDecimal.id)
+      .map((e) => [e.type, e.data.object])
+      .reverse();
+    assert.deepEqual(removed, [
+      ['invoiceitem.created', byDecimal],
+      // Coffer sends the deleted stub (stripe-node types data.object as the whole InvoiceItem).
+      ['invoiceitem.deleted', { id: byDecimal.id, object: 'invoiceitem', deleted: true }],
+    ]);
+    const typed = await stripe.events.list({ type: 'invoiceitem.deleted', limit: 100 });
+    assert.ok(typed.data.some((e) => (e.data.object as { id: string }).id === byDecimal.id));
   });
 
   it('drafts an invoice from pending items, finalizes it with a number, and pays it with a card', async () => {

@@ -251,6 +251,23 @@ for (const store of ['pglite', 'postgres'] as const) {
       )!;
       assert.equal((updated.data.previous_attributes as { name: string }).name, 'Evented');
       assert.equal((updated.data.object as Stripe.Product).name, 'Evented 2');
+
+      // product.deleted carries the product as it was when deleted (a product without prices).
+      const doomed = await stripe.products.create({ name: 'Doomed', metadata: { ref: 'x' } });
+      await stripe.products.del(doomed.id);
+      const gone = await stripe.events.list({ type: 'product.deleted', limit: 100 });
+      const deleted = gone.data.filter((e) => (e.data.object as { id: string }).id === doomed.id);
+      assert.equal(deleted.length, 1);
+      const last = deleted[0]!.data.object as Stripe.Product;
+      assert.deepEqual([last.object, last.name, last.metadata], ['product', 'Doomed', { ref: 'x' }]);
+      const all = await stripe.events.list({ limit: 100 });
+      assert.deepEqual(
+        all.data
+          .filter((e) => (e.data.object as { id: string }).id === doomed.id)
+          .map((e) => e.type)
+          .reverse(),
+        ['product.created', 'product.deleted'],
+      );
     });
   });
 }

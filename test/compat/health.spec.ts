@@ -276,6 +276,14 @@ describe('start-up failures', () => {
     ]);
   });
 
+  it('exits 1 with a single stderr line for a bad BILLING_DUNNING_FINAL_ACTION', async () => {
+    const result = await runMain({ BILLING_DUNNING_FINAL_ACTION: 'mark_uncollectible' });
+    assert.equal(result.code, 1);
+    assert.deepEqual(result.stderrLines, [
+      'coffer: BILLING_DUNNING_FINAL_ACTION must be cancel or unpaid, got "mark_uncollectible"',
+    ]);
+  });
+
   it('exits 1 with a single stderr line naming WEBHOOK_SECRET_KEY when PostgreSQL has none', async () => {
     const { WEBHOOK_SECRET_KEY: _key, ...env } = await postgresEnv();
     const result = await runMain({ ...env, REDIS_URL: TEST_REDIS_URL });

@@ -10,14 +10,18 @@ const isCustomerEvent = (type: string) =>
 /**
  * customers: one row per customer, the Stripe object as `doc`. A deleted customer keeps its row
  * with the deleted stub, because retrieving it must return `{id, object, deleted: true}`.
+ * `test_clock` is the clock a customer lives on: Stripe lists those customers only when asked
+ * for their clock (`test_clock=`), and deleting a clock deletes them.
+ * Version 2 added `test_clock` (the table is rebuilt from the log).
  */
 export const customersProjector = defineDocumentProjector<CustomerDoc>({
   name: 'customers',
-  version: 1,
+  version: 2,
   table: 'customers',
-  columns: { created: 'bigint', email: 'text', deleted: 'boolean' },
-  indexes: `CREATE INDEX IF NOT EXISTS customers_list_idx ON customers (account_id, livemode, created DESC, id DESC) WHERE NOT deleted;
-CREATE INDEX IF NOT EXISTS customers_email_idx ON customers (account_id, livemode, email) WHERE NOT deleted;`,
+  columns: { created: 'bigint', email: 'text', test_clock: 'text', deleted: 'boolean' },
+  indexes: `CREATE INDEX IF NOT EXISTS customers_list_idx ON customers (account_id, livemode, created DESC, id DESC) WHERE NOT deleted AND test_clock IS NULL;
+CREATE INDEX IF NOT EXISTS customers_email_idx ON customers (account_id, livemode, email) WHERE NOT deleted;
+CREATE INDEX IF NOT EXISTS customers_clock_idx ON customers (account_id, livemode, test_clock, created DESC, id DESC) WHERE NOT deleted AND test_clock IS NOT NULL;`,
   rowIdOf: (event) => (isCustomerEvent(event.type) ? (event.data as { id: string }).id : null),
   evolve(doc, recorded) {
     const event = { type: recorded.type, data: recorded.data } as CustomerEvent;
@@ -27,6 +31,6 @@ CREATE INDEX IF NOT EXISTS customers_email_idx ON customers (account_id, livemod
   },
   columnsOf(doc) {
     if ('deleted' in doc) return { deleted: true };
-    return { created: doc.created, email: doc.email, deleted: false };
+    return { created: doc.created, email: doc.email, test_clock: doc.test_clock, deleted: false };
   },
 });

@@ -72,3 +72,32 @@ export async function invoicesOf(stripe: Stripe, subscription: string): Promise<
   for await (const invoice of stripe.invoices.list({ subscription, limit: 100 })) all.push(invoice);
   return all.sort((a, b) => a.created - b.created || (a.number ?? '').localeCompare(b.number ?? ''));
 }
+
+/** Advance a test clock to `to` and wait (polling, as with Stripe) until it is ready again. */
+export async function advanceClock(
+  stripe: Stripe,
+  clock: string,
+  to: number,
+): Promise<Stripe.TestHelpers.TestClock> {
+  await stripe.testHelpers.testClocks.advance(clock, { frozen_time: to });
+  for (let i = 0; i < 1200; i++) {
+    const current = await stripe.testHelpers.testClocks.retrieve(clock);
+    if (current.status !== 'advancing') {
+      if (current.status !== 'ready' || current.frozen_time !== to)
+        throw new Error(
+          `test clock ${clock} ended ${current.status} at ${current.frozen_time}, not ready at ${to}`,
+        );
+      return current;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`test clock ${clock} still advancing`);
+}
+
+/** Every event about one object (by data.object.id), oldest first. */
+export async function eventsAbout(stripe: Stripe, id: string): Promise<Stripe.Event[]> {
+  const events: Stripe.Event[] = [];
+  for await (const event of stripe.events.list({ limit: 100 }))
+    if ((event.data.object as { id?: string }).id === id) events.push(event);
+  return events.reverse();
+}

@@ -131,7 +131,21 @@ export class BillingEngine {
           ? this.stopCollection(after, at, positions)
           : this.collector.settle(after, at, positions);
       }
-      case 'cancel':
+      case 'cancel': {
+        // What is still pending for the subscription (the credit its cancel_at created) is
+        // billed in a final invoice before it ends.
+        const pending = await this.collector.pendingItems(record, sub.customer, sub.id);
+        if (pending.some((item) => item.parent?.subscription_details?.subscription === sub.id))
+          await this.collector.settle(
+            await run({
+              type: 'InvoiceSubscription',
+              ...who,
+              invoiceId: positions.mint('in', invoiceStream),
+              reason: 'subscription_update',
+            }),
+            at,
+            positions,
+          );
         return this.stopCollection(
           await run({
             type: 'CancelSubscription',
@@ -143,6 +157,7 @@ export class BillingEngine {
           at,
           positions,
         );
+      }
       case 'payment_retry':
         return this.collector.retry(record, at, positions);
       case 'incomplete_expire': {

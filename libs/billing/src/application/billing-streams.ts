@@ -2,6 +2,12 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { CommandContext } from '#libs/commands/src/command-context';
 import { CommandRuntime } from '#libs/commands/src/command-runtime';
 import { POSITION_WAITER, type PositionWaiter } from '#libs/commands/src/position-waiter';
+import {
+  customerDecider,
+  type CustomerCommand,
+  type CustomerState,
+} from '#libs/customers/src/domain/customer.decider';
+import { customerStream } from '#libs/customers/src/domain/customer.events';
 import type { GlobalPosition } from '#libs/event-store/src/port';
 import { inSequence, type Decider, type DomainEvent } from '#libs/kernel/src/decider';
 import { newId, type IdPrefix } from '#libs/wire/src/ids';
@@ -107,6 +113,12 @@ export class BillingStreams {
     positions?: Positions,
   ): Promise<TestClockState> {
     return this.run(testClockDecider, testClockStream(command.id), command, context, positions);
+  }
+
+  /** A customer command (deleting a test clock deletes its customers); `settle` must also wait for `customers`. */
+  customer(command: CustomerCommand, context: CommandContext, positions?: Positions): Promise<CustomerState> {
+    positions?.alsoWaitFor(['customers']);
+    return this.run(customerDecider, customerStream(command.id), command, context, positions);
   }
 
   /** The invoice's number, assigned once per invoice by its customer's numbering stream. */

@@ -17,7 +17,7 @@ import type { SubscriptionRecord } from '../domain/subscription.record.js';
 import { BillingStreams, Positions } from './billing-streams.js';
 import { BillingTime } from './billing-time.js';
 import { CustomerFacts, customerSnapshot } from './customer-facts.js';
-import { cycleLines, trialLines } from './invoice-lines.js';
+import { cycleLines, serviceEnd, trialLines } from './invoice-lines.js';
 import { InvoicePayments } from './invoice-payments.js';
 
 const DESCRIPTIONS: Record<string, string> = {
@@ -52,11 +52,14 @@ export class InvoiceCollector {
     const sub = record.subscription;
     const { reason, cycle } = record.invoicing;
     const pause = cycle && reason === 'subscription_cycle' ? sub.pause_collection : null;
-    const finalizes = sub.status !== 'unpaid' && pause?.behavior !== 'keep_as_draft';
-    let invoice = await this.ensureInvoice(record, context, positions, customer, finalizes);
-    // A new invoice was finalized as it was created; a draft from before (kept by
-    // pause_collection, or left by an older version) is finalized now.
-    if (invoice.status === 'draft' && finalizes) {
+    // keep_as_draft: a draft with auto_advance=false, as Stripe makes it; it stays draft (to be
+    // finalized through the API) even after the pause ends.
+    const keepAsDraft = pause?.behavior === 'keep_as_draft';
+    const finalizes = sub.status !== 'unpaid' && !keepAsDraft;
+    let invoice = await this.ensureInvoice(record, context, positions, customer, finalizes, !keepAsDraft);
+    // A new invoice was finalized as it was created; a draft from before (left while unpaid, or
+    // by an older version) is finalized now, unless it no longer advances automatically.
+    if (invoice.status === 'draft' && finalizes && invoice.auto_advance) {
       invoice = await this.finalize(invoice, context, positions, customer);
     }
     if (invoice.status === 'open' && pause?.behavior === 'mark_uncollectible') {
@@ -243,6 +246,7 @@ export class InvoiceCollector {
     positions: Positions,
     customerOf: () => Promise<CustomerObject>,
     finalize: boolean,
+    autoAdvance: boolean,
   ): Promise<InvoiceObject> {
     const { invoiceId, reason, cycle } = record.invoicing!;
     const existing = positions.isUnwritten(invoiceStream(invoiceId))
@@ -252,11 +256,15 @@ export class InvoiceCollector {
     const sub = record.subscription;
     const customer = await customerOf();
     const period = currentPeriod(sub);
+    // A period cut short by cancel_at is billed up to it (the first one is credited instead,
+    // as the creation's proration_behavior says).
+    const billed =
+      reason === 'subscription_create' ? period : { ...period, end: serviceEnd(sub.cancel_at, period) };
     const base = !cycle
       ? []
       : sub.status === 'trialing'
         ? trialLines(record.items, sub.id, period)
-        : cycleLines(record.items, sub.id, sub.billing_cycle_anchor, record.cadence, period);
+        : cycleLines(record.items, sub.id, sub.billing_cycle_anchor, record.cadence, billed);
     const pending = await this.claimItems(
       await this.pendingItems(record, sub.customer, sub.id),
       invoiceId,
@@ -279,7 +287,7 @@ export class InvoiceCollector {
         periodEnd: cycle ? period.end : at,
         description: null,
         metadata: {},
-        autoAdvance: true,
+        autoAdvance,
         testClock: sub.test_clock,
         defaultPaymentMethod: null,
         dueDate: null,

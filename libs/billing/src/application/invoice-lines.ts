@@ -113,30 +113,61 @@ export function trialLines(
  * Prorations for replacing `before` with `after` at `at` inside `period`: a credit for the
  * unused time of every item that goes or changes, a debit for the remaining time of every item
  * that comes or changes (Stripe's create_prorations). Unchanged items produce nothing.
+ *
+ * `ends`: when the subscription's service ends inside the period (a `cancel_at` before the
+ * period's end) before and after the change; by default the period's end. The billing of the
+ * period then accounts for `before` up to `ends.before` and must account for `after` up to
+ * `ends.after`: a changed item is credited up to the old end and debited up to the new one, an
+ * unchanged item gets one line for the time between the two ends (a credit when the service now
+ * ends earlier, a debit when later).
  */
 export function prorationItems(
   before: ItemSpec[],
   after: ItemSpec[],
   at: number,
   period: { start: number; end: number },
+  ends: { before: number; after: number } = { before: period.end, after: period.end },
 ): ItemInput[] {
   const same = (a: ItemSpec, b: ItemSpec) =>
     a.id === b.id && a.price.id === b.price.id && a.quantity === b.quantity;
-  const remaining = period.end - at;
-  const length = period.end - period.start;
   const items: ItemInput[] = [];
-  const line = (item: ItemSpec, sign: -1 | 1): ItemInput => ({
-    amount: sign * proratedAmount(item.price.unit_amount_decimal, item.quantity, remaining, length),
-    description: `${sign < 0 ? 'Unused' : 'Remaining'} time on ${item.quantity} × ${item.productName} after ${formatDate(at)}`,
-    period: { start: at, end: period.end },
+  const add = (item: ItemSpec, sign: -1 | 1, from: number, to: number) => {
+    if (item.quantity > 0 && to > from) items.push(prorationLine(item, sign, from, to, period));
+  };
+  for (const old of before) {
+    if (!after.some((n) => same(old, n))) add(old, -1, at, ends.before);
+    else if (ends.after < ends.before) add(old, -1, ends.after, ends.before);
+    else add(old, 1, ends.before, ends.after);
+  }
+  for (const next of after) if (!before.some((o) => same(o, next))) add(next, 1, at, ends.after);
+  return items;
+}
+
+/** A proration of `item` for `from`..`to` of `period`: a credit (−1) for unused time or a debit (+1). */
+function prorationLine(
+  item: ItemSpec,
+  sign: -1 | 1,
+  from: number,
+  to: number,
+  period: { start: number; end: number },
+): ItemInput {
+  return {
+    amount:
+      sign *
+      proratedAmount(item.price.unit_amount_decimal, item.quantity, to - from, period.end - period.start),
+    description: `${sign < 0 ? 'Unused' : 'Remaining'} time on ${item.quantity} × ${item.productName} after ${formatDate(from)}`,
+    period: { start: from, end: to },
     price: { id: item.price.id, product: item.price.product },
     unitAmountDecimal: item.price.unit_amount_decimal,
     quantity: item.quantity,
     subscriptionItem: item.id,
-  });
-  for (const old of before)
-    if (!after.some((n) => same(old, n)) && old.quantity > 0) items.push(line(old, -1));
-  for (const next of after)
-    if (!before.some((o) => same(o, next)) && next.quantity > 0) items.push(line(next, 1));
-  return items;
+  };
+}
+
+/**
+ * When a subscription's service ends inside `period`: its `cancel_at` if that falls strictly
+ * inside, else the period's end (Stripe prorates a period cut short by cancel_at).
+ */
+export function serviceEnd(cancelAt: number | null, period: { start: number; end: number }): number {
+  return cancelAt !== null && cancelAt > period.start && cancelAt < period.end ? cancelAt : period.end;
 }

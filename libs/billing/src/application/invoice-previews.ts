@@ -8,7 +8,7 @@ import { currentPeriod } from '../domain/subscription.evolve.js';
 import type { SubscriptionRecord } from '../domain/subscription.record.js';
 import { CustomerFacts, customerSnapshot } from './customer-facts.js';
 import { InvoiceCollector } from './invoice-collector.js';
-import { cycleLines, prorationItems } from './invoice-lines.js';
+import { cycleLines, prorationItems, serviceEnd } from './invoice-lines.js';
 
 export interface PreviewChange {
   /** The items as they would be after the change. */
@@ -41,11 +41,18 @@ export class InvoicePreviews {
       nextStart,
     );
     const anchor = sub.status === 'trialing' ? period.end : sub.billing_cycle_anchor;
-    const lines = cycleLines(items, sub.id, anchor, record.cadence, { start: nextStart, end: nextEnd });
+    const next = { start: nextStart, end: nextEnd };
+    const lines = cycleLines(items, sub.id, anchor, record.cadence, {
+      start: nextStart,
+      end: serviceEnd(sub.cancel_at, next),
+    });
     const pending = (await this.collector.pendingItems(record, sub.customer, sub.id)).map(lineOfItem);
     const prorations =
       change && change.prorationBehavior !== 'none' && sub.status !== 'trialing'
-        ? prorationItems(record.items, change.items, change.prorationDate, period).map((p, i) => ({
+        ? prorationItems(record.items, change.items, change.prorationDate, period, {
+            before: serviceEnd(sub.cancel_at, period),
+            after: serviceEnd(sub.cancel_at, period),
+          }).map((p, i) => ({
             id: `il_preview_proration_${i}`,
             amount: p.amount,
             description: p.description,

@@ -22,7 +22,7 @@ import { BillingTime } from './billing-time.js';
 import { CustomerFacts } from './customer-facts.js';
 import { InvoiceCollector } from './invoice-collector.js';
 import { InvoicePayments } from './invoice-payments.js';
-import { prorationItems, type ItemInput } from './invoice-lines.js';
+import { prorationItems, serviceEnd, type ItemInput } from './invoice-lines.js';
 import { ItemSpecs, type ItemRequest } from './item-specs.js';
 
 export interface CreateSubscriptionInput {
@@ -63,6 +63,9 @@ interface Scope {
   accountId: string;
   livemode: boolean;
 }
+
+/** Statuses whose current period has been billed (a cancel_at inside it is prorated). */
+const BILLED_STATUSES = ['active', 'past_due', 'unpaid'];
 
 /**
  * The subscription operations of the API: each runs its commands at the subscription's own
@@ -119,7 +122,22 @@ export class SubscriptionsService {
         context,
         positions,
       );
-      return this.collector.settle(existing(state), now, positions);
+      const created = existing(state);
+      // A cancel_at inside the first period: its first invoice credits the time after it.
+      const period = currentPeriod(created.subscription);
+      const end = serviceEnd(created.subscription.cancel_at, period);
+      if (
+        end < period.end &&
+        created.subscription.status !== 'trialing' &&
+        input.prorationBehavior !== 'none'
+      ) {
+        const credit = prorationItems(created.items, created.items, now, period, {
+          before: period.end,
+          after: end,
+        });
+        await this.createProrations(context, created, credit, positions);
+      }
+      return this.collector.settle(created, now, positions);
     });
     if (input.paymentBehavior === 'error_if_incomplete')
       await this.refuseIfIncomplete(record, now, context, positions);
@@ -156,6 +174,18 @@ export class SubscriptionsService {
         );
       const changes: Partial<SubscriptionSettings> = { ...input.settings };
       if (input.trialEnd !== undefined) changes.trial_end = input.trialEnd === 'now' ? now : input.trialEnd;
+      const before = record;
+      const itemsGiven = input.items !== null && input.items.length > 0;
+      const at = itemsGiven ? (input.prorationDate ?? now) : now;
+      const billedPeriod = currentPeriod(before.subscription);
+      if (itemsGiven && (at < billedPeriod.start || at > billedPeriod.end)) {
+        throw new DomainError(
+          'invalid',
+          'parameter_invalid_integer',
+          'proration_date must fall within the current billing period.',
+          { param: 'proration_date' },
+        );
+      }
       record = existing(
         await this.streams.subscription(
           { type: 'UpdateSubscription', ...who, changes, metadata: input.metadata },
@@ -163,9 +193,8 @@ export class SubscriptionsService {
           positions,
         ),
       );
-      if (input.items && input.items.length > 0) {
-        const before = record.items;
-        const after = await this.itemSpecs.forUpdate(context, before, input.items, now);
+      if (itemsGiven) {
+        const after = await this.itemSpecs.forUpdate(context, before.items, input.items!, now);
         record = existing(
           await this.streams.subscription(
             { type: 'ChangeSubscriptionItems', ...who, items: after },
@@ -173,20 +202,19 @@ export class SubscriptionsService {
             positions,
           ),
         );
-        const period = currentPeriod(record.subscription);
-        const at = input.prorationDate ?? now;
-        if (at < period.start || at > period.end) {
-          throw new DomainError(
-            'invalid',
-            'parameter_invalid_integer',
-            'proration_date must fall within the current billing period.',
-            { param: 'proration_date' },
-          );
-        }
-        const prorate = input.prorationBehavior !== 'none' && record.subscription.status !== 'trialing';
-        if (prorate)
-          await this.createProrations(context, record, prorationItems(before, after, at, period), positions);
-        if (prorate && input.prorationBehavior === 'always_invoice')
+      }
+      const period = currentPeriod(record.subscription);
+      // A period already billed ends early with cancel_at: moving it prorates the difference.
+      const billed = BILLED_STATUSES.includes(record.subscription.status);
+      const ends = {
+        before: billed ? serviceEnd(before.subscription.cancel_at, period) : period.end,
+        after: billed ? serviceEnd(record.subscription.cancel_at, period) : period.end,
+      };
+      const prorate = input.prorationBehavior !== 'none' && record.subscription.status !== 'trialing';
+      if (prorate && (itemsGiven || ends.before !== ends.after)) {
+        const prorations = prorationItems(before.items, record.items, at, period, ends);
+        await this.createProrations(context, record, prorations, positions);
+        if (input.prorationBehavior === 'always_invoice' && (itemsGiven || prorations.length > 0))
           record = await this.invoiceNow(record, now, context, positions);
       }
     });

@@ -1,21 +1,29 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { CommandContext } from '#libs/commands/src/command-context';
 import { DomainError } from '#libs/kernel/src/domain-error';
+import { READ_SQL } from '#libs/platform/src/tokens';
+import type { SqlExecutor } from '#libs/sql/src/sql-client';
 import { newId } from '#libs/wire/src/ids';
 import type { TestClockObject } from '#libs/test-clocks/src/domain/test-clock';
 import { BillingQueue } from '../scheduler/billing-queue.js';
+import { BillingEngine } from './billing-engine.js';
 import { BillingStreams, Positions } from './billing-streams.js';
+import { BillingTime } from './billing-time.js';
 
 /**
  * Test clocks (test mode): create, advance, delete. An advance is recorded (status
  * `advancing`) and handed to the worker's billing queue, which moves every subscription of
  * the clock's customers through time and marks the clock `ready`; callers poll, as with Stripe.
+ * Deleting a clock deletes its customers and cancels their subscriptions, as Stripe does.
  */
 @Injectable()
 export class TestClocksService {
   constructor(
     private readonly streams: BillingStreams,
     private readonly queue: BillingQueue,
+    private readonly engine: BillingEngine,
+    private readonly time: BillingTime,
+    @Inject(READ_SQL) private readonly sql: SqlExecutor,
   ) {}
 
   async create(context: CommandContext, frozenTime: number, name: string | null): Promise<TestClockObject> {
@@ -57,11 +65,34 @@ export class TestClocksService {
     return (state as { clock: TestClockObject }).clock;
   }
 
+  /**
+   * Stripe's deletion: the clock's subscriptions are canceled (customer.subscription.deleted),
+   * its customers deleted (customer.deleted), then the clock (test_helpers.test_clock.deleted),
+   * each object at the clock's frozen time. The clock goes last, so a deletion interrupted by
+   * a crash can be repeated: what it already canceled or deleted is skipped.
+   */
   async delete(
     context: CommandContext,
     id: string,
   ): Promise<{ id: string; object: 'test_helpers.test_clock'; deleted: true }> {
+    const scope = { accountId: context.accountId, livemode: context.livemode };
     const positions = new Positions();
+    if (!context.livemode) {
+      const clock = await this.streams.loadTestClock(scope, id);
+      const at = clock.frozen_time;
+      const onClock = this.time.context(scope, at, id, context);
+      for (const subscription of await this.subscriptionsOf(scope.accountId, id))
+        await this.cancelSubscription(scope, subscription, at, onClock, positions);
+      for (const customer of await this.customersOf(scope.accountId, id)) {
+        await ignoreMissing(
+          this.streams.customer(
+            { type: 'DeleteCustomer', id: customer, accountId: scope.accountId, livemode: false },
+            onClock,
+            positions,
+          ),
+        );
+      }
+    }
     await this.streams.testClock(
       { type: 'DeleteTestClock', id, accountId: context.accountId, livemode: context.livemode },
       context,
@@ -69,5 +100,62 @@ export class TestClocksService {
     );
     await this.streams.settle(positions);
     return { id, object: 'test_helpers.test_clock', deleted: true };
+  }
+
+  /** The clock's subscriptions that have not ended. */
+  private async subscriptionsOf(accountId: string, clockId: string): Promise<string[]> {
+    const { rows } = await this.sql.query<{ id: string }>(
+      `SELECT id FROM billing_schedule WHERE test_clock = $1 AND account_id = $2 AND livemode = false
+         AND status NOT IN ('canceled', 'incomplete_expired') ORDER BY id`,
+      [clockId, accountId],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** The clock's customers that are not deleted. */
+  private async customersOf(accountId: string, clockId: string): Promise<string[]> {
+    const { rows } = await this.sql.query<{ id: string }>(
+      `SELECT id FROM customers WHERE test_clock = $1 AND account_id = $2 AND livemode = false
+         AND NOT deleted ORDER BY created, id`,
+      [clockId, accountId],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** Cancel now (no proration, no final invoice), as a DELETE of the subscription would. */
+  private async cancelSubscription(
+    scope: { accountId: string; livemode: boolean },
+    id: string,
+    at: number,
+    context: CommandContext,
+    positions: Positions,
+  ): Promise<void> {
+    await this.engine.exclusive(id, async () => {
+      const record = await this.streams.loadSubscription(scope, id);
+      if (['canceled', 'incomplete_expired'].includes(record.subscription.status)) return;
+      const state = await this.streams.subscription(
+        {
+          type: 'CancelSubscription',
+          id,
+          ...scope,
+          at,
+          reason: 'cancellation_requested',
+          comment: null,
+          feedback: null,
+        },
+        context,
+        positions,
+      );
+      if (state.status === 'exists') await this.engine.stopCollection(state, at, positions);
+    });
+  }
+}
+
+/** A customer deleted in the meantime needs no deleting. */
+async function ignoreMissing(operation: Promise<unknown>): Promise<void> {
+  try {
+    await operation;
+  } catch (error) {
+    if (!(error instanceof DomainError && error.kind === 'not_found')) throw error;
   }
 }

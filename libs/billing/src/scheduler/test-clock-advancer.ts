@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { DomainError } from '#libs/kernel/src/domain-error';
 import { LOGGER, READ_SQL } from '#libs/platform/src/tokens';
 import type { SqlExecutor } from '#libs/sql/src/sql-client';
 import { BillingEngine } from '../application/billing-engine.js';
@@ -59,6 +60,8 @@ export class TestClockAdvancer {
         positions,
       );
     } catch (error) {
+      // Deleted while advancing: its subscriptions are canceled and nothing is left to mark.
+      if (await this.deleted(scope, clockId)) return;
       this.logger.error({ err: error, testClock: clockId, to }, 'test clock advance failed');
       await this.streams.testClock(
         {
@@ -73,5 +76,15 @@ export class TestClockAdvancer {
       );
     }
     await this.streams.settle(positions);
+  }
+
+  private async deleted(scope: { accountId: string; livemode: boolean }, clockId: string): Promise<boolean> {
+    try {
+      await this.streams.loadTestClock(scope, clockId);
+      return false;
+    } catch (error) {
+      if (error instanceof DomainError && error.kind === 'not_found') return true;
+      throw error;
+    }
   }
 }

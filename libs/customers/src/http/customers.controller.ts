@@ -110,11 +110,14 @@ export class CustomersController {
       url: '/v1/customers',
       where: [NOT_DELETED],
       equal: ['email'],
-      filters: (dto) => {
-        // Customers are not indexed by test clock yet: the filter answers as for an unknown clock.
-        if (dto.test_clock !== undefined) throw resourceMissing('test_clock', dto.test_clock, 'test_clock');
-        return [];
+      // A test clock's customers are listed only when their clock is asked for (as in Stripe).
+      filters: async (dto) => {
+        if (dto.test_clock === undefined) return [];
+        const clock = await findDocument<{ deleted?: true }>(this.sql, 'test_clocks', caller, dto.test_clock);
+        if (!clock || clock.deleted) throw resourceMissing('test_clock', dto.test_clock, 'test_clock');
+        return [{ column: 'test_clock', value: dto.test_clock }];
       },
+      conditions: (dto) => (dto.test_clock === undefined ? [() => 'test_clock IS NULL'] : []),
     });
   }
 }
