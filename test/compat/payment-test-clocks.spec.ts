@@ -154,11 +154,11 @@ describe('payments on a test clock via stripe-node', () => {
     await advanceClock(stripe, clock.id, start + 8 * DAY);
     const expired = await stripe.paymentIntents.retrieve(lapsing.id);
     assert.equal(expired.status, 'canceled');
-    assert.equal(expired.cancellation_reason, 'automatic');
+    assert.equal(expired.cancellation_reason, 'expired');
     assert.equal(expired.canceled_at, captureBefore + 1);
+    assert.equal(expired.amount_capturable, 0);
     const released = await stripe.charges.retrieve(charge.id);
-    assert.equal(released.captured, false);
-    assert.equal(released.amount_refunded, 3000);
+    assert.deepEqual([released.captured, released.amount_captured], [false, 0]);
     const expiry = (await stream(lapsing.id)).find((e) => e.type === 'AuthorizationExpired')!;
     assert.equal(expiry.metadata.occurredAt, new Date((captureBefore + 1) * 1000).toISOString());
     const chargeExpired = (await stripe.events.list({ type: 'charge.expired' })).data;
