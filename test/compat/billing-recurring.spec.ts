@@ -1,12 +1,14 @@
 /**
  * The recurring-billing flow through stripe-node: Products → Prices → Customer → attached
  * PaymentMethod → Subscription in six calls, then `_advance` twelve months: twelve paid
- * invoices, each paid by a PaymentIntent, and the ledger balanced over the whole log.
+ * invoices, each paid by a PaymentIntent whose charge settled on the way (the payments' timers
+ * move with the subscription's time), and the ledger balanced over the whole log.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Stripe from 'stripe';
 import { checkLedgerInvariants } from '#libs/ledger/src/invariants';
+import { paymentIntentStream } from '#libs/payments/src/domain/payment-intent.events';
 import { verifyProjector } from '#libs/projections/src/rebuild';
 import { projectorNamed } from '#libs/read-models/src/projectors';
 import { WebhookReceiver } from '#test/support/webhook-receiver';
@@ -22,7 +24,7 @@ describe('recurring billing via stripe-node', () => {
   });
   after(async () => coffer.close());
 
-  it('six calls, then _advance twelve months: twelve paid invoices and a balanced ledger', async () => {
+  it('six calls, then _advance twelve months: twelve paid invoices, settled, and a balanced ledger', async () => {
     const { product, price } = await plan(stripe, 1500, { interval: 'month' }, 'Gold');
     const { customer, paymentMethod } = await customerWithCard(stripe);
     const subscription = await stripe.subscriptions.create({
@@ -57,6 +59,8 @@ describe('recurring billing via stripe-node', () => {
 
     const invoices = await invoicesOf(stripe, subscription.id);
     assert.equal(invoices.length, 12);
+    let net = 0;
+    const settledAt: number[] = [];
     for (const [month, invoice] of invoices.entries()) {
       assert.equal(invoice.status, 'paid', `invoice of month ${month}`);
       assert.equal(invoice.amount_paid, 1500);
@@ -70,7 +74,36 @@ describe('recurring billing via stripe-node', () => {
       assert.equal(intent.amount, 1500);
       assert.equal(intent.customer, customer.id);
       assert.equal(intent.payment_method, paymentMethod.id);
+      // Every charge settled at its date (the next midnight, UTC), all before the target.
+      const charge = await stripe.charges.retrieve(intent.latest_charge as string, {
+        expand: ['balance_transaction'],
+      });
+      const txn = charge.balance_transaction as Stripe.BalanceTransaction;
+      assert.equal(txn.status, 'available', `charge of month ${month}`);
+      assert.equal(txn.available_on, (Math.floor(charge.created / 86_400) + 1) * 86_400);
+      const settled = (await coffer.handle.infra.eventStore.readStream(paymentIntentStream(payment))).filter(
+        (e) => e.type === 'ChargeSettled',
+      );
+      assert.equal(settled.length, 1, `charge of month ${month} settled once`);
+      const at = Date.parse(settled[0]!.metadata.occurredAt) / 1000;
+      // At its date, on the subscription's time; the first charge was made at the server's time,
+      // so the wall-clock scheduler may have settled it (a moment after its date) if midnight passed.
+      if (month === 0) assert.ok(at >= txn.available_on);
+      else assert.equal(at, txn.available_on, `charge of month ${month} settled at its date`);
+      net += txn.net;
+      settledAt.push(at);
     }
+    const balance = await stripe.balance.retrieve();
+    assert.deepEqual(
+      balance.available.filter((b) => b.currency === 'usd').map((b) => b.amount),
+      [net],
+    );
+    assert.deepEqual(
+      balance.pending.filter((b) => b.currency === 'usd').map((b) => b.amount),
+      [0],
+    );
+    const available = await stripe.events.list({ type: 'balance.available', limit: 100 });
+    assert.deepEqual(available.data.map((e) => e.created).reverse(), settledAt);
     assert.equal(new Set(invoices.map((i) => i.number)).size, 12, 'invoice numbers are unique');
 
     const events = await stripe.events.list({ type: 'invoice.paid', limit: 100 });

@@ -17,6 +17,7 @@ import { InvoicesService } from './application/invoices.service.js';
 import { ItemSpecs } from './application/item-specs.js';
 import { SubscriptionsService } from './application/subscriptions.service.js';
 import { TestClocksService } from './application/test-clocks.service.js';
+import { TimelineAdvancer } from './application/timeline-advancer.js';
 import { InvoiceItemsController } from './http/invoice-items.controller.js';
 import { InvoicesController } from './http/invoices.controller.js';
 import { SubscriptionsController } from './http/subscriptions.controller.js';
@@ -46,6 +47,7 @@ import { TestClockAdvancer } from './scheduler/test-clock-advancer.js';
     SubscriptionsService,
     InvoicesService,
     TestClocksService,
+    TimelineAdvancer,
     BillingQueue,
     ...BILLING_COMMAND_HANDLERS,
   ],
@@ -57,6 +59,7 @@ import { TestClockAdvancer } from './scheduler/test-clock-advancer.js';
     InvoicePreviewer,
     SubscriptionsService,
     InvoicesService,
+    TimelineAdvancer,
   ],
 })
 export class BillingModule {}

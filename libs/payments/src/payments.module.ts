@@ -6,13 +6,19 @@ import { Confirmations } from './application/confirmations.js';
 import { CustomerCheck } from './application/customer-check.js';
 import { PAYMENT_INTENT_COMMAND_HANDLERS } from './application/payment-intent.handlers.js';
 import { PaymentStreams } from './application/payment-streams.js';
+import { PaymentTime } from './application/payment-time.js';
+import { PaymentTimerSteps } from './application/payment-timer-steps.js';
 import { REFUND_COMMAND_HANDLERS } from './application/refund.handlers.js';
 import { ChargesController } from './http/charges.controller.js';
 import { PaymentIntentsController } from './http/payment-intents.controller.js';
 import { RefundsController } from './http/refunds.controller.js';
 import { PaymentsCoreModule } from './payments-core.module.js';
 
-/** The api role's payments: /v1/payment_intents, /v1/charges, /v1/refunds and their command handlers. */
+/**
+ * The api role's payments: /v1/payment_intents, /v1/charges, /v1/refunds and their command
+ * handlers; PaymentTimerSteps lets a timeline advance (billing's test clocks, `_advance`) fire
+ * the payments' timers at their own instants.
+ */
 @Module({
   imports: [PaymentsCoreModule, PaymentMethodsModule],
   controllers: [PaymentIntentsController, ChargesController, RefundsController],
@@ -20,10 +26,13 @@ import { PaymentsCoreModule } from './payments-core.module.js';
     PaymentStreams,
     Confirmations,
     CustomerCheck,
+    PaymentTime,
+    PaymentTimerSteps,
     Expander,
     DocumentLists,
     ...PAYMENT_INTENT_COMMAND_HANDLERS,
     ...REFUND_COMMAND_HANDLERS,
   ],
+  exports: [PaymentTimerSteps],
 })
 export class PaymentsModule {}

@@ -22,8 +22,8 @@ interface Scope {
 /**
  * Moves subscriptions through time: every event due up to an instant, in order, each at its
  * own time (renewal, trial end, dunning retry, cancel_at, resumes_at, expiry, announcements).
- * The scheduler's jobs, test clock advances and `_advance` all go through `advance`, so they
- * produce the same events as real time would. Work on one subscription is serialised in this
+ * The scheduler's jobs and timeline advances (test clocks and `_advance`, TimelineAdvancer) all
+ * go through `advance`, so they produce the same events as real time would. Work on one subscription is serialised in this
  * process; across processes the streams' expected revisions settle races, and every step is a
  * no-op when its instant has passed, so a duplicate or late job never acts twice.
  */
@@ -49,12 +49,19 @@ export class BillingEngine {
    * Everything due up to `upTo` (default: the subscription's own now), at most `maxSteps`
    * events. Finishes work a crash left half-done first. Returns the record after, once the
    * read models show it (unless `waitForReadModels: false`). `positions`: a longer operation's
-   * own (a test clock advance), to wait once for everything it wrote.
+   * own (a timeline advance), to wait once for everything it wrote. `schedule: false`: the
+   * caller schedules the subscription's next event itself, once it is done with it.
    */
   async advance(
     scope: Scope,
     id: string,
-    options: { upTo?: number; maxSteps?: number; waitForReadModels?: boolean; positions?: Positions } = {},
+    options: {
+      upTo?: number;
+      maxSteps?: number;
+      waitForReadModels?: boolean;
+      positions?: Positions;
+      schedule?: boolean;
+    } = {},
   ): Promise<SubscriptionRecord> {
     return this.exclusive(id, async () => {
       const positions = options.positions ?? new Positions();
@@ -82,7 +89,7 @@ export class BillingEngine {
       }
       // A request waits to read its own writes; a background job has no reader waiting.
       if (options.waitForReadModels !== false) await this.streams.settle(positions);
-      await this.queue.schedule(record);
+      if (options.schedule !== false) await this.queue.schedule(record);
       return record;
     });
   }

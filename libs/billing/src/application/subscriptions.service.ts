@@ -24,6 +24,7 @@ import { InvoiceCollector } from './invoice-collector.js';
 import { InvoicePayments } from './invoice-payments.js';
 import { prorationItems, serviceEnd, type ItemInput } from './invoice-lines.js';
 import { ItemSpecs, type ItemRequest } from './item-specs.js';
+import { TimelineAdvancer } from './timeline-advancer.js';
 
 export interface CreateSubscriptionInput {
   customer: string;
@@ -85,6 +86,7 @@ export class SubscriptionsService {
     private readonly paymentMethods: PaymentMethodsService,
     private readonly queue: BillingQueue,
     private readonly payments: InvoicePayments,
+    private readonly timelines: TimelineAdvancer,
   ) {}
 
   async create(request: CommandContext, input: CreateSubscriptionInput): Promise<SubscriptionObject> {
@@ -299,7 +301,10 @@ export class SubscriptionsService {
     return (await this.engine.advance(scope, id)).subscription;
   }
 
-  /** Coffer extension, test mode: the subscription's own time moves to `to`, through every event in between. */
+  /**
+   * Coffer extension, test mode: the subscription's own time moves to `to`, through every
+   * event in between — its own and its invoices' payments' timers (settlement…) — in order.
+   */
   async advanceTime(
     request: CommandContext,
     scope: Scope,
@@ -338,8 +343,9 @@ export class SubscriptionsService {
         positions,
       ),
     );
+    await this.timelines.advance(scope, { kind: 'subscription', id }, to, positions);
     await this.streams.settle(positions);
-    return (await this.engine.advance(scope, id, { upTo: to })).subscription;
+    return (await this.engine.advance(scope, id)).subscription;
   }
 
   /** The period end `periods` renewals ahead (for `_advance` by periods). */

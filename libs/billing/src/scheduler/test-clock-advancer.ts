@@ -1,24 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DomainError } from '#libs/kernel/src/domain-error';
-import { LOGGER, READ_SQL } from '#libs/platform/src/tokens';
-import type { SqlExecutor } from '#libs/sql/src/sql-client';
-import { BillingEngine } from '../application/billing-engine.js';
+import { LOGGER } from '#libs/platform/src/tokens';
 import { BillingStreams, Positions } from '../application/billing-streams.js';
 import { BillingTime } from '../application/billing-time.js';
-import { nextSubscriptionEvent } from '../domain/subscription.schedule.js';
+import { TimelineAdvancer } from '../application/timeline-advancer.js';
 
 /**
- * A test clock advance: every subscription of the clock's customers moves through every event
- * up to the target, one event at a time across all of them in time order (two subscriptions of
- * one customer interleave as they would in real time), then the clock is ready at the target.
+ * A test clock advance (a `clock-<id>-<to>` job): everything on the clock — its customers'
+ * subscriptions and payments — moves through every step up to the target, one at a time in
+ * time order (TimelineAdvancer), then the clock is ready at the target.
  */
 @Injectable()
 export class TestClockAdvancer {
   constructor(
-    @Inject(READ_SQL) private readonly sql: SqlExecutor,
     private readonly streams: BillingStreams,
-    private readonly engine: BillingEngine,
+    private readonly timelines: TimelineAdvancer,
     private readonly time: BillingTime,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -28,31 +25,9 @@ export class TestClockAdvancer {
     const positions = new Positions();
     const context = this.time.context(scope, to, clockId);
     try {
-      const { rows } = await this.sql.query<{ id: string }>(
-        'SELECT id FROM billing_schedule WHERE test_clock = $1 AND account_id = $2 AND livemode = false ORDER BY id',
-        [clockId, accountId],
-      );
-      for (;;) {
-        let earliest: { id: string; at: number } | null = null;
-        for (const { id } of rows) {
-          const next = nextSubscriptionEvent(await this.streams.loadSubscription(scope, id));
-          if (next && next.at <= to && (!earliest || next.at < earliest.at)) earliest = { id, at: next.at };
-        }
-        if (!earliest) break;
-        const before = JSON.stringify(
-          nextSubscriptionEvent(await this.streams.loadSubscription(scope, earliest.id)),
-        );
-        const after = await this.engine.advance(scope, earliest.id, {
-          upTo: earliest.at,
-          maxSteps: 1,
-          waitForReadModels: false,
-          positions,
-        });
-        if (JSON.stringify(nextSubscriptionEvent(after)) === before)
-          throw new Error(`subscription ${earliest.id} made no progress at ${earliest.at}`);
-      }
+      await this.timelines.advance(scope, { kind: 'test_clock', id: clockId }, to, positions);
       // A caller that sees the clock `ready` reads what the advance wrote: the read models
-      // (billing's, and the payments' when it charged) show every step before the clock says so.
+      // (billing's, and the payments' when it charged or fired a timer) show every step first.
       await this.streams.settle(positions);
       await this.streams.testClock(
         { type: 'CompleteTestClockAdvance', id: clockId, ...scope, to },

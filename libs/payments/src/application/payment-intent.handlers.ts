@@ -9,6 +9,7 @@ import { authorizeIncrement } from '../processor/simulated-processor.js';
 import { Confirmations, liveModeUnsupported, type CardData } from './confirmations.js';
 import { CustomerCheck } from './customer-check.js';
 import { PaymentStreams, secondsOf } from './payment-streams.js';
+import { PaymentTime } from './payment-time.js';
 
 type Fields = Partial<PaymentIntentFields>;
 
@@ -103,21 +104,34 @@ const owner = (context: CommandContext, id: string) => ({
   at: secondsOf(context),
 });
 
-/** Shared dependencies of the PaymentIntent handlers. */
+/**
+ * Shared dependencies of the PaymentIntent handlers. Every command runs in its payment's time
+ * (PaymentTime: the customer's test clock when it has one, else the request's).
+ */
 @Injectable()
 abstract class PaymentIntentHandler {
   constructor(
     protected readonly streams: PaymentStreams,
     protected readonly confirmations: Confirmations,
     protected readonly customers: CustomerCheck,
+    protected readonly time: PaymentTime,
   ) {}
+
+  /** The intent as it is, and the context of a command on it. */
+  protected async existing(request: CommandContext, id: string) {
+    const current = await this.streams.load(request, id);
+    return { current, context: await this.time.of(request, current.intent.customer) };
+  }
 }
 
 @CommandHandler(CreatePaymentIntent)
 export class CreatePaymentIntentHandler extends PaymentIntentHandler {
   async execute(command: CreatePaymentIntent): Promise<PaymentIntentObject> {
-    const { context, id, fields, metadata, paymentMethodData, confirm, waitFor } = command;
-    if (fields.customer) await this.customers.assertExists(context, fields.customer);
+    const { id, fields, metadata, paymentMethodData, confirm, waitFor } = command;
+    const customer = fields.customer
+      ? await this.customers.assertExists(command.context, fields.customer)
+      : null;
+    const context = await this.time.of(command.context, fields.customer, customer?.testClock);
     if (confirm && context.livemode) throw liveModeUnsupported();
     const { method, created } = await this.confirmations.resolve(context, {
       id: fields.payment_method ?? undefined,
@@ -146,10 +160,17 @@ export class CreatePaymentIntentHandler extends PaymentIntentHandler {
 @CommandHandler(UpdatePaymentIntent)
 export class UpdatePaymentIntentHandler extends PaymentIntentHandler {
   async execute(command: UpdatePaymentIntent): Promise<PaymentIntentObject> {
-    const { context, id, metadata, paymentMethodData } = command;
+    const { id, metadata, paymentMethodData } = command;
     const changes = { ...command.changes };
-    await this.streams.load(context, id);
-    if (changes.customer) await this.customers.assertExists(context, changes.customer);
+    const current = await this.streams.load(command.context, id);
+    const customer = changes.customer
+      ? await this.customers.assertExists(command.context, changes.customer)
+      : null;
+    const context = await this.time.of(
+      command.context,
+      changes.customer ?? current.intent.customer,
+      customer?.testClock,
+    );
     let created = false;
     if (paymentMethodData || changes.payment_method) {
       const resolved = await this.confirmations.resolve(context, {
@@ -171,8 +192,8 @@ export class UpdatePaymentIntentHandler extends PaymentIntentHandler {
 @CommandHandler(ConfirmPaymentIntent)
 export class ConfirmPaymentIntentHandler extends PaymentIntentHandler {
   async execute(command: ConfirmPaymentIntent): Promise<PaymentIntentObject> {
-    const { context, id, changes, paymentMethod, paymentMethodData, offSession, waitFor } = command;
-    const current = await this.streams.load(context, id);
+    const { id, changes, paymentMethod, paymentMethodData, offSession, waitFor } = command;
+    const { current, context } = await this.existing(command.context, id);
     if (context.livemode) throw liveModeUnsupported();
     const given = paymentMethod !== null || paymentMethodData !== null;
     const ref = given
@@ -193,7 +214,8 @@ export class ConfirmPaymentIntentHandler extends PaymentIntentHandler {
 @CommandHandler(CapturePaymentIntent)
 export class CapturePaymentIntentHandler extends PaymentIntentHandler {
   async execute(command: CapturePaymentIntent): Promise<PaymentIntentObject> {
-    const { context, id, amountToCapture, changes, metadata } = command;
+    const { id, amountToCapture, changes, metadata } = command;
+    const { context } = await this.existing(command.context, id);
     const at = secondsOf(context);
     const { state } = await this.streams.run(
       {
@@ -214,9 +236,10 @@ export class CapturePaymentIntentHandler extends PaymentIntentHandler {
 @CommandHandler(CancelPaymentIntent)
 export class CancelPaymentIntentHandler extends PaymentIntentHandler {
   async execute(command: CancelPaymentIntent): Promise<PaymentIntentObject> {
+    const { context } = await this.existing(command.context, command.id);
     const { state } = await this.streams.run(
-      { type: 'CancelPaymentIntent', ...owner(command.context, command.id), reason: command.reason },
-      command.context,
+      { type: 'CancelPaymentIntent', ...owner(context, command.id), reason: command.reason },
+      context,
     );
     return state.intent;
   }
@@ -225,8 +248,8 @@ export class CancelPaymentIntentHandler extends PaymentIntentHandler {
 @CommandHandler(IncrementAuthorization)
 export class IncrementAuthorizationHandler extends PaymentIntentHandler {
   async execute(command: IncrementAuthorization): Promise<PaymentIntentObject> {
-    const { context, id, amount, changes, metadata } = command;
-    const current = await this.streams.load(context, id);
+    const { id, amount, changes, metadata } = command;
+    const { current, context } = await this.existing(command.context, id);
     const chargeId = current.intent.status === 'requires_capture' ? current.intent.latest_charge : null;
     const charge = chargeId ? current.charges[chargeId] : undefined;
     const facts = chargeId ? current.chargeFacts[chargeId] : undefined;

@@ -62,7 +62,9 @@ export class PaymentStreams {
       { waitFor, newStream: command.type === 'CreatePaymentIntent' },
     );
     const state = outcome.state as ExistingPayment;
-    for (const timer of timersOf(state, outcome.events)) await this.timers.scheduleIfSoon(timer);
+    // A test clock's timers wait for its advance (PaymentTimerSteps), never for the wall clock.
+    if (!context.testClock)
+      for (const timer of timersOf(state, outcome.events)) await this.timers.scheduleIfSoon(timer);
     throwIfDeclined(state, outcome.events);
     return { state, events: outcome.events };
   }

@@ -7,7 +7,6 @@ import type { AppConfig } from '#libs/config/src/config';
 import type { Clock } from '#libs/platform/src/clock';
 import { APP_CONFIG, CLOCK, LOGGER, READ_SQL, REDIS } from '#libs/platform/src/tokens';
 import type { SqlExecutor } from '#libs/sql/src/sql-client';
-import type { PaymentIntentCommand } from '../domain/payment-intent.commands.js';
 import { paymentIntentDecider } from '../domain/payment-intent.decider.js';
 import { paymentIntentStream } from '../domain/payment-intent.events.js';
 import type { PaymentTimer } from '../read-models/payment-timers.projection.js';
@@ -17,6 +16,7 @@ import {
   TIMER_LOOKAHEAD_MS,
   type PaymentTimerJob,
 } from './payment-timers.queue.js';
+import { timerCommand } from './payment-timer-steps.js';
 import { closeBullmq } from '#libs/platform/src/close-bullmq';
 
 /** How often the sweep looks for timers coming due (and re-adds lost ones). */
@@ -29,7 +29,8 @@ const SWEEP_BATCH = 1_000;
  * PaymentIntent stream (ExpireAuthorization, SettleCharge, ResolveRefund), and a sweep — at
  * start (the reconciler: lapsed authorizations and captured-but-unsettled charges past due are
  * fired at once) and every 30 s — turns the payment_timers rows due within the lookahead into
- * delayed jobs with deterministic ids.
+ * delayed jobs with deterministic ids. Timers of payments on a test clock are not this
+ * scheduler's: the wall clock never fires them; their clock's advance does (PaymentTimerSteps).
  */
 @Injectable()
 export class PaymentTimersWorker implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -74,21 +75,19 @@ export class PaymentTimersWorker implements OnApplicationBootstrap, OnApplicatio
     await closeBullmq(this.worker);
   }
 
-  /** One job: the step as a command. Errors make BullMQ retry with back-off (e.g. fired a moment early). */
+  /**
+   * One job: the step as a command, at the wall clock's time. Errors make BullMQ retry with
+   * back-off (e.g. fired a moment early). A test clock's timer (a job left from before) is not
+   * fired: only its clock's advance moves it.
+   */
   async fire(job: Pick<Job<PaymentTimerJob>, 'id' | 'data'>): Promise<number> {
-    const { kind, paymentIntent, target, accountId, livemode } = job.data;
+    const { paymentIntent, accountId, livemode, testClock } = job.data;
+    if (testClock) return 0;
     const at = Math.floor(this.clock().getTime() / 1000);
-    const owner = { id: paymentIntent, accountId, livemode, at };
-    const command: PaymentIntentCommand =
-      kind === 'expire_authorization'
-        ? { type: 'ExpireAuthorization', ...owner, chargeId: target }
-        : kind === 'settle_charge'
-          ? { type: 'SettleCharge', ...owner, chargeId: target }
-          : { type: 'ResolveRefund', ...owner, refundId: target };
     const outcome = await this.runtime.handle(
       paymentIntentDecider,
       paymentIntentStream(paymentIntent),
-      command,
+      timerCommand(job.data, { accountId, livemode }, at),
       {
         accountId,
         livemode,
@@ -117,7 +116,8 @@ export class PaymentTimersWorker implements OnApplicationBootstrap, OnApplicatio
           doc: PaymentTimer;
         }>(
           `SELECT id, account_id, livemode, doc FROM payment_timers
-           WHERE due_at <= $1 AND (due_at, id) > ($2, $3) ORDER BY due_at, id LIMIT ${SWEEP_BATCH}`,
+           WHERE test_clock IS NULL AND due_at <= $1 AND (due_at, id) > ($2, $3)
+           ORDER BY due_at, id LIMIT ${SWEEP_BATCH}`,
           [horizon, after.dueAt, after.id],
         );
         for (const row of rows)

@@ -13,6 +13,7 @@ import type { RefundReason } from '../domain/payment-intent.events.js';
 import type { RefundObject } from '../domain/refund.js';
 import { Confirmations } from './confirmations.js';
 import { PaymentStreams, secondsOf } from './payment-streams.js';
+import { PaymentTime } from './payment-time.js';
 
 /** POST /v1/refunds: by payment_intent or by charge (or both, when they agree). */
 export class CreateRefund extends Command<RefundObject> {
@@ -49,15 +50,23 @@ export class CancelRefund extends Command<RefundObject> {
 /**
  * Refunds are decided on their PaymentIntent's stream (refunded ≤ captured holds under
  * concurrency), so each handler first finds the intent: from the charge, or the refund, in
- * the read models (which every earlier response waited for).
+ * the read models (which every earlier response waited for). A refund happens in its
+ * payment's time (PaymentTime: the customer's test clock when it has one).
  */
 @Injectable()
 abstract class RefundHandler {
   constructor(
     protected readonly streams: PaymentStreams,
     protected readonly confirmations: Confirmations,
+    protected readonly time: PaymentTime,
     @Inject(READ_SQL) protected readonly sql: SqlExecutor,
   ) {}
+
+  /** The context of a command on the intent's refunds. */
+  protected async contextOf(request: CommandContext, paymentIntent: string): Promise<CommandContext> {
+    const current = await this.streams.load(request, paymentIntent, 'payment_intent');
+    return this.time.of(request, current.intent.customer);
+  }
 
   protected async refundIntent(scope: Scope, refundId: string): Promise<string> {
     const refund = await findDocument<RefundObject>(this.sql, 'refunds', scope, refundId);
@@ -69,10 +78,10 @@ abstract class RefundHandler {
 @CommandHandler(CreateRefund)
 export class CreateRefundHandler extends RefundHandler {
   async execute(command: CreateRefund): Promise<RefundObject> {
-    const { context, target, amount, reason, metadata } = command;
+    const { target, amount, reason, metadata } = command;
     let paymentIntent = target.paymentIntent;
     if (target.charge !== null) {
-      const charge = await findDocument<ChargeObject>(this.sql, 'charges', context, target.charge);
+      const charge = await findDocument<ChargeObject>(this.sql, 'charges', command.context, target.charge);
       if (!charge) throw chargeMissing(target.charge);
       if (paymentIntent !== null && paymentIntent !== charge.payment_intent) {
         throw new DomainError(
@@ -91,6 +100,7 @@ export class CreateRefundHandler extends RefundHandler {
         'One of the following params should be provided for this request: payment_intent or charge.',
         { param: 'payment_intent' },
       );
+    const context = await this.contextOf(command.context, paymentIntent);
     const at = secondsOf(context);
     const refundId = newId('re');
     const { state } = await this.streams.run(
@@ -117,8 +127,9 @@ export class CreateRefundHandler extends RefundHandler {
 @CommandHandler(UpdateRefund)
 export class UpdateRefundHandler extends RefundHandler {
   async execute(command: UpdateRefund): Promise<RefundObject> {
-    const { context, refundId, metadata } = command;
-    const id = await this.refundIntent(context, refundId);
+    const { refundId, metadata } = command;
+    const id = await this.refundIntent(command.context, refundId);
+    const context = await this.contextOf(command.context, id);
     const { state } = await this.streams.run(
       {
         type: 'UpdateRefund',
@@ -138,8 +149,9 @@ export class UpdateRefundHandler extends RefundHandler {
 @CommandHandler(CancelRefund)
 export class CancelRefundHandler extends RefundHandler {
   async execute(command: CancelRefund): Promise<RefundObject> {
-    const { context, refundId } = command;
-    const id = await this.refundIntent(context, refundId);
+    const { refundId } = command;
+    const id = await this.refundIntent(command.context, refundId);
+    const context = await this.contextOf(command.context, id);
     const { state } = await this.streams.run(
       {
         type: 'CancelRefund',

@@ -14,20 +14,28 @@ export interface PaymentTimer {
   target: string;
   /** Unix seconds. */
   dueAt: number;
+  /**
+   * The test clock the payment lives on (its customer's; the events' metadata says so): only
+   * an advance of that clock fires the timer, never the wall clock.
+   */
+  testClock?: string;
 }
 
 /**
  * payment_timers: the outstanding timed steps, folded from the log. A charge has one row: its
  * expiry from authorization (due just after `captureBefore`), replaced by its settlement once
  * captured (due at its settlement date), gone once voided, expired or settled. A refund that
- * resolves later has one until it resolves. The scheduler's sweep reads only open work.
+ * resolves later has one until it resolves. The scheduler's sweep reads only open work, and
+ * only the wall clock's (`test_clock` null); a test clock's advance reads its own rows.
  */
 export const paymentTimersProjector = defineDocumentProjector<PaymentTimer>({
   name: 'payment_timers',
   version: 1,
   table: 'payment_timers',
-  columns: { due_at: 'bigint' },
-  indexes: 'CREATE INDEX IF NOT EXISTS payment_timers_due_idx ON payment_timers (due_at);',
+  columns: { due_at: 'bigint', test_clock: 'text', payment_intent: 'text' },
+  indexes: `CREATE INDEX IF NOT EXISTS payment_timers_due_idx ON payment_timers (due_at) WHERE test_clock IS NULL;
+CREATE INDEX IF NOT EXISTS payment_timers_clock_idx ON payment_timers (test_clock, due_at, id) WHERE test_clock IS NOT NULL;
+CREATE INDEX IF NOT EXISTS payment_timers_intent_idx ON payment_timers (payment_intent);`,
   rowIdOf(recorded) {
     if (!isPaymentIntentEvent(recorded.type)) return null;
     const event = { type: recorded.type, data: recorded.data } as PaymentIntentEvent;
@@ -51,6 +59,7 @@ export const paymentTimersProjector = defineDocumentProjector<PaymentTimer>({
   },
   evolve(doc, recorded) {
     const event = { type: recorded.type, data: recorded.data } as PaymentIntentEvent;
+    const clock = recorded.metadata.testClock ? { testClock: recorded.metadata.testClock } : {};
     switch (event.type) {
       case 'PaymentAuthorized':
         return {
@@ -58,6 +67,7 @@ export const paymentTimersProjector = defineDocumentProjector<PaymentTimer>({
           paymentIntent: event.data.id,
           target: event.data.chargeId,
           dueAt: authorizationExpiresAt(event.data.captureBefore),
+          ...clock,
         };
       case 'PaymentCaptured':
         return {
@@ -65,6 +75,7 @@ export const paymentTimersProjector = defineDocumentProjector<PaymentTimer>({
           paymentIntent: event.data.id,
           target: event.data.chargeId,
           dueAt: event.data.availableOn,
+          ...clock,
         };
       case 'RefundCreated':
         return {
@@ -72,6 +83,7 @@ export const paymentTimersProjector = defineDocumentProjector<PaymentTimer>({
           paymentIntent: event.data.id,
           target: event.data.refundId,
           dueAt: event.data.resolvesAt!,
+          ...clock,
         };
       case 'RefundFailed':
       case 'RefundSucceeded':
@@ -84,5 +96,9 @@ export const paymentTimersProjector = defineDocumentProjector<PaymentTimer>({
         return doc;
     }
   },
-  columnsOf: (doc) => ({ due_at: doc.dueAt }),
+  columnsOf: (doc) => ({
+    due_at: doc.dueAt,
+    test_clock: doc.testClock ?? null,
+    payment_intent: doc.paymentIntent,
+  }),
 });

@@ -24,7 +24,8 @@ export const paymentsProjector: Projector = {
   // 2: payment_timers keeps authorization expiries.
   // 3: releasing an authorization no longer counts on the charge (amount_refunded, refunded:
   //    Stripe since 2025-03-31.basil); an expired intent's cancellation_reason is `expired`.
-  version: 3,
+  // 4: payment_timers knows each timer's test clock.
+  version: 4,
   tables: PARTS.flatMap((part) => part.tables),
   ddl: PARTS.map((part) => part.ddl).join('\n'),
   async project(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<void> {
