@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import Stripe from 'stripe';
 import { startTestCoffer, type TestCoffer } from './support/coffer.js';
-import { addMonths, advance, customerWithCard, invoicesOf, plan } from './support/billing.js';
+import { addMonths, advance, advanceClock, customerWithCard, invoicesOf, plan } from './support/billing.js';
 
 const DAY = 86_400;
 
@@ -202,6 +202,64 @@ describe('test clocks via stripe-node', () => {
     await assert.rejects(
       stranger.customers.list({ test_clock: clock.id }),
       (e: Stripe.errors.StripeError) => e.statusCode === 404 && e.param === 'test_clock',
+    );
+  });
+
+  it("creates a clock's customers at its frozen time", async () => {
+    const start = Date.UTC(2034, 6, 1, 0, 0, 0) / 1000;
+    const clock = await stripe.testHelpers.testClocks.create({ frozen_time: start });
+    const first = await stripe.customers.create({ test_clock: clock.id });
+    assert.equal(first.created, start);
+    await advanceClock(stripe, clock.id, start + 5 * DAY);
+    const second = await stripe.customers.create({ test_clock: clock.id, name: 'later' });
+    assert.equal(second.created, start + 5 * DAY);
+    assert.equal(((await stripe.customers.retrieve(second.id)) as Stripe.Customer).created, start + 5 * DAY);
+    const [created] = (await stripe.events.list({ type: 'customer.created', limit: 100 })).data.filter(
+      (e) => (e.data.object as { id: string }).id === second.id,
+    );
+    assert.equal(created?.created, start + 5 * DAY, "the event is dated by the clock's time");
+    // Without a clock: the wall clock.
+    const plain = await stripe.customers.create();
+    assert.ok(Math.abs(plain.created - Date.now() / 1000) < 60);
+  });
+
+  it('lists subscriptions on test clocks only by customer or test_clock', async () => {
+    const start = Date.UTC(2034, 8, 1, 0, 0, 0) / 1000;
+    const clock = await stripe.testHelpers.testClocks.create({ frozen_time: start });
+    const monthly = await plan(stripe, 1200, { interval: 'month' }, 'Listed');
+    const { customer: clocked } = await customerWithCard(stripe, 'pm_card_visa', clock.id);
+    const { customer: plain } = await customerWithCard(stripe);
+    const onClock = await stripe.subscriptions.create({
+      customer: clocked.id,
+      items: [{ price: monthly.price.id }],
+    });
+    const offClock = await stripe.subscriptions.create({
+      customer: plain.id,
+      items: [{ price: monthly.price.id }],
+    });
+
+    const all: string[] = [];
+    for await (const sub of stripe.subscriptions.list({ limit: 100 })) all.push(sub.id);
+    assert.ok(all.includes(offClock.id));
+    assert.ok(!all.includes(onClock.id), 'a clocked subscription is left out of the plain list');
+    const byPrice = await stripe.subscriptions.list({ price: monthly.price.id, status: 'all' });
+    assert.deepEqual(
+      byPrice.data.map((s) => s.id),
+      [offClock.id],
+    );
+    assert.deepEqual(
+      (await stripe.subscriptions.list({ customer: clocked.id })).data.map((s) => s.id),
+      [onClock.id],
+    );
+    assert.deepEqual(
+      (await stripe.subscriptions.list({ test_clock: clock.id })).data.map((s) => s.id),
+      [onClock.id],
+    );
+    assert.deepEqual(
+      (await stripe.subscriptions.list({ test_clock: clock.id, price: monthly.price.id })).data.map(
+        (s) => s.id,
+      ),
+      [onClock.id],
     );
   });
 

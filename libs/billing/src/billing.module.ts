@@ -8,6 +8,7 @@ import { BillingEngine } from './application/billing-engine.js';
 import { BILLING_COMMAND_HANDLERS } from './application/billing.commands.js';
 import { BillingStreams } from './application/billing-streams.js';
 import { BillingTime } from './application/billing-time.js';
+import { CustomerDeletion } from './application/customer-deletion.js';
 import { CustomerFacts } from './application/customer-facts.js';
 import { InvoiceCollector } from './application/invoice-collector.js';
 import { InvoicePayments } from './application/invoice-payments.js';
@@ -38,6 +39,7 @@ import { TestClockAdvancer } from './scheduler/test-clock-advancer.js';
     BillingStreams,
     BillingTime,
     CustomerFacts,
+    CustomerDeletion,
     InvoicePayments,
     InvoiceCollector,
     InvoicePreviews,

@@ -32,6 +32,10 @@ export class UpdateCustomer extends Command<CustomerObject> {
   }
 }
 
+/**
+ * Handled by libs/billing (its DeleteCustomerHandler): deleting a customer cancels the
+ * customer's subscriptions first, as Stripe does.
+ */
 export class DeleteCustomer extends Command<DeletedCustomerObject> {
   constructor(
     readonly context: CommandContext,
@@ -41,7 +45,7 @@ export class DeleteCustomer extends Command<DeletedCustomerObject> {
   }
 }
 
-type CustomerBusCommand = CreateCustomer | UpdateCustomer | DeleteCustomer;
+type CustomerBusCommand = CreateCustomer | UpdateCustomer;
 
 function toDomain(command: CustomerBusCommand): CustomerCommand {
   const owner = { id: command.id, accountId: command.context.accountId, livemode: command.context.livemode };
@@ -49,9 +53,7 @@ function toDomain(command: CustomerBusCommand): CustomerCommand {
     const created = Math.floor(command.context.now.getTime() / 1000);
     return { type: 'CreateCustomer', ...owner, created, fields: command.fields, metadata: command.metadata };
   }
-  if (command instanceof UpdateCustomer)
-    return { type: 'UpdateCustomer', ...owner, changes: command.changes, metadata: command.metadata };
-  return { type: 'DeleteCustomer', ...owner };
+  return { type: 'UpdateCustomer', ...owner, changes: command.changes, metadata: command.metadata };
 }
 
 /** The customer's command handlers: each runs the generic load → decide → append loop. */
@@ -59,7 +61,7 @@ function toDomain(command: CustomerBusCommand): CustomerCommand {
 abstract class CustomerHandler<C extends CustomerBusCommand> {
   constructor(private readonly runtime: CommandRuntime) {}
 
-  async execute(command: C): Promise<CustomerObject | DeletedCustomerObject> {
+  async execute(command: C): Promise<CustomerObject> {
     const { state } = await this.runtime.handle(
       customerDecider,
       customerStream(command.id),
@@ -70,7 +72,7 @@ abstract class CustomerHandler<C extends CustomerBusCommand> {
         newStream: command instanceof CreateCustomer,
       },
     );
-    return state.status === 'active' ? state.customer : { id: command.id, object: 'customer', deleted: true };
+    return (state as { customer: CustomerObject }).customer;
   }
 }
 
@@ -80,11 +82,4 @@ export class CreateCustomerHandler extends CustomerHandler<CreateCustomer> {}
 @CommandHandler(UpdateCustomer)
 export class UpdateCustomerHandler extends CustomerHandler<UpdateCustomer> {}
 
-@CommandHandler(DeleteCustomer)
-export class DeleteCustomerHandler extends CustomerHandler<DeleteCustomer> {}
-
-export const CUSTOMER_COMMAND_HANDLERS = [
-  CreateCustomerHandler,
-  UpdateCustomerHandler,
-  DeleteCustomerHandler,
-];
+export const CUSTOMER_COMMAND_HANDLERS = [CreateCustomerHandler, UpdateCustomerHandler];

@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { CommandContext } from '#libs/commands/src/command-context';
+import { DeleteCustomer } from '#libs/customers/src/customer.commands';
 import type { MetadataPatch } from '#libs/kernel/src/metadata';
 import type { TestClockObject } from '#libs/test-clocks/src/domain/test-clock';
 import type { InvoiceSettings } from '../domain/invoice.events.js';
 import type { InvoiceObject } from '../domain/invoice.js';
 import type { InvoiceItemFields, InvoiceItemObject } from '../domain/invoice-item.js';
 import type { SubscriptionObject } from '../domain/subscription.js';
+import { CustomerDeletion } from './customer-deletion.js';
 import { InvoicesService, type CreateInvoiceInput, type CreateInvoiceItemInput } from './invoices.service.js';
 import {
   SubscriptionsService,
@@ -349,6 +351,18 @@ export class DeleteTestClockHandler extends TestClockHandler implements ICommand
   }
 }
 
+/**
+ * `DELETE /v1/customers/:id` (the customers feature's command): Stripe cancels the customer's
+ * subscriptions with it, so billing, which knows them, handles it; customers never import billing.
+ */
+@CommandHandler(DeleteCustomer)
+export class DeleteCustomerHandler implements ICommandHandler<DeleteCustomer> {
+  constructor(private readonly deletion: CustomerDeletion) {}
+  execute(c: DeleteCustomer) {
+    return this.deletion.delete(c.context, c.id);
+  }
+}
+
 export const BILLING_COMMAND_HANDLERS = [
   CreateSubscriptionHandler,
   UpdateSubscriptionHandler,
@@ -369,4 +383,5 @@ export const BILLING_COMMAND_HANDLERS = [
   CreateTestClockHandler,
   AdvanceTestClockHandler,
   DeleteTestClockHandler,
+  DeleteCustomerHandler,
 ];

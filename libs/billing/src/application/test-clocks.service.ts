@@ -6,22 +6,23 @@ import type { SqlExecutor } from '#libs/sql/src/sql-client';
 import { newId } from '#libs/wire/src/ids';
 import type { TestClockObject } from '#libs/test-clocks/src/domain/test-clock';
 import { BillingQueue } from '../scheduler/billing-queue.js';
-import { BillingEngine } from './billing-engine.js';
 import { BillingStreams, Positions } from './billing-streams.js';
 import { BillingTime } from './billing-time.js';
+import { CustomerDeletion } from './customer-deletion.js';
 
 /**
  * Test clocks (test mode): create, advance, delete. An advance is recorded (status
  * `advancing`) and handed to the worker's billing queue, which moves every subscription of
  * the clock's customers through time and marks the clock `ready`; callers poll, as with Stripe.
- * Deleting a clock deletes its customers and cancels their subscriptions, as Stripe does.
+ * Deleting a clock cancels its subscriptions and deletes its customers, as Stripe does (the
+ * same CustomerDeletion as `DELETE /v1/customers/:id`).
  */
 @Injectable()
 export class TestClocksService {
   constructor(
     private readonly streams: BillingStreams,
     private readonly queue: BillingQueue,
-    private readonly engine: BillingEngine,
+    private readonly deletion: CustomerDeletion,
     private readonly time: BillingTime,
     @Inject(READ_SQL) private readonly sql: SqlExecutor,
   ) {}
@@ -79,19 +80,11 @@ export class TestClocksService {
     const positions = new Positions();
     if (!context.livemode) {
       const clock = await this.streams.loadTestClock(scope, id);
-      const at = clock.frozen_time;
-      const onClock = this.time.context(scope, at, id, context);
-      for (const subscription of await this.subscriptionsOf(scope.accountId, id))
-        await this.cancelSubscription(scope, subscription, at, onClock, positions);
-      for (const customer of await this.customersOf(scope.accountId, id)) {
-        await ignoreMissing(
-          this.streams.customer(
-            { type: 'DeleteCustomer', id: customer, accountId: scope.accountId, livemode: false },
-            onClock,
-            positions,
-          ),
-        );
-      }
+      const onClock = this.time.context(scope, clock.frozen_time, id, context);
+      const subscriptions = await this.subscriptionsOf(scope.accountId, id);
+      await this.deletion.cancelSubscriptions(scope, subscriptions, context, positions);
+      const customers = await this.customersOf(scope.accountId, id);
+      await this.deletion.deleteCustomers(scope, customers, onClock, positions);
     }
     await this.streams.testClock(
       { type: 'DeleteTestClock', id, accountId: context.accountId, livemode: context.livemode },
@@ -120,42 +113,5 @@ export class TestClocksService {
       [clockId, accountId],
     );
     return rows.map((r) => r.id);
-  }
-
-  /** Cancel now (no proration, no final invoice), as a DELETE of the subscription would. */
-  private async cancelSubscription(
-    scope: { accountId: string; livemode: boolean },
-    id: string,
-    at: number,
-    context: CommandContext,
-    positions: Positions,
-  ): Promise<void> {
-    await this.engine.exclusive(id, async () => {
-      const record = await this.streams.loadSubscription(scope, id);
-      if (['canceled', 'incomplete_expired'].includes(record.subscription.status)) return;
-      const state = await this.streams.subscription(
-        {
-          type: 'CancelSubscription',
-          id,
-          ...scope,
-          at,
-          reason: 'cancellation_requested',
-          comment: null,
-          feedback: null,
-        },
-        context,
-        positions,
-      );
-      if (state.status === 'exists') await this.engine.stopCollection(state, at, positions);
-    });
-  }
-}
-
-/** A customer deleted in the meantime needs no deleting. */
-async function ignoreMissing(operation: Promise<unknown>): Promise<void> {
-  try {
-    await operation;
-  } catch (error) {
-    if (!(error instanceof DomainError && error.kind === 'not_found')) throw error;
   }
 }

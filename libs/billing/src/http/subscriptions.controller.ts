@@ -250,6 +250,9 @@ export class SubscriptionsController {
           });
         return filters;
       },
+      // Without `customer` or `test_clock`, subscriptions on test clocks are left out (as Stripe).
+      conditions: (dto) =>
+        dto.customer === undefined && dto.test_clock === undefined ? [() => 'test_clock IS NULL'] : [],
     });
   }
 }

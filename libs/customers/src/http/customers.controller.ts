@@ -40,15 +40,23 @@ export class CustomersController {
   @Access('customers', 'write')
   async create(@CallerOf() caller: Caller, @RequestParams() params: Params): Promise<CustomerObject> {
     const dto = parseParams(CreateCustomerDto, params);
-    // A customer joins an existing test clock of the caller's account (test mode) for good.
+    // A customer joins an existing test clock of the caller's account (test mode) for good,
+    // and is created at the clock's frozen time (as Stripe dates it).
+    let now = this.clock();
     if (dto.test_clock !== undefined) {
-      const clock = await findDocument<{ deleted?: true }>(this.sql, 'test_clocks', caller, dto.test_clock);
+      const clock = await findDocument<{ deleted?: true; frozen_time: number }>(
+        this.sql,
+        'test_clocks',
+        caller,
+        dto.test_clock,
+      );
       if (!clock || clock.deleted) throw resourceMissing('test_clock', dto.test_clock, 'test_clock');
+      now = new Date(clock.frozen_time * 1000);
     }
     const fields = { ...fieldsForCreate(dto), test_clock: dto.test_clock ?? null };
     const customer = await this.commands.execute(
       new CreateCustomer(
-        caller.commandContext(this.clock()),
+        { ...caller.commandContext(now), ...(dto.test_clock ? { testClock: dto.test_clock } : {}) },
         newId('cus'),
         fields,
         initialMetadata(dto.metadata),
