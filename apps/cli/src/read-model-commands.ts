@@ -5,7 +5,7 @@ import { ALL_PROJECTORS, projectorNamed } from '#libs/read-models/src/projectors
 import type { SqlClient } from '#libs/sql/src/sql-client';
 import { LEDGER_PROJECTOR } from '#libs/ledger/src/ledger.projection';
 import { checkLedger, type LedgerCheckResult } from './ledger-verify.js';
-import { Progress } from './progress.js';
+import { Progress, progressGoal } from './progress.js';
 import { UsageError } from './usage-error.js';
 
 export function selectProjectors(names: string[]): readonly Projector[] {
@@ -27,10 +27,10 @@ export async function replay(
   names: string[],
   out: (line: string) => void,
 ): Promise<number> {
-  const total = (await store.countEvents?.()) ?? null;
+  const goal = await progressGoal(store);
   for (const projector of selectProjectors(names)) {
-    const progress = new Progress(`replay ${projector.name}`, total);
-    const shadow = await replayProjector(sql, store, projector, (p) => progress.update(p.events));
+    const progress = new Progress(`replay ${projector.name}`, goal);
+    const shadow = await replayProjector(sql, store, projector, (p) => progress.update(p.events, p.position));
     progress.finish(shadow.events);
     out(`replayed ${projector.name}: ${shadow.events} events, checkpoint ${String(shadow.position)}`);
   }
@@ -48,11 +48,11 @@ export async function verify(
   out: (line: string) => void,
   json: boolean,
 ): Promise<number> {
-  const total = (await store.countEvents?.()) ?? null;
+  const goal = await progressGoal(store);
   const results: Array<VerifyResult | LedgerCheckResult> = [];
   for (const projector of selectProjectors(names)) {
-    const progress = new Progress(`verify ${projector.name}`, total);
-    const result = await verifyProjector(sql, store, projector, (p) => progress.update(p.events));
+    const progress = new Progress(`verify ${projector.name}`, goal);
+    const result = await verifyProjector(sql, store, projector, (p) => progress.update(p.events, p.position));
     progress.finish(result.events);
     results.push(result);
     if (json) continue;

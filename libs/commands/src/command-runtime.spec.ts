@@ -1,17 +1,24 @@
 /**
  * CommandRuntime on a real (PGlite) store: load → decide → append, and the newStream shortcut —
- * no read when the caller knows the stream is new, and the right answer when it was wrong.
+ * no read when the caller knows the stream is new, and the right answer when it was wrong;
+ * version conflicts (another writer appends between the runtime's read and its append), retried
+ * up to MAX_COMMAND_ATTEMPTS and then refused as lock_timeout (HTTP 409); and the bounded
+ * read-your-writes wait.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PostgresEventStore } from '#libs/event-store/src/postgres/postgres-event-store';
-import type { ReadStreamOptions } from '#libs/event-store/src/port';
+import { ANY, type ReadStreamOptions, type RecordedEvent } from '#libs/event-store/src/port';
 import type { Decider } from '#libs/kernel/src/decider';
 import { DomainError } from '#libs/kernel/src/domain-error';
+import { ProjectionWaiter } from '#libs/projections/src/projection-waiter';
+import type { Projector } from '#libs/projections/src/projector';
+import { ProjectorRunner } from '#libs/projections/src/projector-runner';
 import { createPgliteClient } from '#libs/sql/src/pglite-client';
 import type { SqlClient } from '#libs/sql/src/sql-client';
+import { renderError, stripeErrorOf } from '#libs/wire/src/http/error-response';
 import type { CommandContext } from './command-context.js';
-import { CommandRuntime } from './command-runtime.js';
+import { CommandRuntime, MAX_COMMAND_ATTEMPTS, metadataOf } from './command-runtime.js';
 
 type Event = { type: 'Opened'; data: { owner: string } } | { type: 'Bumped'; data: Record<string, never> };
 type Command = { type: 'Open'; owner: string } | { type: 'Bump' };
@@ -45,14 +52,18 @@ describe('CommandRuntime', () => {
   let store: PostgresEventStore;
   let runtime: CommandRuntime;
   let streamReads: number;
+  /** Runs after each read of a stream, before the runtime appends: another writer's turn. */
+  let afterRead: ((stream: string) => Promise<void>) | null = null;
 
   before(async () => {
     sql = await createPgliteClient();
     store = await PostgresEventStore.create(sql);
     const readStream = store.readStream.bind(store);
-    store.readStream = (stream: string, options?: ReadStreamOptions) => {
+    store.readStream = async (stream: string, options?: ReadStreamOptions) => {
       streamReads++;
-      return readStream(stream, options);
+      const events = await readStream(stream, options);
+      await afterRead?.(stream);
+      return events;
     };
     runtime = new CommandRuntime(store);
   });
@@ -96,5 +107,156 @@ describe('CommandRuntime', () => {
       events.map((e) => e.data),
       [{ owner: 'cy' }],
     );
+  });
+
+  /** Another process bumping `stream` through the real store (expected revision: any). */
+  const rivalBump = (stream: string) =>
+    store
+      .append(
+        stream,
+        [{ type: 'Bumped', data: {}, metadata: { ...metadataOf(context), requestId: 'req_rival' } }],
+        ANY,
+      )
+      .then(() => {});
+
+  it('re-decides on fresh state after losing a race, and appends after the winner', async () => {
+    await runtime.handle(counter, 'counter-d', { type: 'Open', owner: 'di' }, context);
+    let rivalTurns = 2;
+    afterRead = async (stream) => {
+      if (rivalTurns-- > 0) await rivalBump(stream);
+    };
+    streamReads = 0;
+    try {
+      const outcome = await runtime.handle(counter, 'counter-d', { type: 'Bump' }, context);
+      assert.equal(streamReads, 3, 'two lost races, then a win');
+      assert.deepEqual(outcome.state, { owner: 'di', bumps: 3 });
+    } finally {
+      afterRead = null;
+    }
+    const events = await store.readStream('counter-d');
+    assert.deepEqual(
+      events.map((e) => [e.revision, e.type]),
+      [
+        [0n, 'Opened'],
+        [1n, 'Bumped'],
+        [2n, 'Bumped'],
+        [3n, 'Bumped'],
+      ],
+    );
+  });
+
+  it('gives up after MAX_COMMAND_ATTEMPTS lost races with lock_timeout, a retryable 409, and writes nothing', async () => {
+    await runtime.handle(counter, 'counter-e', { type: 'Open', owner: 'ed' }, context);
+    afterRead = rivalBump; // another writer wins every race
+    streamReads = 0;
+    let refusal: unknown;
+    try {
+      await runtime.handle(counter, 'counter-e', { type: 'Bump' }, context).catch((error: unknown) => {
+        refusal = error;
+      });
+    } finally {
+      afterRead = null;
+    }
+    assert.equal(streamReads, MAX_COMMAND_ATTEMPTS);
+    assert.ok(refusal instanceof DomainError, `expected a DomainError, got ${String(refusal)}`);
+    assert.equal(refusal.kind, 'state');
+    assert.equal(refusal.code, 'lock_timeout');
+    assert.deepEqual(refusal.details, { conflict: true });
+    // Only the rival's events: the refused command left no partial write.
+    const events = await store.readStream('counter-e');
+    assert.equal(events.length, 1 + MAX_COMMAND_ATTEMPTS);
+    assert.ok(events.every((e) => e.type === 'Opened' || e.metadata.requestId === 'req_rival'));
+
+    // What a client of the HTTP API receives for it (the wire layer's error mapping).
+    const response = renderError(stripeErrorOf(refusal, 'POST', '/v1/customers/cus_1'));
+    assert.equal(response.status, 409);
+    assert.equal(response.headers['Stripe-Should-Retry'], 'true');
+    assert.deepEqual(JSON.parse(response.body), {
+      error: {
+        type: 'invalid_request_error',
+        code: 'lock_timeout',
+        doc_url: 'https://stripe.com/docs/error-codes/lock-timeout',
+        message: refusal.message,
+      },
+    });
+  });
+});
+
+describe('read-your-writes is bounded', () => {
+  const WAIT_MS = 200;
+  let sql: SqlClient;
+  let store: PostgresEventStore;
+  let runner: ProjectorRunner;
+  let waiter: ProjectionWaiter;
+  let runtime: CommandRuntime;
+  /** The projector's batches wait for this; resolved to let it catch up. */
+  let release: () => void = () => {};
+  let released: Promise<void>;
+
+  /** A read model whose projector is slow (stuck until the test releases it). */
+  const slowProjector: Projector = {
+    name: 'slow_counters',
+    version: 1,
+    tables: ['slow_counters'],
+    ddl: 'CREATE TABLE IF NOT EXISTS slow_counters (stream text PRIMARY KEY, events integer NOT NULL)',
+    async project(tx, events: readonly RecordedEvent[]) {
+      await released;
+      for (const event of events) {
+        await tx.query(
+          `INSERT INTO slow_counters (stream, events) VALUES ($1, 1)
+           ON CONFLICT (stream) DO UPDATE SET events = slow_counters.events + 1`,
+          [event.streamName],
+        );
+      }
+    },
+  };
+
+  before(async () => {
+    released = new Promise<void>((resolve) => (release = resolve));
+    sql = await createPgliteClient();
+    store = await PostgresEventStore.create(sql);
+    runner = new ProjectorRunner(sql, store, slowProjector);
+    waiter = new ProjectionWaiter(sql, WAIT_MS);
+    waiter.register(runner);
+    runtime = new CommandRuntime(store, waiter);
+    await runner.start();
+  });
+  after(async () => {
+    release();
+    await runner.stop();
+    await store.close();
+    await sql.close();
+  });
+
+  it('a command whose read model lags answers after the bounded wait, its write durable', async () => {
+    const started = Date.now();
+    const outcome = await runtime.handle(counter, 'slow-a', { type: 'Open', owner: 'sam' }, context, {
+      waitFor: [slowProjector.name],
+    });
+    const waited = Date.now() - started;
+    assert.ok(waited >= WAIT_MS - 5, `answered after ${waited} ms, before the read model could catch up`);
+    assert.ok(waited < WAIT_MS + 5_000, `answered after ${waited} ms`);
+    assert.deepEqual(outcome.state, { owner: 'sam', bumps: 0 });
+    assert.equal((await store.readStream('slow-a')).length, 1);
+    assert.equal(
+      (await sql.query('SELECT * FROM slow_counters')).rows.length,
+      0,
+      'the read model still lags',
+    );
+
+    // The waiter itself says so: false after its bound; once the projector moves, true.
+    assert.equal(await waiter.waitFor(outcome.position!, [slowProjector.name]), false);
+    release();
+    assert.equal(await waiter.waitFor(outcome.position!, [slowProjector.name]), true);
+    assert.deepEqual((await sql.query('SELECT stream, events FROM slow_counters')).rows, [
+      { stream: 'slow-a', events: 1 },
+    ]);
+  });
+
+  it('polling a checkpoint (projector in another process) gives up after the bound too', async () => {
+    const remote = new ProjectionWaiter(sql, WAIT_MS);
+    const started = Date.now();
+    assert.equal(await remote.waitFor(10n ** 15n, [slowProjector.name]), false);
+    assert.ok(Date.now() - started >= WAIT_MS - 5);
   });
 });

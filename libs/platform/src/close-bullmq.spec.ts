@@ -27,6 +27,26 @@ describe('closeBullmq', () => {
     assert.deepEqual(calls, ['close', 'disconnect']);
   });
 
+  it('returns even when cutting the connections never finishes either', async () => {
+    const calls: string[] = [];
+    const started = Date.now();
+    await closeBullmq(
+      {
+        close: () => {
+          calls.push('close');
+          return new Promise<void>(() => {});
+        },
+        disconnect: () => {
+          calls.push('disconnect');
+          return new Promise<void>(() => {});
+        },
+      },
+      20,
+    );
+    assert.deepEqual(calls, ['close', 'disconnect']);
+    assert.ok(Date.now() - started < 1_000);
+  });
+
   it('accepts nothing to close', async () => {
     await closeBullmq(null);
     await closeBullmq(undefined);

@@ -14,7 +14,7 @@ import type { AppConfig } from '#libs/config/src/config';
 import { describeUrl } from '#libs/config/src/describe-url';
 import type { EventStore } from '#libs/event-store/src/port';
 import type { SqlClient } from '#libs/sql/src/sql-client';
-import { closeRedis, openRedis } from './redis.js';
+import { closeRedisFamily, openRedis } from './redis.js';
 import { CLOSE_TIMEOUT_MS, Closers } from './closers.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { describeCause, withTimeout } from './reachability.js';
@@ -48,7 +48,7 @@ export async function openInfrastructure(
   try {
     // Redis first: it is the quickest to check, so a missing Redis fails start-up at once.
     const redis = await openRedis(config.redisUrl, logger, timeoutMs);
-    closers.add(() => closeRedis(redis, CLOSE_TIMEOUT_MS));
+    closers.add(() => closeRedisFamily(redis, CLOSE_TIMEOUT_MS));
     const { eventStore, readSql } = await openStores(config, closers, timeoutMs);
     return { eventStore, readSql, redis, close: () => closers.closeAll() };
   } catch (error) {

@@ -1,5 +1,6 @@
 /**
- * The one ioredis connection shared by idempotency records, rate limits and BullMQ.
+ * The one ioredis connection shared by idempotency records and the BullMQ queues (BullMQ
+ * workers and the webhook worker's endpoint slots use duplicates of it).
  * BullMQ requires `maxRetriesPerRequest: null`. Auto-pipelining sends the commands issued in one
  * turn of the event loop (concurrent requests' idempotency records, queue adds) in one write.
  * It connects lazily so start-up can connect
@@ -11,7 +12,12 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { describeUrl } from '#libs/config/src/describe-url';
 import { describeCause, withTimeout } from './reachability.js';
+import { installRedisDisconnectFix } from './redis-disconnect-fix.js';
+import { sealFamily, trackDuplicates } from './redis-family.js';
 import { UnavailableError } from './unavailable-error.js';
+
+// Every client Coffer uses is this one or a duplicate of it: disconnect() must end them all.
+installRedisDisconnectFix();
 
 export async function openRedis(url: string, logger: Logger, timeoutMs: number): Promise<Redis> {
   const redis = new Redis(url, {
@@ -20,6 +26,7 @@ export async function openRedis(url: string, logger: Logger, timeoutMs: number):
     connectTimeout: timeoutMs,
     enableAutoPipelining: true,
   });
+  trackDuplicates(redis);
   let lastError: unknown;
   let started = false;
   redis.on('error', (error: unknown) => {
@@ -41,12 +48,23 @@ export async function openRedis(url: string, logger: Logger, timeoutMs: number):
   return redis;
 }
 
+/**
+ * Close Coffer's connection and, for good, every duplicate made of it (redis-family.ts): the
+ * duplicates' owners (BullMQ workers) have closed them by now, unless Redis was away and their
+ * close gave up; whatever is still open is cut.
+ */
+export async function closeRedisFamily(root: Redis, timeoutMs: number): Promise<void> {
+  const members = sealFamily(root);
+  await closeRedis(root, timeoutMs);
+  for (const member of members) if (member.status !== 'end') member.disconnect();
+}
+
 /** Close politely (QUIT) and wait until the connection has ended; cut it if Redis does not answer. */
 export async function closeRedis(redis: Redis, timeoutMs: number): Promise<void> {
   if (redis.status === 'end') return;
   if (redis.status !== 'ready') {
-    // Not connected (e.g. waiting to reconnect): QUIT would sit in the offline queue, and
-    // disconnect() just cancels the pending reconnect, without an 'end' event to wait for.
+    // Not connected (e.g. waiting to reconnect): QUIT would sit in the offline queue until Redis
+    // is back. disconnect() ends it at once (see redis-disconnect-fix.ts for the waiting case).
     redis.disconnect();
     return;
   }

@@ -6,7 +6,7 @@
 export const EVENT_STORE = Symbol('EVENT_STORE');
 /** SqlClient holding the read models and projector checkpoints (libs/sql/src/sql-client.ts). */
 export const READ_SQL = Symbol('READ_SQL');
-/** ioredis client for idempotency records, rate limits and BullMQ. */
+/** ioredis client for idempotency records and BullMQ (workers duplicate it). */
 export const REDIS = Symbol('REDIS');
 /** Parsed, validated configuration (libs/config/src/config.ts). */
 export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -59,6 +59,8 @@ function waitForRunner(
       finish(true);
     };
     const timer = setTimeout(() => finish(false), Math.max(0, deadline - Date.now()));
+    // A wait left over when the projectors stop at shutdown must not hold the process open.
+    timer.unref();
     const finish = (ok: boolean) => {
       clearTimeout(timer);
       runner.off('advanced', onAdvanced);

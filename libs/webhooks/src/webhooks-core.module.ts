@@ -8,9 +8,10 @@ import {
 } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import type { AppConfig } from '#libs/config/src/config';
 import { PENDING_WEBHOOKS } from '#libs/events/src/pending-webhooks';
-import { APP_CONFIG, READ_SQL, REDIS } from '#libs/platform/src/tokens';
+import { APP_CONFIG, LOGGER, READ_SQL, REDIS } from '#libs/platform/src/tokens';
 import type { SqlClient } from '#libs/sql/src/sql-client';
 import { openSecretBox } from './crypto/secret-key.js';
 import { ensureDeliveryTables } from './delivery/delivery-tables.js';
@@ -50,8 +51,9 @@ class WebhooksLifecycle implements OnModuleInit, OnApplicationShutdown {
     },
     {
       provide: WEBHOOK_QUEUE,
-      useFactory: (redis: Redis, config: AppConfig) => openWebhookQueue(redis, config.queuePrefix),
-      inject: [REDIS, APP_CONFIG],
+      useFactory: (redis: Redis, config: AppConfig, logger: Logger) =>
+        openWebhookQueue(redis, config.queuePrefix, logger),
+      inject: [REDIS, APP_CONFIG, LOGGER],
     },
     {
       provide: PENDING_WEBHOOKS,

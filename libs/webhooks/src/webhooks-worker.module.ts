@@ -24,6 +24,8 @@ import type { WebhookTarget } from './webhook-target.projection.js';
 import { SECRET_BOX, WEBHOOK_QUEUE } from './webhook-tokens.js';
 import { WebhooksCoreModule } from './webhooks-core.module.js';
 import { closeBullmq } from '#libs/platform/src/close-bullmq';
+import { CLOSE_TIMEOUT_MS } from '#libs/platform/src/closers';
+import { closeRedis } from '#libs/platform/src/redis';
 
 /**
  * Runs the delivery pipeline in the worker role: the dispatcher (events → jobs; it dispatches
@@ -83,7 +85,7 @@ class WebhookDeliveryHost implements OnApplicationBootstrap, OnApplicationShutdo
   async onApplicationShutdown(): Promise<void> {
     await this.dispatcher?.stop();
     await closeBullmq(this.worker);
-    await this.workerRedis?.quit().catch(() => this.workerRedis?.disconnect());
+    if (this.workerRedis) await closeRedis(this.workerRedis, CLOSE_TIMEOUT_MS);
   }
 
   /** The failing endpoint is switched off by a command, so the log says so and an event announces it. */

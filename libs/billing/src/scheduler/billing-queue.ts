@@ -1,12 +1,14 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import type { AppConfig } from '#libs/config/src/config';
-import { APP_CONFIG, CLOCK, REDIS } from '#libs/platform/src/tokens';
+import { APP_CONFIG, CLOCK, LOGGER, REDIS } from '#libs/platform/src/tokens';
 import type { Clock } from '#libs/platform/src/clock';
 import { nextSubscriptionEvent, type ScheduledKind } from '../domain/subscription.schedule.js';
 import type { SubscriptionRecord } from '../domain/subscription.record.js';
 import { closeBullmq } from '#libs/platform/src/close-bullmq';
+import { logQueueErrors } from '#libs/platform/src/queue-errors';
 
 export const BILLING_QUEUE_NAME = 'billing';
 
@@ -60,8 +62,10 @@ export class BillingQueue implements OnApplicationShutdown {
     @Inject(REDIS) redis: Redis,
     @Inject(APP_CONFIG) config: AppConfig,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(LOGGER) logger: Logger,
   ) {
     this.queue = new Queue<BillingJob>(BILLING_QUEUE_NAME, { connection: redis, prefix: config.queuePrefix });
+    logQueueErrors(this.queue, logger);
   }
 
   /** Queue the record's next event (if it has one and lives in real time). */

@@ -7,6 +7,7 @@ import type { Clock } from '#libs/platform/src/clock';
 import { APP_CONFIG, CLOCK, LOGGER, REDIS } from '#libs/platform/src/tokens';
 import type { PaymentTimer } from '../read-models/payment-timers.projection.js';
 import { closeBullmq } from '#libs/platform/src/close-bullmq';
+import { logQueueErrors } from '#libs/platform/src/queue-errors';
 
 export const PAYMENT_TIMERS_QUEUE = 'payment-timers';
 
@@ -44,6 +45,7 @@ export class PaymentTimersQueue implements OnApplicationShutdown {
       connection: redis,
       prefix: config.queuePrefix,
     });
+    logQueueErrors(this.queue, logger);
   }
 
   /** Add the timer if it is due within the lookahead. Never throws: the sweep is the safety net. */

@@ -1,5 +1,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { logQueueErrors } from '#libs/platform/src/queue-errors';
 
 export const WEBHOOK_QUEUE_NAME = 'webhooks';
 
@@ -48,6 +50,9 @@ export function deliveryJobOptions(jobId: string, retries: number): JobsOptions 
   };
 }
 
-export function openWebhookQueue(redis: Redis, prefix: string): Queue<DeliveryJob> {
-  return new Queue<DeliveryJob>(WEBHOOK_QUEUE_NAME, { connection: redis, prefix });
+/** The CLI passes no logger: a Redis failure there surfaces as the command's own error. */
+export function openWebhookQueue(redis: Redis, prefix: string, logger?: Logger): Queue<DeliveryJob> {
+  const queue = new Queue<DeliveryJob>(WEBHOOK_QUEUE_NAME, { connection: redis, prefix });
+  if (logger) logQueueErrors(queue, logger);
+  return queue;
 }
