@@ -98,16 +98,28 @@ describe('billing renewal as the scheduler runs it', () => {
     const [first, second] = invoices;
     assert.equal(second!.id, invoiceId);
     assert.equal(second!.number, first!.number!.replace(/-0001$/, '-0002'), 'numbered after the first');
-    const paymentIntent = await stripe.paymentIntents.retrieve(
-      second!.payments!.data[0]!.payment.payment_intent as string,
-    );
+    // The job ran without waiting for read models: the payments one may trail the invoices one.
+    const paymentIntentId = second!.payments!.data[0]!.payment.payment_intent as string;
+    let paymentIntent: Stripe.PaymentIntent | undefined;
+    for (let i = 0; i < 200 && !paymentIntent; i++) {
+      paymentIntent = await stripe.paymentIntents.retrieve(paymentIntentId).catch(async (error: unknown) => {
+        if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+        await sleep(50);
+        return undefined;
+      });
+    }
+    assert.ok(paymentIntent, `payment intent ${paymentIntentId} never appeared`);
     assert.deepEqual(
       [paymentIntent.status, paymentIntent.amount_received, paymentIntent.metadata.invoice],
       ['succeeded', 990, invoiceId],
     );
     const charges = await stripe.charges.list({ payment_intent: paymentIntent.id });
     assert.equal(charges.data.length, 1, 'charged once');
-    const ledger = await stripe.balanceTransactions.list({ source: charges.data[0]!.id });
+    let ledger = await stripe.balanceTransactions.list({ source: charges.data[0]!.id });
+    for (let i = 0; i < 200 && ledger.data.length === 0; i++) {
+      await sleep(50);
+      ledger = await stripe.balanceTransactions.list({ source: charges.data[0]!.id });
+    }
     assert.deepEqual(
       ledger.data.map((t) => [t.type, t.amount]),
       [['charge', 990]],
