@@ -594,9 +594,13 @@ describe('the per-endpoint concurrency cap', () => {
     let inFlight = 0;
     let maxInFlight = 0;
     let slowDoneWhenFastFinished = -1;
+    // The slow receiver answers nothing until the fast one has everything: if the fast endpoint
+    // waited for the slow one, it would never finish (deterministic, whatever the machine's load).
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
     slow.respond = async () => {
       maxInFlight = Math.max(maxInFlight, ++inFlight);
-      await sleep(300);
+      await Promise.all([gate, sleep(300)]);
       inFlight--;
       return 200;
     };
@@ -606,6 +610,7 @@ describe('the per-endpoint concurrency cap', () => {
     await Promise.all(Array.from({ length: 12 }, () => stripe.customers.create({})));
     await fast.waitFor((got) => got.length === 12);
     slowDoneWhenFastFinished = slow.received.length;
+    openGate();
     await slow.waitFor((got) => got.length === 12, 60_000);
     assert.equal(maxInFlight, 2, 'never more than the cap at the slow endpoint, and the cap was used');
     assert.ok(slowDoneWhenFastFinished < 12, 'the fast endpoint did not wait for the slow one');
