@@ -1,8 +1,10 @@
 import type { RecordedEvent } from '#libs/event-store/src/port';
 import { prepared, type SqlExecutor } from '#libs/sql/src/sql-client';
-import { copyLineOf } from './document-copy.js';
+import { CopyBuffer } from '#libs/sql/src/copy-buffer';
+import { copyJsonText } from '#libs/sql/src/copy-text';
+import { copyFieldsOf } from './document-copy.js';
 import { IdFilter } from './id-filter.js';
-import { assertIdentifier, type Projector, type RebuildSession, type RebuildWrite } from './projector.js';
+import { assertIdentifier, type Projector, type RebuildSession } from './projector.js';
 
 /** Column types a document table may carry beside its JSON document. */
 export type ColumnType = 'text' | 'bigint' | 'boolean' | 'integer' | 'jsonb' | 'json';
@@ -39,20 +41,17 @@ interface Write<Doc> {
   livemode: boolean;
 }
 
-/** COPY data is built in chunks of about this many characters (one huge string costs more). */
-const COPY_CHUNK_CHARS = 64 * 1024;
-
 /**
  * A read model of one JSON document per resource id, plus indexed columns for lists and
  * filters. A batch costs three statements whatever its size: load the touched rows, fold the
  * events in memory, write the changed rows back in one upsert (and one delete).
  *
  * Rebuilds (replay, verify) take a bulk path (`rebuild`): the table is created without its
- * secondary indexes (built once at the end, `finishDdl`), and each batch deletes the touched rows
- * that existed and COPYs every changed row back in, instead of an upsert, which costs PostgreSQL
- * several times more per row. Its batches are folded while the previous batch is still being
- * written (see RebuildSession), so the session keeps the documents that batch wrote. Same rows
- * either way (specs compare them).
+ * secondary indexes (built once at the end, `finishDdl`), and each batch takes the touched rows
+ * that existed out of the table and COPYs every row that exists afterwards back in, instead of
+ * an upsert, which costs PostgreSQL several times more per row. Its batches are folded while the
+ * previous batch is still being written (see RebuildSession), so the session keeps the rows that
+ * batch wrote. Same rows either way (specs compare them).
  */
 export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): Projector {
   const table = assertIdentifier(spec.table);
@@ -69,6 +68,7 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
     ON CONFLICT (id) DO UPDATE SET ${[...columnNames, 'doc'].map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`);
   const deleteRows = prepared(`DELETE FROM ${table} WHERE id = ANY($1::text[])`);
   const selectRows = prepared(`SELECT id, doc FROM ${table} WHERE id = ANY($1::text[])`);
+  const takeRowsOut = prepared(`DELETE FROM ${table} WHERE id = ANY($1::text[]) RETURNING id, doc`);
 
   /** The batch's events per touched row id, in order. */
   function group(events: readonly RecordedEvent[]): Map<string, RecordedEvent[]> {
@@ -86,6 +86,13 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
   async function load(sql: SqlExecutor, ids: string[]): Promise<Map<string, Doc>> {
     if (ids.length === 0) return new Map();
     const { rows } = await sql.query<{ id: string; doc: Doc }>(selectRows, [ids]);
+    return new Map(rows.map((r) => [r.id, r.doc] as const));
+  }
+
+  /** Deletes these rows, returning their documents (the bulk path rewrites every row it touches). */
+  async function takeRows(sql: SqlExecutor, ids: string[]): Promise<Map<string, Doc>> {
+    if (ids.length === 0) return new Map();
+    const { rows } = await sql.query<{ id: string; doc: Doc }>(takeRowsOut, [ids]);
     return new Map(rows.map((r) => [r.id, r.doc] as const));
   }
 
@@ -116,67 +123,80 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
     doc: write.doc,
   });
 
-  /** The same row as COPY text (undefined when it has no exact COPY encoding). */
-  const copyLine = (write: Write<Doc>): string | undefined => {
+  /**
+   * A row's COPY line into `copy`: its columns, then the document's JSON (already serialised).
+   * False, writing nothing, when a column has no exact COPY encoding.
+   */
+  const copyRow = (copy: CopyBuffer, write: Write<Doc>, docJson: string): boolean => {
     const values: unknown[] = [write.id];
     const own = spec.columnsOf(write.doc);
     for (const column of columnNames)
       values.push(
         column === 'account_id' ? write.accountId : column === 'livemode' ? write.livemode : own[column],
       );
-    values.push(write.doc);
-    return copyLineOf(values, copyTypes, toJson);
+    const fields = copyFieldsOf(values, copyTypes, toJson);
+    if (fields === undefined) return false;
+    copy.write(`${fields}\t`);
+    copy.write(copyJsonText(docJson));
+    copy.write('\n');
+    return true;
   };
 
-  /** Writes for a bulk batch: drop the touched rows that existed, COPY the new versions back. */
-  function bulkWrite(existing: string[], after: Iterable<Write<Doc> | null>): RebuildWrite | null {
-    const chunks: string[] = [];
-    let chunk = '';
-    const rest: Record<string, unknown>[] = [];
-    for (const write of after) {
-      if (write === null) continue;
-      const line = copyLine(write);
-      if (line === undefined) {
-        rest.push(recordOf(write));
-        continue;
-      }
-      chunk += line;
-      if (chunk.length >= COPY_CHUNK_CHARS) {
-        chunks.push(chunk);
-        chunk = '';
-      }
-    }
-    if (chunk.length > 0) chunks.push(chunk);
-    if (existing.length + chunks.length + rest.length === 0) return null;
-    return async (tx) => {
-      if (existing.length > 0) await tx.query(deleteRows, [existing]);
-      if (chunks.length > 0) await tx.copyFrom(table, allColumns, chunks);
-      if (rest.length > 0) await tx.query(upsert, [toJson(rest)]);
-    };
-  }
-
+  /**
+   * The bulk path. Each batch: take the touched rows that earlier batches wrote out of the table
+   * (one DELETE ... RETURNING, in `prepare`'s own transaction), fold, and COPY every row that
+   * exists afterwards back in. A row written by the previous batch may not be committed yet
+   * when the next batch is prepared; the session keeps those rows' documents as JSON (objects
+   * would stay alive on the JavaScript heap across the write and burden every garbage
+   * collection; a row touched in two consecutive batches is rare and parses its JSON again),
+   * and the later batch's write deletes them itself. A crash or error mid-rebuild loses the
+   * shadow as a whole, so a row taken out in `prepare` whose write never runs is never seen.
+   */
   function startRebuild({ empty }: { empty: boolean }): RebuildSession {
-    /** The last prepared batch's rows (null: absent): its write may not be visible to the next read yet. */
-    let unsettled = new Map<string, Write<Doc> | null>();
+    /** The last batch's rows as it writes them: the document's JSON, or null (absent). */
+    let unsettled = new Map<string, string | null>();
     /** Ids this pass has written, when it started from an empty table: others need no lookup. */
     const written = empty ? new IdFilter() : null;
     return {
-      async prepare(read, events) {
+      async prepare(shadow, events) {
         const touched = group(events);
         if (touched.size === 0) return null;
-        const lookup: string[] = [];
+        const take: string[] = [];
         for (const id of touched.keys())
-          if (!unsettled.has(id) && (written?.mightHave(id) ?? true)) lookup.push(id);
-        const loaded = await load(read, lookup);
-        const before = new Map<string, Doc>();
-        for (const id of touched.keys()) {
-          const doc = unsettled.has(id) ? unsettled.get(id)?.doc : loaded.get(id);
-          if (doc !== undefined) before.set(id, doc);
+          if (!unsettled.has(id) && (written?.mightHave(id) ?? true)) take.push(id);
+        const taken = await takeRows(shadow, take);
+        /** Rows the previous batch writes that this batch rewrites: its write deletes them first. */
+        const rewritten: string[] = [];
+        const settled = new Map<string, string | null>();
+        const copy = new CopyBuffer();
+        const rest: Record<string, unknown>[] = [];
+        for (const [id, rowEvents] of touched) {
+          let doc: Doc | null;
+          const previous = unsettled.get(id);
+          if (previous !== undefined) {
+            doc = previous === null ? null : (JSON.parse(previous) as Doc);
+            if (previous !== null) rewritten.push(id);
+          } else doc = taken.get(id) ?? null;
+          for (const event of rowEvents) doc = spec.evolve(doc, event);
+          if (doc === null) {
+            settled.set(id, null);
+            continue;
+          }
+          const { accountId, livemode } = rowEvents[rowEvents.length - 1]!.metadata;
+          const write: Write<Doc> = { id, doc, accountId: accountId ?? null, livemode: livemode ?? false };
+          const docJson = toJson(doc);
+          if (!copyRow(copy, write, docJson)) rest.push(recordOf(write));
+          settled.set(id, docJson);
+          written?.add(id);
         }
-        const after = fold(touched, before);
-        if (written) for (const [id, write] of after) if (write) written.add(id);
-        unsettled = after;
-        return bulkWrite([...before.keys()], after.values());
+        unsettled = settled;
+        const chunks = copy.chunks();
+        if (rewritten.length + chunks.length + rest.length === 0) return null;
+        return async (tx) => {
+          if (rewritten.length > 0) await tx.query(deleteRows, [rewritten]);
+          if (chunks.length > 0) await tx.copyFrom(table, allColumns, chunks);
+          if (rest.length > 0) await tx.query(upsert, [toJson(rest)]);
+        };
       },
     };
   }

@@ -1,9 +1,12 @@
 import pg from 'pg';
 import { copyFromStdin } from './postgres-copy.js';
-import { preparedName, type QueryResult, type SqlClient, type SqlTransaction } from './sql-client.js';
-
-/** Two statements, one round trip (simple query protocol). */
-const BEGIN_ASYNCHRONOUS_COMMIT = 'BEGIN; SET LOCAL synchronous_commit TO off';
+import {
+  preparedName,
+  transactionSettings,
+  type QueryResult,
+  type SqlClient,
+  type SqlTransaction,
+} from './sql-client.js';
 
 export interface PostgresClientOptions {
   connectionString: string;
@@ -53,7 +56,8 @@ export async function createPostgresClient(options: PostgresClientOptions): Prom
       const client = await pool.connect();
       let broken: Error | undefined;
       try {
-        await client.query(options?.asynchronousCommit ? BEGIN_ASYNCHRONOUS_COMMIT : 'BEGIN');
+        // BEGIN and its SET LOCALs in one round trip (simple query protocol).
+        await client.query(['BEGIN', ...transactionSettings(options)].join('; '));
         const tx: SqlTransaction = {
           query: (sql, params) => run(client, sql, params),
           exec: async (sql) => {

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { CopyChunk } from './sql-client.js';
 
 /** The parts of node-postgres' connection a COPY FROM STDIN drives (not in @types/pg). */
 interface CopyConnection {
@@ -16,7 +17,7 @@ interface CopyConnection {
 export function copyFromStdin(
   client: pg.PoolClient,
   statement: string,
-  chunks: readonly string[],
+  chunks: readonly CopyChunk[],
 ): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     let copied = 0;
@@ -25,7 +26,14 @@ export function copyFromStdin(
         connection.query(statement);
       },
       handleCopyInResponse(connection: CopyConnection) {
-        for (const chunk of chunks) if (chunk.length > 0) connection.sendCopyFromChunk(Buffer.from(chunk));
+        for (const chunk of chunks) {
+          if (chunk.length === 0) continue;
+          connection.sendCopyFromChunk(
+            typeof chunk === 'string'
+              ? Buffer.from(chunk)
+              : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength),
+          );
+        }
         connection.endCopyFrom();
       },
       handleCommandComplete(message: { text?: string }) {
