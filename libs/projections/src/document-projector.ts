@@ -144,8 +144,8 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
 
   /**
    * The bulk path. Each batch: take the touched rows that earlier batches wrote out of the table
-   * (one DELETE ... RETURNING, in `prepare`'s own transaction), fold, and COPY every row that
-   * exists afterwards back in. A row written by the previous batch may not be committed yet
+   * (one DELETE ... RETURNING through `shadow`; Node folds the other rows meanwhile, so neither
+   * waits for the other), fold those, and COPY every row that exists afterwards back in. A row written by the previous batch may not be committed yet
    * when the next batch is prepared; the session keeps those rows' documents as JSON (objects
    * would stay alive on the JavaScript heap across the write and burden every garbage
    * collection; a row touched in two consecutive batches is rare and parses its JSON again),
@@ -161,36 +161,46 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
       async prepare(shadow, events) {
         const touched = group(events);
         if (touched.size === 0) return null;
+        // Where each touched row's document comes from, in `touched` order.
+        const source = new Uint8Array(touched.size);
         const take: string[] = [];
-        for (const id of touched.keys())
-          if (!unsettled.has(id) && (written?.mightHave(id) ?? true)) take.push(id);
-        const taken = await takeRows(shadow, take);
-        /** Rows the previous batch writes that this batch rewrites: its write deletes them first. */
-        const rewritten: string[] = [];
-        const settled = new Map<string, string | null>();
-        const copy = new CopyBuffer();
-        const rest: Record<string, unknown>[] = [];
-        for (const [id, rowEvents] of touched) {
-          let doc: Doc | null;
-          const previous = unsettled.get(id);
-          if (previous !== undefined) {
-            doc = previous === null ? null : (JSON.parse(previous) as Doc);
-            if (previous !== null) rewritten.push(id);
-          } else doc = taken.get(id) ?? null;
-          for (const event of rowEvents) doc = spec.evolve(doc, event);
-          if (doc === null) {
-            settled.set(id, null);
-            continue;
+        let i = 0;
+        for (const id of touched.keys()) {
+          if (unsettled.has(id)) source[i] = FROM_PREVIOUS_BATCH;
+          else if (written?.mightHave(id) ?? true) {
+            source[i] = FROM_TABLE;
+            take.push(id);
           }
-          const { accountId, livemode } = rowEvents[rowEvents.length - 1]!.metadata;
-          const write: Write<Doc> = { id, doc, accountId: accountId ?? null, livemode: livemode ?? false };
-          const docJson = toJson(doc);
-          if (!copyRow(copy, write, docJson)) rest.push(recordOf(write));
-          settled.set(id, docJson);
-          written?.add(id);
+          i++;
         }
-        unsettled = settled;
-        const chunks = copy.chunks();
+        // PostgreSQL takes those rows out while Node folds the others.
+        const taking = takeRows(shadow, take);
+        const out = new BatchOutput();
+        try {
+          i = 0;
+          for (const [id, rowEvents] of touched) {
+            const from = source[i++];
+            if (from === FROM_TABLE) continue;
+            let before: Doc | null = null;
+            if (from === FROM_PREVIOUS_BATCH) {
+              const previous = unsettled.get(id)!;
+              if (previous !== null) {
+                before = JSON.parse(previous) as Doc;
+                out.rewritten.push(id);
+              }
+            }
+            foldRow(out, id, rowEvents, before);
+          }
+          const taken = await taking;
+          for (const id of take) foldRow(out, id, touched.get(id)!, taken.get(id) ?? null);
+        } catch (error) {
+          await taking.catch(() => undefined); // never leave the statement running behind the caller
+          throw error;
+        }
+        if (written) for (const [id, json] of out.settled) if (json !== null) written.add(id);
+        unsettled = out.settled;
+        const { rewritten, rest } = out;
+        const chunks = out.copy.chunks();
         if (rewritten.length + chunks.length + rest.length === 0) return null;
         return async (tx) => {
           if (rewritten.length > 0) await tx.query(deleteRows, [rewritten]);
@@ -199,6 +209,21 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
         };
       },
     };
+  }
+
+  /** Folds one row's events of a bulk batch onto `before` and adds the outcome to `out`. */
+  function foldRow(out: BatchOutput, id: string, rowEvents: RecordedEvent[], before: Doc | null): void {
+    let doc = before;
+    for (const event of rowEvents) doc = spec.evolve(doc, event);
+    if (doc === null) {
+      out.settled.set(id, null);
+      return;
+    }
+    const { accountId, livemode } = rowEvents[rowEvents.length - 1]!.metadata;
+    const write: Write<Doc> = { id, doc, accountId: accountId ?? null, livemode: livemode ?? false };
+    const docJson = toJson(doc);
+    if (!copyRow(out.copy, write, docJson)) out.rest.push(recordOf(write));
+    out.settled.set(id, docJson);
   }
 
   return {
@@ -221,6 +246,20 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
     },
     rebuild: { ddl: tableDdl, finishDdl: indexes, start: startRebuild },
   };
+}
+
+const FROM_TABLE = 1;
+const FROM_PREVIOUS_BATCH = 2;
+
+/** What a bulk batch writes. */
+class BatchOutput {
+  /** Rows the previous batch writes that this batch rewrites: its write deletes them first. */
+  readonly rewritten: string[] = [];
+  /** Every touched row as this batch leaves it: the document's JSON, or null (absent). */
+  readonly settled = new Map<string, string | null>();
+  readonly copy = new CopyBuffer();
+  /** Rows with no exact COPY encoding, written through the upsert. */
+  readonly rest: Record<string, unknown>[] = [];
 }
 
 /**
