@@ -6,6 +6,7 @@ interface CopyConnection {
   query(text: string): void;
   sendCopyFromChunk(chunk: Buffer): void;
   endCopyFrom(): void;
+  stream: { cork?(): void; uncork?(): void };
 }
 
 /**
@@ -26,6 +27,8 @@ export function copyFromStdin(
         connection.query(statement);
       },
       handleCopyInResponse(connection: CopyConnection) {
+        // All of it in one write to the socket (each write costs a system call and wakes the server).
+        connection.stream.cork?.();
         for (const chunk of chunks) {
           if (chunk.length === 0) continue;
           connection.sendCopyFromChunk(
@@ -35,6 +38,7 @@ export function copyFromStdin(
           );
         }
         connection.endCopyFrom();
+        connection.stream.uncork?.();
       },
       handleCommandComplete(message: { text?: string }) {
         copied = Number(/^COPY (\d+)$/.exec(message.text ?? '')?.[1] ?? 0);
