@@ -20,6 +20,12 @@ export function selectProjectors(names: string[]): readonly Projector[] {
   });
 }
 
+/** How many events a rebuild of this projector reads (its types only, when it lists them), for the progress bar. */
+async function eventsFor(store: EventStore, projector: Projector): Promise<number | null> {
+  const types = projector.eventTypes;
+  return (await store.countEvents?.(types ? { eventTypes: types } : undefined)) ?? null;
+}
+
 /** `replay [name…]`: rebuild read models from the global log into fresh tables and swap them in. */
 export async function replay(
   sql: SqlClient,
@@ -27,9 +33,8 @@ export async function replay(
   names: string[],
   out: (line: string) => void,
 ): Promise<number> {
-  const total = (await store.countEvents?.()) ?? null;
   for (const projector of selectProjectors(names)) {
-    const progress = new Progress(`replay ${projector.name}`, total);
+    const progress = new Progress(`replay ${projector.name}`, await eventsFor(store, projector));
     const shadow = await replayProjector(sql, store, projector, (p) => progress.update(p.events));
     progress.finish(shadow.events);
     out(`replayed ${projector.name}: ${shadow.events} events, checkpoint ${String(shadow.position)}`);
@@ -48,10 +53,9 @@ export async function verify(
   out: (line: string) => void,
   json: boolean,
 ): Promise<number> {
-  const total = (await store.countEvents?.()) ?? null;
   const results: Array<VerifyResult | LedgerCheckResult> = [];
   for (const projector of selectProjectors(names)) {
-    const progress = new Progress(`verify ${projector.name}`, total);
+    const progress = new Progress(`verify ${projector.name}`, await eventsFor(store, projector));
     const result = await verifyProjector(sql, store, projector, (p) => progress.update(p.events));
     progress.finish(result.events);
     results.push(result);

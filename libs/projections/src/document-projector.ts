@@ -25,6 +25,12 @@ export interface DocumentProjectorSpec<Doc> {
   columns: Record<string, ColumnType>;
   /** Extra DDL (indexes) with unqualified names, IF NOT EXISTS. */
   indexes?: string;
+  /**
+   * The event types rowIdOf can return a row for, when they can be listed: rebuilds then read
+   * only these from the log. Checked: an event of another type for which rowIdOf returns a row
+   * fails the batch.
+   */
+  eventTypes?: readonly string[];
   /** Which row an event touches (null: not this projector's). */
   rowIdOf(event: RecordedEvent): string | null;
   /** Pure: the row's document after this event (null: delete the row). */
@@ -70,12 +76,18 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
   const selectRows = prepared(`SELECT id, doc FROM ${table} WHERE id = ANY($1::text[])`);
   const takeRowsOut = prepared(`DELETE FROM ${table} WHERE id = ANY($1::text[]) RETURNING id, doc`);
 
+  const eventTypes = spec.eventTypes ? new Set(spec.eventTypes) : null;
+
   /** The batch's events per touched row id, in order. */
   function group(events: readonly RecordedEvent[]): Map<string, RecordedEvent[]> {
     const touched = new Map<string, RecordedEvent[]>();
     for (const event of events) {
       const id = spec.rowIdOf(event);
       if (id === null) continue;
+      if (eventTypes && !eventTypes.has(event.type))
+        throw new Error(
+          `projector ${spec.name}: rowIdOf returns a row for ${event.type}, which its eventTypes leave out (rebuilds would skip it)`,
+        );
       const list = touched.get(id);
       if (list) list.push(event);
       else touched.set(id, [event]);
@@ -229,6 +241,7 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
   return {
     name: spec.name,
     version: spec.version,
+    ...(spec.eventTypes ? { eventTypes: spec.eventTypes } : {}),
     tables: [table],
     ddl: `${tableDdl}\n${indexes}`,
     async project(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<void> {

@@ -14,6 +14,13 @@ export interface Projector {
   readonly version: number;
   readonly tables: readonly string[];
   readonly ddl: string;
+  /**
+   * Every event type `project` (and `rebuild`) acts on, when the projector can list them: a
+   * rebuild then reads only these from the log (see ReadAllOptions). An event of a type left
+   * out is one a rebuild never sees, so list all or leave this undefined; document projectors
+   * check it against rowIdOf on every batch.
+   */
+  readonly eventTypes?: readonly string[];
   /** Apply a batch of events (global order) inside the caller's transaction. */
   project(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<void>;
   /** Optional bulk path for rebuilds; without it a rebuild uses `ddl` and `project`. */

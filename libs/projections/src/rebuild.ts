@@ -72,8 +72,9 @@ export async function buildShadow(
     session
       ? session.prepare(shadowStatements, events)
       : (tx: SqlTransaction) => projector.project(tx, events);
+  const only = projector.eventTypes ? { eventTypes: projector.eventTypes } : undefined;
   const read = (from: FromPosition) => {
-    const batch = store.readAll(from, batchSize);
+    const batch = store.readAll(from, batchSize, only);
     batch.catch(() => undefined); // awaited below; not unhandled if projecting fails first
     return batch;
   };
