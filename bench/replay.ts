@@ -25,7 +25,7 @@ import { customerStream } from '#libs/customers/src/domain/customer.events';
 import { flagOption, numberOption } from './support/args.js';
 import { customerCreated, customerId, customerUpdated } from './support/customer-events.js';
 import { assertBulkMatchesAppend, bulkAppend, type PlannedAppend } from './support/bulk-log.js';
-import { backendCpuSeconds, processCpuSeconds } from './support/cpu.js';
+import { BackendCpuSampler, processCpuSeconds } from './support/cpu.js';
 import {
   BENCH_DATABASE_URL,
   benchSchemaClient,
@@ -157,6 +157,8 @@ async function main(): Promise<void> {
     const replayStore = await PostgresEventStore.create(replaySql, { name: 'postgres' });
     let lastReport = process.hrtime.bigint();
     let loadSeconds = 0;
+    const postgresCpuSampler = new BackendCpuSampler(REPLAY_APP);
+    await postgresCpuSampler.start();
     const nodeCpuStart = processCpuSeconds();
     const replayStart = process.hrtime.bigint();
     const shadow = await replayProjector(replaySql, replayStore, customersProjector, (p) => {
@@ -171,7 +173,7 @@ async function main(): Promise<void> {
     });
     const replaySeconds = msSince(replayStart) / 1000;
     const nodeCpu = processCpuSeconds() - nodeCpuStart;
-    const postgresCpu = await backendCpuSeconds(REPLAY_APP);
+    const postgresCpu = await postgresCpuSampler.stop();
     await replayStore.close();
     await replaySql.close();
     const eventsPerSecond = Math.round(shadow.events / replaySeconds);
@@ -243,7 +245,7 @@ async function main(): Promise<void> {
       [
         'The log is written by a bulk path (bench/support/bulk-log.ts: one INSERT per chunk of appends), not by append(); it was checked against append() on a small plan in this run (same rows per table, same event rows in the same order, the store continues the streams).',
         'Replay time covers replayProjector end to end: reading the global log, projecting into a shadow schema (the bulk path: COPY, each batch folded while the previous one is written), building the secondary indexes, and the swap. loadSeconds ends when the last batch is written.',
-        'cpu: user+system CPU of this Node process and of the PostgreSQL server processes serving the replay (from /proc; the server is local). Unlike wall time it hardly depends on other load on the machine.',
+        'cpu: user+system CPU of this Node process and of the PostgreSQL server processes serving the replay, parallel index-build workers included (from /proc every 100 ms, keeping the last reading of processes that exit; the server is local). Unlike wall time it hardly depends on other load on the machine.',
       ],
     );
     console.log(`results: ${path}`);

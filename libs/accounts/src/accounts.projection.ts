@@ -14,6 +14,7 @@ export const accountsProjector = defineDocumentProjector<AccountDoc>({
   version: 1,
   table: 'accounts',
   columns: { created: 'bigint', name: 'text' },
+  eventTypes: ['AccountCreated'],
   rowIdOf: (event) => (event.type === 'AccountCreated' ? (event.data as AccountCreated['data']).id : null),
   evolve(_doc, event) {
     const { id, created, name } = event.data as AccountCreated['data'];

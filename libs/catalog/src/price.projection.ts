@@ -22,6 +22,7 @@ export const pricesProjector = defineDocumentProjector<PriceObject>({
   indexes: `CREATE INDEX IF NOT EXISTS prices_list_idx ON prices (account_id, livemode, created DESC, id DESC);
 CREATE INDEX IF NOT EXISTS prices_product_idx ON prices (account_id, livemode, product, created DESC, id DESC);
 CREATE INDEX IF NOT EXISTS prices_lookup_key_idx ON prices (account_id, livemode, lookup_key) WHERE lookup_key IS NOT NULL;`,
+  eventTypes: PRICE_EVENT_TYPES,
   rowIdOf: (event) => (types.has(event.type) ? (event.data as { id: string }).id : null),
   evolve: (doc, recorded) => evolvePrice(doc, { type: recorded.type, data: recorded.data } as PriceEvent),
   columnsOf: (doc) => ({

@@ -13,6 +13,7 @@ export const productsProjector = defineDocumentProjector<ProductDoc>({
   table: 'products',
   columns: { created: 'bigint', active: 'boolean', shippable: 'boolean', url: 'text', deleted: 'boolean' },
   indexes: `CREATE INDEX IF NOT EXISTS products_list_idx ON products (account_id, livemode, created DESC, id DESC) WHERE NOT deleted;`,
+  eventTypes: PRODUCT_EVENT_TYPES,
   rowIdOf: (event) => (types.has(event.type) ? (event.data as { id: string }).id : null),
   evolve(doc, recorded) {
     const event = { type: recorded.type, data: recorded.data } as ProductEvent;

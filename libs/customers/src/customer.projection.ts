@@ -4,6 +4,11 @@ import type { CustomerEvent } from './domain/customer.events.js';
 import { evolveCustomer } from './domain/customer.evolve.js';
 
 type CustomerDoc = CustomerObject | DeletedCustomerObject;
+const CUSTOMER_EVENT_TYPES: readonly CustomerEvent['type'][] = [
+  'CustomerCreated',
+  'CustomerUpdated',
+  'CustomerDeleted',
+];
 const isCustomerEvent = (type: string) =>
   type === 'CustomerCreated' || type === 'CustomerUpdated' || type === 'CustomerDeleted';
 
@@ -22,6 +27,7 @@ export const customersProjector = defineDocumentProjector<CustomerDoc>({
   indexes: `CREATE INDEX IF NOT EXISTS customers_list_idx ON customers (account_id, livemode, created DESC, id DESC) WHERE NOT deleted AND test_clock IS NULL;
 CREATE INDEX IF NOT EXISTS customers_email_idx ON customers (account_id, livemode, email) WHERE NOT deleted;
 CREATE INDEX IF NOT EXISTS customers_clock_idx ON customers (account_id, livemode, test_clock, created DESC, id DESC) WHERE NOT deleted AND test_clock IS NOT NULL;`,
+  eventTypes: CUSTOMER_EVENT_TYPES,
   rowIdOf: (event) => (isCustomerEvent(event.type) ? (event.data as { id: string }).id : null),
   evolve(doc, recorded) {
     const event = { type: recorded.type, data: recorded.data } as CustomerEvent;

@@ -83,6 +83,16 @@ export interface SubscribeOptions {
  */
 export type EventBatchHandler = (events: RecordedEvent[]) => Promise<void>;
 
+export interface ReadAllOptions {
+  /**
+   * Only events of these types are wanted: a hint. An adapter may leave out events of other
+   * types before they reach the caller (PostgreSQL and PGlite do, in the query; EventStoreDB
+   * does not), so the caller must still skip any it gets. A rebuild passes the types its
+   * projector reads, and so does not read, send and parse the rest of the log.
+   */
+  eventTypes?: readonly string[];
+}
+
 export interface EventStore {
   readonly name: 'pglite' | 'postgres' | 'eventstoredb';
   /**
@@ -92,14 +102,18 @@ export interface EventStore {
   append(stream: StreamName, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
   /** Events of one stream in revision order. Throws StreamNotFoundError when it has none. */
   readStream(stream: StreamName, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
-  /** Up to maxCount events of the global log strictly after `from`, in global order. */
-  readAll(from: FromPosition, maxCount: number): Promise<RecordedEvent[]>;
+  /**
+   * Up to maxCount events of the global log strictly after `from`, in global order. With
+   * `eventTypes`, up to maxCount events of those types: an adapter may leave out the others
+   * (see ReadAllOptions), so fewer than maxCount means the log has no more of them for now.
+   */
+  readAll(from: FromPosition, maxCount: number, options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Catch up from `from`, then stay live. */
   subscribeToAll(handler: EventBatchHandler, options: SubscribeOptions): SubscriptionHandle;
   /** Position of the newest event in the global log, or null when the log is empty. */
   headPosition(): Promise<GlobalPosition | null>;
-  /** Number of events in the global log, where the backend can say cheaply (progress ETAs). */
-  countEvents?(): Promise<number>;
+  /** Number of events in the global log (of these types, if given), where the backend can say (progress ETAs). */
+  countEvents?(options?: ReadAllOptions): Promise<number>;
   /** Reachability check for /health. Resolves or throws. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -14,6 +14,7 @@ export const paymentMethodsProjector = defineDocumentProjector<PaymentMethodObje
   columns: { created: 'bigint', customer: 'text', type: 'text', allow_redisplay: 'text' },
   indexes: `CREATE INDEX IF NOT EXISTS payment_methods_list_idx ON payment_methods (account_id, livemode, created DESC, id DESC);
 CREATE INDEX IF NOT EXISTS payment_methods_customer_idx ON payment_methods (account_id, livemode, customer, created DESC, id DESC);`,
+  eventTypes: PAYMENT_METHOD_EVENT_TYPES,
   rowIdOf: (event) => (isPaymentMethodEvent(event.type) ? (event.data as { id: string }).id : null),
   evolve: (doc, recorded) =>
     evolvePaymentMethod(doc, { type: recorded.type, data: recorded.data } as PaymentMethodEvent),

@@ -1,8 +1,10 @@
 import type { RecordedEvent } from '#libs/event-store/src/port';
 import { prepared, type SqlExecutor } from '#libs/sql/src/sql-client';
-import { copyLineOf } from './document-copy.js';
+import { CopyBuffer } from '#libs/sql/src/copy-buffer';
+import { copyJsonText } from '#libs/sql/src/copy-text';
+import { copyFieldsOf } from './document-copy.js';
 import { IdFilter } from './id-filter.js';
-import { assertIdentifier, type Projector, type RebuildSession, type RebuildWrite } from './projector.js';
+import { assertIdentifier, type Projector, type RebuildSession } from './projector.js';
 
 /** Column types a document table may carry beside its JSON document. */
 export type ColumnType = 'text' | 'bigint' | 'boolean' | 'integer' | 'jsonb' | 'json';
@@ -23,6 +25,12 @@ export interface DocumentProjectorSpec<Doc> {
   columns: Record<string, ColumnType>;
   /** Extra DDL (indexes) with unqualified names, IF NOT EXISTS. */
   indexes?: string;
+  /**
+   * The event types rowIdOf can return a row for, when they can be listed: rebuilds then read
+   * only these from the log. Checked: an event of another type for which rowIdOf returns a row
+   * fails the batch.
+   */
+  eventTypes?: readonly string[];
   /** Which row an event touches (null: not this projector's). */
   rowIdOf(event: RecordedEvent): string | null;
   /** Pure: the row's document after this event (null: delete the row). */
@@ -39,20 +47,17 @@ interface Write<Doc> {
   livemode: boolean;
 }
 
-/** COPY data is built in chunks of about this many characters (one huge string costs more). */
-const COPY_CHUNK_CHARS = 64 * 1024;
-
 /**
  * A read model of one JSON document per resource id, plus indexed columns for lists and
  * filters. A batch costs three statements whatever its size: load the touched rows, fold the
  * events in memory, write the changed rows back in one upsert (and one delete).
  *
  * Rebuilds (replay, verify) take a bulk path (`rebuild`): the table is created without its
- * secondary indexes (built once at the end, `finishDdl`), and each batch deletes the touched rows
- * that existed and COPYs every changed row back in, instead of an upsert, which costs PostgreSQL
- * several times more per row. Its batches are folded while the previous batch is still being
- * written (see RebuildSession), so the session keeps the documents that batch wrote. Same rows
- * either way (specs compare them).
+ * secondary indexes (built once at the end, `finishDdl`), and each batch takes the touched rows
+ * that existed out of the table and COPYs every row that exists afterwards back in, instead of
+ * an upsert, which costs PostgreSQL several times more per row. Its batches are folded while the
+ * previous batch is still being written (see RebuildSession), so the session keeps the rows that
+ * batch wrote. Same rows either way (specs compare them).
  */
 export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): Projector {
   const table = assertIdentifier(spec.table);
@@ -69,6 +74,9 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
     ON CONFLICT (id) DO UPDATE SET ${[...columnNames, 'doc'].map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`);
   const deleteRows = prepared(`DELETE FROM ${table} WHERE id = ANY($1::text[])`);
   const selectRows = prepared(`SELECT id, doc FROM ${table} WHERE id = ANY($1::text[])`);
+  const takeRowsOut = prepared(`DELETE FROM ${table} WHERE id = ANY($1::text[]) RETURNING id, doc`);
+
+  const eventTypes = spec.eventTypes ? new Set(spec.eventTypes) : null;
 
   /** The batch's events per touched row id, in order. */
   function group(events: readonly RecordedEvent[]): Map<string, RecordedEvent[]> {
@@ -76,6 +84,10 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
     for (const event of events) {
       const id = spec.rowIdOf(event);
       if (id === null) continue;
+      if (eventTypes && !eventTypes.has(event.type))
+        throw new Error(
+          `projector ${spec.name}: rowIdOf returns a row for ${event.type}, which its eventTypes leave out (rebuilds would skip it)`,
+        );
       const list = touched.get(id);
       if (list) list.push(event);
       else touched.set(id, [event]);
@@ -86,6 +98,13 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
   async function load(sql: SqlExecutor, ids: string[]): Promise<Map<string, Doc>> {
     if (ids.length === 0) return new Map();
     const { rows } = await sql.query<{ id: string; doc: Doc }>(selectRows, [ids]);
+    return new Map(rows.map((r) => [r.id, r.doc] as const));
+  }
+
+  /** Deletes these rows, returning their documents (the bulk path rewrites every row it touches). */
+  async function takeRows(sql: SqlExecutor, ids: string[]): Promise<Map<string, Doc>> {
+    if (ids.length === 0) return new Map();
+    const { rows } = await sql.query<{ id: string; doc: Doc }>(takeRowsOut, [ids]);
     return new Map(rows.map((r) => [r.id, r.doc] as const));
   }
 
@@ -116,74 +135,113 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
     doc: write.doc,
   });
 
-  /** The same row as COPY text (undefined when it has no exact COPY encoding). */
-  const copyLine = (write: Write<Doc>): string | undefined => {
+  /**
+   * A row's COPY line into `copy`: its columns, then the document's JSON (already serialised).
+   * False, writing nothing, when a column has no exact COPY encoding.
+   */
+  const copyRow = (copy: CopyBuffer, write: Write<Doc>, docJson: string): boolean => {
     const values: unknown[] = [write.id];
     const own = spec.columnsOf(write.doc);
     for (const column of columnNames)
       values.push(
         column === 'account_id' ? write.accountId : column === 'livemode' ? write.livemode : own[column],
       );
-    values.push(write.doc);
-    return copyLineOf(values, copyTypes, toJson);
+    const fields = copyFieldsOf(values, copyTypes, toJson);
+    if (fields === undefined) return false;
+    copy.write(`${fields}\t`);
+    copy.write(copyJsonText(docJson));
+    copy.write('\n');
+    return true;
   };
 
-  /** Writes for a bulk batch: drop the touched rows that existed, COPY the new versions back. */
-  function bulkWrite(existing: string[], after: Iterable<Write<Doc> | null>): RebuildWrite | null {
-    const chunks: string[] = [];
-    let chunk = '';
-    const rest: Record<string, unknown>[] = [];
-    for (const write of after) {
-      if (write === null) continue;
-      const line = copyLine(write);
-      if (line === undefined) {
-        rest.push(recordOf(write));
-        continue;
-      }
-      chunk += line;
-      if (chunk.length >= COPY_CHUNK_CHARS) {
-        chunks.push(chunk);
-        chunk = '';
-      }
-    }
-    if (chunk.length > 0) chunks.push(chunk);
-    if (existing.length + chunks.length + rest.length === 0) return null;
-    return async (tx) => {
-      if (existing.length > 0) await tx.query(deleteRows, [existing]);
-      if (chunks.length > 0) await tx.copyFrom(table, allColumns, chunks);
-      if (rest.length > 0) await tx.query(upsert, [toJson(rest)]);
-    };
-  }
-
+  /**
+   * The bulk path. Each batch: take the touched rows that earlier batches wrote out of the table
+   * (one DELETE ... RETURNING through `shadow`; Node folds the other rows meanwhile, so neither
+   * waits for the other), fold those, and COPY every row that exists afterwards back in. A row written by the previous batch may not be committed yet
+   * when the next batch is prepared; the session keeps those rows' documents as JSON (objects
+   * would stay alive on the JavaScript heap across the write and burden every garbage
+   * collection; a row touched in two consecutive batches is rare and parses its JSON again),
+   * and the later batch's write deletes them itself. A crash or error mid-rebuild loses the
+   * shadow as a whole, so a row taken out in `prepare` whose write never runs is never seen.
+   */
   function startRebuild({ empty }: { empty: boolean }): RebuildSession {
-    /** The last prepared batch's rows (null: absent): its write may not be visible to the next read yet. */
-    let unsettled = new Map<string, Write<Doc> | null>();
+    /** The last batch's rows as it writes them: the document's JSON, or null (absent). */
+    let unsettled = new Map<string, string | null>();
     /** Ids this pass has written, when it started from an empty table: others need no lookup. */
     const written = empty ? new IdFilter() : null;
     return {
-      async prepare(read, events) {
+      async prepare(shadow, events) {
         const touched = group(events);
         if (touched.size === 0) return null;
-        const lookup: string[] = [];
-        for (const id of touched.keys())
-          if (!unsettled.has(id) && (written?.mightHave(id) ?? true)) lookup.push(id);
-        const loaded = await load(read, lookup);
-        const before = new Map<string, Doc>();
+        // Where each touched row's document comes from, in `touched` order.
+        const source = new Uint8Array(touched.size);
+        const take: string[] = [];
+        let i = 0;
         for (const id of touched.keys()) {
-          const doc = unsettled.has(id) ? unsettled.get(id)?.doc : loaded.get(id);
-          if (doc !== undefined) before.set(id, doc);
+          if (unsettled.has(id)) source[i] = FROM_PREVIOUS_BATCH;
+          else if (written?.mightHave(id) ?? true) {
+            source[i] = FROM_TABLE;
+            take.push(id);
+          }
+          i++;
         }
-        const after = fold(touched, before);
-        if (written) for (const [id, write] of after) if (write) written.add(id);
-        unsettled = after;
-        return bulkWrite([...before.keys()], after.values());
+        // PostgreSQL takes those rows out while Node folds the others.
+        const taking = takeRows(shadow, take);
+        const out = new BatchOutput();
+        try {
+          i = 0;
+          for (const [id, rowEvents] of touched) {
+            const from = source[i++];
+            if (from === FROM_TABLE) continue;
+            let before: Doc | null = null;
+            if (from === FROM_PREVIOUS_BATCH) {
+              const previous = unsettled.get(id)!;
+              if (previous !== null) {
+                before = JSON.parse(previous) as Doc;
+                out.rewritten.push(id);
+              }
+            }
+            foldRow(out, id, rowEvents, before);
+          }
+          const taken = await taking;
+          for (const id of take) foldRow(out, id, touched.get(id)!, taken.get(id) ?? null);
+        } catch (error) {
+          await taking.catch(() => undefined); // never leave the statement running behind the caller
+          throw error;
+        }
+        if (written) for (const [id, json] of out.settled) if (json !== null) written.add(id);
+        unsettled = out.settled;
+        const { rewritten, rest } = out;
+        const chunks = out.copy.chunks();
+        if (rewritten.length + chunks.length + rest.length === 0) return null;
+        return async (tx) => {
+          if (rewritten.length > 0) await tx.query(deleteRows, [rewritten]);
+          if (chunks.length > 0) await tx.copyFrom(table, allColumns, chunks);
+          if (rest.length > 0) await tx.query(upsert, [toJson(rest)]);
+        };
       },
     };
+  }
+
+  /** Folds one row's events of a bulk batch onto `before` and adds the outcome to `out`. */
+  function foldRow(out: BatchOutput, id: string, rowEvents: RecordedEvent[], before: Doc | null): void {
+    let doc = before;
+    for (const event of rowEvents) doc = spec.evolve(doc, event);
+    if (doc === null) {
+      out.settled.set(id, null);
+      return;
+    }
+    const { accountId, livemode } = rowEvents[rowEvents.length - 1]!.metadata;
+    const write: Write<Doc> = { id, doc, accountId: accountId ?? null, livemode: livemode ?? false };
+    const docJson = toJson(doc);
+    if (!copyRow(out.copy, write, docJson)) out.rest.push(recordOf(write));
+    out.settled.set(id, docJson);
   }
 
   return {
     name: spec.name,
     version: spec.version,
+    ...(spec.eventTypes ? { eventTypes: spec.eventTypes } : {}),
     tables: [table],
     ddl: `${tableDdl}\n${indexes}`,
     async project(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<void> {
@@ -201,6 +259,20 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
     },
     rebuild: { ddl: tableDdl, finishDdl: indexes, start: startRebuild },
   };
+}
+
+const FROM_TABLE = 1;
+const FROM_PREVIOUS_BATCH = 2;
+
+/** What a bulk batch writes. */
+class BatchOutput {
+  /** Rows the previous batch writes that this batch rewrites: its write deletes them first. */
+  readonly rewritten: string[] = [];
+  /** Every touched row as this batch leaves it: the document's JSON, or null (absent). */
+  readonly settled = new Map<string, string | null>();
+  readonly copy = new CopyBuffer();
+  /** Rows with no exact COPY encoding, written through the upsert. */
+  readonly rest: Record<string, unknown>[] = [];
 }
 
 /**

@@ -24,10 +24,11 @@ type Widget = Record<string, unknown> & { id: string };
  * dates in a text column, JSON null in a jsonb column, bigints, NaN and Infinity (JSON writes
  * null).
  */
-function widgetsProjector(failOn?: string): Projector {
+function widgetsProjector(failOn?: string, eventTypes?: string[]): Projector {
   return defineDocumentProjector<Widget>({
     name: 'widgets',
     version: 1,
+    ...(eventTypes ? { eventTypes } : {}),
     table: 'widgets',
     columns: { label: 'text', n: 'bigint', flag: 'boolean', small: 'integer', extra: 'jsonb', raw: 'json' },
     indexes: `CREATE INDEX IF NOT EXISTS widgets_label_idx ON widgets (account_id, livemode, label);
@@ -209,6 +210,31 @@ for (const target of ['pglite', 'postgres'] as const) {
         }
       });
     }
+
+    it('with eventTypes, reads only those events and builds the same rows', async () => {
+      const typed = widgetsProjector(undefined, ['WidgetSet', 'WidgetDeleted']);
+      const widgetEvents = HISTORY.filter((e) => e.type.startsWith('Widget')).length;
+      for (const batchSize of [2, 1000]) {
+        const shadow = await buildShadow(sql, store, typed, { batchSize });
+        try {
+          assert.equal(shadow.events, widgetEvents, 'the SomethingElse events are not read');
+          assert.deepEqual(await rows(`${shadow.schema}.widgets`), await rows('widgets'));
+        } finally {
+          await dropShadow(sql, shadow);
+        }
+      }
+      const verified = await verifyProjector(sql, store, typed);
+      assert.equal(verified.ok, true, JSON.stringify(verified.diffs));
+    });
+
+    it('refuses an event rowIdOf claims whose type eventTypes leave out', async () => {
+      const incomplete = widgetsProjector(undefined, ['WidgetSet']);
+      const deleted = (await wholeLog(store)).find((e) => e.type === 'WidgetDeleted')!;
+      await assert.rejects(
+        sql.transaction((tx) => incomplete.project(tx, [deleted])),
+        /rowIdOf returns a row for WidgetDeleted, which its eventTypes leave out/,
+      );
+    });
 
     it('continues a shadow built part of the way (as verify catches up) to the same rows', async () => {
       const events = await wholeLog(store);

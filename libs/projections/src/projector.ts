@@ -14,6 +14,13 @@ export interface Projector {
   readonly version: number;
   readonly tables: readonly string[];
   readonly ddl: string;
+  /**
+   * Every event type `project` (and `rebuild`) acts on, when the projector can list them: a
+   * rebuild then reads only these from the log (see ReadAllOptions). An event of a type left
+   * out is one a rebuild never sees, so list all or leave this undefined; document projectors
+   * check it against rowIdOf on every batch.
+   */
+  readonly eventTypes?: readonly string[];
   /** Apply a batch of events (global order) inside the caller's transaction. */
   project(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<void>;
   /** Optional bulk path for rebuilds; without it a rebuild uses `ddl` and `project`. */
@@ -42,14 +49,18 @@ export interface ProjectorRebuild {
 /**
  * One rebuild pass, fed batches in global order. A batch is projected in two steps, so that
  * Node's work on one batch overlaps PostgreSQL's on the one before: `prepare` reads what it
- * needs through `read` and does the work in memory, returning the batch's writes (or null);
+ * needs through `shadow` and does the work in memory, returning the batch's writes (or null);
  * the caller then runs them in a transaction of their own. Writes run one at a time, in batch
  * order, but a batch's `prepare` may run while the previous batch's writes are still
- * uncommitted, hence invisible to `read`: the session must carry what that batch wrote.
- * `read` and the write transaction both have the shadow schema as search_path.
+ * uncommitted, hence invisible to it: the session must carry what that batch wrote.
+ * Statements through `shadow` run with the shadow schema as search_path, each in a transaction
+ * of its own (committed when it returns); `prepare` may also delete there rows that its batch
+ * rewrites and that the previous batch's writes do not touch: a pass that fails part-way is
+ * thrown away whole, so nothing ever sees such a row missing. The write transaction has the
+ * shadow schema as search_path too.
  */
 export interface RebuildSession {
-  prepare(read: SqlExecutor, events: readonly RecordedEvent[]): Promise<RebuildWrite | null>;
+  prepare(shadow: SqlExecutor, events: readonly RecordedEvent[]): Promise<RebuildWrite | null>;
 }
 
 export type RebuildWrite = (tx: SqlTransaction) => Promise<void>;

@@ -13,6 +13,7 @@ export const setupIntentsProjector = defineDocumentProjector<SetupIntentObject>(
   columns: { created: 'bigint', customer: 'text', payment_method: 'text', status: 'text' },
   indexes: `CREATE INDEX IF NOT EXISTS setup_intents_list_idx ON setup_intents (account_id, livemode, created DESC, id DESC);
 CREATE INDEX IF NOT EXISTS setup_intents_customer_idx ON setup_intents (account_id, livemode, customer, created DESC, id DESC);`,
+  eventTypes: SETUP_INTENT_EVENT_TYPES,
   rowIdOf: (event) => (isSetupIntentEvent(event.type) ? (event.data as { id: string }).id : null),
   evolve: (doc, recorded) =>
     evolveSetupIntent(doc, { type: recorded.type, data: recorded.data } as SetupIntentEvent),

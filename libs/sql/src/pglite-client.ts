@@ -1,5 +1,5 @@
 import { PGlite, types, type Results } from '@electric-sql/pglite';
-import type { QueryResult, SqlClient, SqlTransaction } from './sql-client.js';
+import { transactionSettings, type QueryResult, type SqlClient, type SqlTransaction } from './sql-client.js';
 
 export interface PgliteClientOptions {
   /** Directory for the database files; undefined = in-memory. */
@@ -54,7 +54,8 @@ export async function createPgliteClient(options: PgliteClientOptions = {}): Pro
             last = statement;
           },
         };
-        if (options?.asynchronousCommit) await tx.exec('SET LOCAL synchronous_commit TO off');
+        const settings = transactionSettings(options);
+        if (settings.length > 0) await tx.exec(settings.join('; '));
         const begun = options?.begin ? (await tx.query<Record<string, unknown>>(options.begin)).rows : [];
         const result = await fn(executor, begun);
         if (last !== undefined) await tx.exec(last);

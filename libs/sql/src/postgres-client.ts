@@ -1,13 +1,16 @@
 import pg from 'pg';
 import { copyFromStdin } from './postgres-copy.js';
-import { preparedName, type QueryResult, type SqlClient, type SqlTransaction } from './sql-client.js';
+import {
+  preparedName,
+  transactionSettings,
+  type QueryResult,
+  type SqlClient,
+  type SqlTransaction,
+} from './sql-client.js';
 
 /** Server-side keepalives of a dedicated session (seconds; ignored on Unix sockets). */
 const SESSION_KEEPALIVES =
   'SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5; SET tcp_keepalives_count = 4';
-
-/** Two statements, one round trip (simple query protocol). */
-const BEGIN_ASYNCHRONOUS_COMMIT = 'BEGIN; SET LOCAL synchronous_commit TO off';
 
 export interface PostgresClientOptions {
   connectionString: string;
@@ -57,7 +60,8 @@ export async function createPostgresClient(options: PostgresClientOptions): Prom
       const client = await pool.connect();
       let broken: Error | undefined;
       try {
-        const begin = options?.asynchronousCommit ? BEGIN_ASYNCHRONOUS_COMMIT : 'BEGIN';
+        // BEGIN, its SET LOCALs and the caller's `begin` statement in one round trip (simple query protocol).
+        const begin = ['BEGIN', ...transactionSettings(options)].join('; ');
         const begun = await client.query(options?.begin ? `${begin}; ${options.begin}` : begin);
         const begunRows = options?.begin ? lastResult(begun).rows : [];
         let last: string | undefined;

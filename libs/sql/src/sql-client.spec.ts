@@ -9,6 +9,7 @@ import { TEST_DATABASE_URL, uniqueName } from '#test/support/env';
 import { startTcpProxy } from '#test/support/tcp-proxy';
 import { createPgliteClient } from './pglite-client.js';
 import { createPostgresClient, quoteIdent } from './postgres-client.js';
+import { CopyBuffer } from './copy-buffer.js';
 import { COPY_NULL, copyJsonText, copyText } from './copy-text.js';
 import { prepared, preparedName, sqlLiteral, type SqlClient } from './sql-client.js';
 
@@ -155,6 +156,31 @@ for (const [target, factory] of targets) {
       assert.equal(await sql.transaction(async () => 'fine'), 'fine');
     });
 
+    it('runs a searchPath transaction in that schema, for that transaction only', async () => {
+      const other = uniqueName('sql_client_other').toLowerCase();
+      await sql.exec(`CREATE SCHEMA ${other}; CREATE TABLE ${other}.items (id int PRIMARY KEY, label text)`);
+      try {
+        const inside = await sql.transaction(
+          async (tx) => {
+            await tx.query('INSERT INTO items VALUES (1, $1)', ['in the other schema']);
+            return (await tx.query<{ s: string }>('SELECT current_schema() AS s')).rows[0]?.s;
+          },
+          { searchPath: other, asynchronousCommit: true },
+        );
+        assert.equal(inside, other);
+        const { rows } = await sql.query<{ label: string }>(`SELECT label FROM ${other}.items`);
+        assert.deepEqual(rows, [{ label: 'in the other schema' }]);
+        const { rows: after } = await sql.query<{ s: string }>('SELECT current_schema() AS s');
+        assert.notEqual(after[0]?.s, other);
+        await assert.rejects(
+          sql.transaction(async () => undefined, { searchPath: 'x; DROP TABLE items' }),
+          /plain lowercase identifier/,
+        );
+      } finally {
+        await sql.exec(`DROP SCHEMA ${other} CASCADE`);
+      }
+    });
+
     it('COPYs rows in text format: escapes, NULL, unicode, chunks split mid-row', async () => {
       await sql.exec('CREATE TABLE copied (id int PRIMARY KEY, label text, n bigint, doc jsonb)');
       const label = 'tab\there\nnew line\r\\back\\slash \\N é 🎉';
@@ -185,6 +211,28 @@ for (const [target, factory] of targets) {
         `SELECT doc = 'null'::jsonb AS null_json FROM copied WHERE id = 3`,
       );
       assert.equal(json[0]!.null_json, true, "'null' is JSON null, not SQL NULL");
+    });
+
+    it('COPYs UTF-8 bytes built by CopyBuffer, over several chunks, and byte chunks split mid-character', async () => {
+      await sql.exec('CREATE TABLE copied_bytes (id int PRIMARY KEY, label text)');
+      const label = (i: number) => `row ${i} é 🎉 ${'x'.repeat(1000)}`;
+      const copy = new CopyBuffer();
+      for (let i = 0; i < 600; i++) copy.write(`${i}\t${copyText(label(i))}\n`);
+      const chunks = copy.chunks();
+      assert.ok(chunks.length > 1, 'more than one chunk');
+      // Split the first chunk inside the two bytes of an 'é'.
+      const first = chunks[0]!;
+      const at = first.indexOf(Buffer.from('é')) + 1;
+      const split = [first.subarray(0, at), first.subarray(at), ...chunks.slice(1)];
+      const copied = await sql.transaction((tx) => tx.copyFrom('copied_bytes', ['id', 'label'], split));
+      assert.equal(copied, 600);
+      const { rows } = await sql.query<{ id: number; label: string }>(
+        'SELECT id, label FROM copied_bytes WHERE id IN (0, 599) ORDER BY id',
+      );
+      assert.deepEqual(rows, [
+        { id: 0, label: label(0) },
+        { id: 599, label: label(599) },
+      ]);
     });
 
     it('rolls back a COPY that fails, reports why, and stays usable', async () => {

@@ -26,19 +26,39 @@ export interface TransactionOptions {
    * `SELECT … FOR UPDATE`); its rows are passed to the transaction's function.
    */
   begin?: string;
+  /**
+   * Unqualified names resolve in this schema, for this transaction only (`SET LOCAL
+   * search_path`, sent with BEGIN in the same round trip). A plain lowercase identifier.
+   */
+  searchPath?: string;
 }
+
+/** The SET LOCAL statements that give a transaction these options. */
+export function transactionSettings(options?: TransactionOptions): string[] {
+  const settings: string[] = [];
+  if (options?.searchPath !== undefined) {
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(options.searchPath))
+      throw new Error(`searchPath must be a plain lowercase identifier: ${options.searchPath}`);
+    settings.push(`SET LOCAL search_path TO ${options.searchPath}`);
+  }
+  if (options?.asynchronousCommit) settings.push('SET LOCAL synchronous_commit TO off');
+  return settings;
+}
+
+/** A piece of COPY data: text, or its UTF-8 bytes. */
+export type CopyChunk = string | Uint8Array;
 
 /** An open transaction: statements, plus bulk loading with COPY. */
 export interface SqlTransaction extends SqlExecutor {
   /**
    * `COPY table (columns) FROM` the given data in COPY's text format (see copy-text.ts: one
    * line per row, columns separated by tabs, `\N` for NULL, backslash escapes), passed as
-   * chunks that are sent in order (a chunk may end mid-row; many moderate chunks are cheaper
-   * to build than one huge string). Table and column names are spliced into the statement as
-   * they are (pass checked identifiers). Resolves to the number of rows copied. Much cheaper
-   * per row than a multi-row INSERT.
+   * chunks that are sent in order (a chunk may end mid-row, even mid-character for bytes):
+   * strings, or UTF-8 bytes (copy-buffer.ts builds those; cheaper for large data). Table and
+   * column names are spliced into the statement as they are (pass checked identifiers).
+   * Resolves to the number of rows copied. Much cheaper per row than a multi-row INSERT.
    */
-  copyFrom(table: string, columns: readonly string[], chunks: readonly string[]): Promise<number>;
+  copyFrom(table: string, columns: readonly string[], chunks: readonly CopyChunk[]): Promise<number>;
   /**
    * A parameterless statement to run last, sent with COMMIT in the same round trip (e.g. a
    * checkpoint write). If it fails the transaction rolls back and the call rejects.

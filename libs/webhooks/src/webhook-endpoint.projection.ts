@@ -16,6 +16,7 @@ export const webhookEndpointsProjector = defineDocumentProjector<WebhookEndpoint
   table: 'webhook_endpoints',
   columns: { created: 'bigint', deleted: 'boolean' },
   indexes: `CREATE INDEX IF NOT EXISTS webhook_endpoints_list_idx ON webhook_endpoints (account_id, livemode, created DESC, id DESC) WHERE NOT deleted;`,
+  eventTypes: WEBHOOK_ENDPOINT_EVENT_TYPES,
   rowIdOf: (event) => (TYPES.has(event.type) ? (event.data as { id: string }).id : null),
   evolve(doc, recorded) {
     const event = { type: recorded.type, data: recorded.data } as WebhookEndpointEvent;

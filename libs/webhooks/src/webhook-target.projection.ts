@@ -69,6 +69,7 @@ export const webhookTargetsProjector = defineDocumentProjector<WebhookTarget>({
   table: 'webhook_targets',
   columns: { status: 'text' },
   indexes: `CREATE INDEX IF NOT EXISTS webhook_targets_enabled_idx ON webhook_targets (account_id, livemode) WHERE status = 'enabled';`,
+  eventTypes: WEBHOOK_ENDPOINT_EVENT_TYPES,
   rowIdOf: (event) => (TYPES.has(event.type) ? (event.data as { id: string }).id : null),
   evolve: evolveTarget,
   columnsOf: (doc) => ({ status: doc.status }),

@@ -17,6 +17,7 @@ export const invoicesProjector = defineDocumentProjector<InvoiceObject>({
   indexes: `CREATE INDEX IF NOT EXISTS invoices_list_idx ON invoices (account_id, livemode, created DESC, id DESC);
 CREATE INDEX IF NOT EXISTS invoices_customer_idx ON invoices (account_id, livemode, customer, created DESC, id DESC);
 CREATE INDEX IF NOT EXISTS invoices_subscription_idx ON invoices (account_id, livemode, subscription, created DESC, id DESC);`,
+  eventTypes: INVOICE_EVENT_TYPES,
   rowIdOf: (event) => (invoiceTypes.has(event.type) ? (event.data as { id: string }).id : null),
   evolve: (doc, recorded) => evolveInvoice(doc, { type: recorded.type, data: recorded.data } as InvoiceEvent),
   columnsOf: (doc) => ({
@@ -46,6 +47,7 @@ export const invoiceItemsProjector = defineDocumentProjector<InvoiceItemDoc>({
   },
   indexes: `CREATE INDEX IF NOT EXISTS invoiceitems_list_idx ON invoiceitems (account_id, livemode, created DESC, id DESC) WHERE NOT deleted;
 CREATE INDEX IF NOT EXISTS invoiceitems_pending_idx ON invoiceitems (account_id, livemode, customer) WHERE pending;`,
+  eventTypes: INVOICE_ITEM_EVENT_TYPES,
   rowIdOf: (event) => (itemTypes.has(event.type) ? (event.data as { id: string }).id : null),
   evolve(doc, recorded) {
     const event = { type: recorded.type, data: recorded.data } as InvoiceItemEvent;

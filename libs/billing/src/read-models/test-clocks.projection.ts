@@ -13,6 +13,7 @@ export const testClocksProjector = defineDocumentProjector<TestClockDoc>({
   table: 'test_clocks',
   columns: { created: 'bigint', deleted: 'boolean' },
   indexes: `CREATE INDEX IF NOT EXISTS test_clocks_list_idx ON test_clocks (account_id, livemode, created DESC, id DESC) WHERE NOT deleted;`,
+  eventTypes: TEST_CLOCK_EVENT_TYPES,
   rowIdOf: (event) => (types.has(event.type) ? (event.data as { id: string }).id : null),
   evolve(doc, recorded) {
     const event = { type: recorded.type, data: recorded.data } as TestClockEvent;

@@ -162,7 +162,8 @@ export class EventStoreDbEventStore implements EventStore {
 
   /**
    * Pages forwards through `$all`. The server reads from a position inclusively and the port
-   * wants "strictly after", so anything at or before the cursor is dropped.
+   * wants "strictly after", so anything at or before the cursor is dropped. The eventTypes hint
+   * (ReadAllOptions) is not used: every event is returned, which the port allows.
    */
   async readAll(from: FromPosition, maxCount: number): Promise<RecordedEvent[]> {
     const events: RecordedEvent[] = [];

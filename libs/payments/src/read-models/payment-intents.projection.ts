@@ -24,6 +24,7 @@ export const paymentIntentsProjector = defineDocumentProjector<PaymentIntentObje
   columns: { created: 'bigint', customer: 'text', status: 'text' },
   indexes: `CREATE INDEX IF NOT EXISTS payment_intents_list_idx ON payment_intents (account_id, livemode, created DESC, id DESC);
 CREATE INDEX IF NOT EXISTS payment_intents_customer_idx ON payment_intents (account_id, livemode, customer, created DESC, id DESC);`,
+  eventTypes: [...INTENT_EVENTS],
   rowIdOf: (event) => (INTENT_EVENTS.has(event.type) ? (event.data as { id: string }).id : null),
   evolve: (doc, recorded) =>
     evolvePaymentIntent(doc, { type: recorded.type, data: recorded.data } as PaymentIntentEvent),
