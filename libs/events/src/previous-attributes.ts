@@ -15,7 +15,8 @@ export function previousAttributes(
     if (isHash(was) && isHash(now)) {
       const nested = previousAttributes(was, now);
       if (Object.keys(nested).length > 0) previous[key] = nested;
-    } else if (JSON.stringify(was) !== JSON.stringify(now)) {
+    } else if (was !== now && JSON.stringify(was) !== JSON.stringify(now)) {
+      // (The same value, or an unchanged part an evolve carried over, needs no serialising.)
       previous[key] = was === undefined ? null : was;
     }
   }
