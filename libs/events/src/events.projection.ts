@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '#libs/event-store/src/port';
 import type { Projector } from '#libs/projections/src/projector';
-import type { SqlExecutor } from '#libs/sql/src/sql-client';
+import { prepared, type SqlExecutor } from '#libs/sql/src/sql-client';
 import { STRIPE_API_VERSION } from './api-version.js';
 import { stripeEventId } from './event-id.js';
 import type { StripeEventSource, StripeObject } from './event-source.js';
@@ -36,6 +36,16 @@ CREATE TABLE IF NOT EXISTS event_object_snapshots (
   doc jsonb NOT NULL
 );`;
 
+// Prepared: parsed and planned once per connection (every batch sends them).
+const SELECT_SNAPSHOTS = prepared('SELECT id, doc FROM event_object_snapshots WHERE id = ANY($1::text[])');
+const UPSERT_SNAPSHOTS =
+  prepared(`INSERT INTO event_object_snapshots (id, doc) SELECT id, doc FROM jsonb_to_recordset($1::jsonb) AS x(id text, doc jsonb)
+  ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc`);
+const DELETE_SNAPSHOTS = prepared('DELETE FROM event_object_snapshots WHERE id = ANY($1::text[])');
+const INSERT_EVENTS = prepared(`INSERT INTO events (id, account_id, livemode, created, type, position, doc)
+  SELECT id, account_id, livemode, created, type, position::numeric, doc
+  FROM jsonb_to_recordset($1::jsonb) AS x(id text, account_id text, livemode boolean, created bigint, type text, position text, doc jsonb)`);
+
 /**
  * Projects domain events into Stripe `Event` resources. It keeps its own snapshot of each
  * object (evolved by the resource's own function) to render `data.object` as of that moment
@@ -68,10 +78,7 @@ export function defineEventsProjector(sources: readonly StripeEventSource[]): Pr
           if (contextKey) ids.add(contextKey);
         }
       }
-      const { rows } = await tx.query<{ id: string; doc: StripeObject }>(
-        'SELECT id, doc FROM event_object_snapshots WHERE id = ANY($1::text[])',
-        [[...ids]],
-      );
+      const { rows } = await tx.query<{ id: string; doc: StripeObject }>(SELECT_SNAPSHOTS, [[...ids]]);
       const snapshots = new Map<string, StripeObject | null>(rows.map((r) => [r.id, r.doc]));
       const events: Record<string, unknown>[] = [];
       for (const recorded of relevant) {
@@ -102,21 +109,11 @@ export function defineEventsProjector(sources: readonly StripeEventSource[]): Pr
       const live = [...snapshots].filter(([, doc]) => doc !== null).map(([id, doc]) => ({ id, doc }));
       const gone = [...snapshots].filter(([, doc]) => doc === null).map(([id]) => id);
       if (live.length > 0) {
-        await tx.query(
-          `INSERT INTO event_object_snapshots (id, doc) SELECT id, doc FROM jsonb_to_recordset($1::jsonb) AS x(id text, doc jsonb)
-           ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc`,
-          [JSON.stringify(live)],
-        );
+        await tx.query(UPSERT_SNAPSHOTS, [JSON.stringify(live)]);
       }
-      if (gone.length > 0)
-        await tx.query('DELETE FROM event_object_snapshots WHERE id = ANY($1::text[])', [gone]);
+      if (gone.length > 0) await tx.query(DELETE_SNAPSHOTS, [gone]);
       if (events.length > 0) {
-        await tx.query(
-          `INSERT INTO events (id, account_id, livemode, created, type, position, doc)
-           SELECT id, account_id, livemode, created, type, position::numeric, doc
-           FROM jsonb_to_recordset($1::jsonb) AS x(id text, account_id text, livemode boolean, created bigint, type text, position text, doc jsonb)`,
-          [JSON.stringify(events)],
-        );
+        await tx.query(INSERT_EVENTS, [JSON.stringify(events)]);
       }
     },
   };

@@ -4,7 +4,7 @@ import type { AppConfig } from '#libs/config/src/config';
 import type { CustomerObject } from '#libs/customers/src/domain/customer';
 import { DomainError } from '#libs/kernel/src/domain-error';
 import { APP_CONFIG, READ_SQL } from '#libs/platform/src/tokens';
-import type { SqlExecutor } from '#libs/sql/src/sql-client';
+import { prepared, type SqlExecutor } from '#libs/sql/src/sql-client';
 import { paymentIntentStream } from '#libs/payments/src/domain/payment-intent.events';
 import type { InvoiceCommand } from '../domain/invoice.decider.js';
 import { invoiceStream } from '../domain/invoice.events.js';
@@ -19,6 +19,11 @@ import { BillingTime } from './billing-time.js';
 import { CustomerFacts, customerSnapshot } from './customer-facts.js';
 import { cycleLines, serviceEnd, trialLines } from './invoice-lines.js';
 import { InvoicePayments } from './invoice-payments.js';
+
+/** Every new invoice asks (a renewal too): prepared, parsed and planned once per connection. */
+const PENDING_ITEMS =
+  prepared(`SELECT doc FROM invoiceitems WHERE account_id = $1 AND livemode = $2 AND customer = $3
+  AND pending AND (subscription IS NULL OR subscription = $4) ORDER BY created, id`);
 
 const DESCRIPTIONS: Record<string, string> = {
   subscription_create: 'Subscription creation',
@@ -197,11 +202,12 @@ export class InvoiceCollector {
     customer: string,
     subscription: string | null,
   ): Promise<InvoiceItemObject[]> {
-    const { rows } = await this.sql.query<{ doc: InvoiceItemObject }>(
-      `SELECT doc FROM invoiceitems WHERE account_id = $1 AND livemode = $2 AND customer = $3 AND pending
-         AND (subscription IS NULL OR subscription = $4) ORDER BY created, id`,
-      [scope.accountId, scope.livemode, customer, subscription],
-    );
+    const { rows } = await this.sql.query<{ doc: InvoiceItemObject }>(PENDING_ITEMS, [
+      scope.accountId,
+      scope.livemode,
+      customer,
+      subscription,
+    ]);
     return rows.map((r) => r.doc);
   }
 
