@@ -87,20 +87,21 @@ export class BillingQueue implements OnApplicationShutdown {
   async scheduleMany(rows: ScheduleRow[]): Promise<void> {
     if (rows.length === 0) return;
     const now = this.clock().getTime();
-    await this.queue.addBulk(
-      rows.map((row) => ({
-        name: row.kind,
-        data: {
-          type: 'subscription',
-          subscriptionId: row.id,
-          accountId: row.accountId,
-          livemode: row.livemode,
-          kind: row.kind,
-          at: row.at,
-        },
-        opts: jobOptions(subscriptionJobId(row.id, row.kind, row.at), Math.max(0, row.at * 1000 - now)),
-      })),
-    );
+    const jobs = rows.map((row) => ({
+      name: row.kind,
+      data: {
+        type: 'subscription' as const,
+        subscriptionId: row.id,
+        accountId: row.accountId,
+        livemode: row.livemode,
+        kind: row.kind,
+        at: row.at,
+      },
+      opts: jobOptions(subscriptionJobId(row.id, row.kind, row.at), Math.max(0, row.at * 1000 - now)),
+    }));
+    // One job (after every engine run) is one script call; addBulk would wrap it in MULTI/EXEC.
+    if (jobs.length === 1) await this.queue.add(jobs[0]!.name, jobs[0]!.data, jobs[0]!.opts);
+    else await this.queue.addBulk(jobs);
   }
 
   async advanceClock(clockId: string, accountId: string, to: number): Promise<void> {
