@@ -57,6 +57,7 @@ describe('invoices and invoice items via stripe-node', () => {
     assert.deepEqual(await stripe.invoiceItems.retrieve(byAmount.id), updated);
     const listed = await stripe.invoiceItems.list({ customer: customer.id, pending: true });
     assert.deepEqual(listed.data.map((i) => i.id).sort(), [byAmount.id, byPrice.id, byDecimal.id].sort());
+    const lastSeen = await stripe.invoiceItems.update(byDecimal.id, { metadata: { why: 'dropped' } });
     assert.deepEqual(await stripe.invoiceItems.del(byDecimal.id), {
       id: byDecimal.id,
       object: 'invoiceitem',
@@ -74,10 +75,12 @@ describe('invoices and invoice items via stripe-node', () => {
       .filter((e) => (e.data.object as { id: string }).id === byDecimal.id)
       .map((e) => [e.type, e.data.object])
       .reverse();
+    // The deleted event carries the whole item as it was when deleted, as Stripe sends it
+    // (stripe-node: InvoiceItemDeletedEvent.data.object is an InvoiceItem); not the DELETE stub.
     assert.deepEqual(removed, [
       ['invoiceitem.created', byDecimal],
-      // Coffer sends the deleted stub (stripe-node types data.object as the whole InvoiceItem).
-      ['invoiceitem.deleted', { id: byDecimal.id, object: 'invoiceitem', deleted: true }],
+      ['invoiceitem.updated', lastSeen],
+      ['invoiceitem.deleted', lastSeen],
     ]);
     const typed = await stripe.events.list({ type: 'invoiceitem.deleted', limit: 100 });
     assert.ok(typed.data.some((e) => (e.data.object as { id: string }).id === byDecimal.id));
