@@ -64,7 +64,9 @@ export function defineEventsProjector(sources: readonly StripeEventSource[]): Pr
 
   return {
     name: 'events',
-    version: 2,
+    // 3: invoiceitem.deleted carries the whole item; paid, void and uncollectible invoices
+    // show auto_advance false (the stored payloads are rebuilt from the log).
+    version: 3,
     tables: ['events', 'event_object_snapshots'],
     ddl: DDL,
     async project(tx: SqlExecutor, batch: readonly RecordedEvent[]): Promise<void> {
