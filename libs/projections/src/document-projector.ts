@@ -1,8 +1,7 @@
 import type { RecordedEvent } from '#libs/event-store/src/port';
 import { prepared, type SqlExecutor } from '#libs/sql/src/sql-client';
-import { CopyBuffer } from '#libs/sql/src/copy-buffer';
-import { copyJsonText } from '#libs/sql/src/copy-text';
-import { copyFieldsOf } from './document-copy.js';
+import { CopyBinaryBuffer } from '#libs/sql/src/copy-binary';
+import { writeCopyRow } from './document-copy.js';
 import { IdFilter } from './id-filter.js';
 import { assertIdentifier, type Projector, type RebuildSession } from './projector.js';
 
@@ -68,7 +67,8 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
   const indexes = spec.indexes ?? '';
   const recordType = ['id text', ...columnNames.map((c) => `${c} ${columns[c]}`), 'doc json'].join(', ');
   const allColumns = ['id', ...columnNames, 'doc'];
-  const copyTypes: ColumnType[] = ['text', ...columnNames.map((c) => columns[c]!), 'json'];
+  /** Types of the columns before `doc`, in COPY order. */
+  const copyTypes: ColumnType[] = ['text', ...columnNames.map((c) => columns[c]!)];
   const upsert = prepared(`INSERT INTO ${table} (${allColumns.join(', ')})
     SELECT ${allColumns.join(', ')} FROM json_to_recordset($1::json) AS x(${recordType})
     ON CONFLICT (id) DO UPDATE SET ${[...columnNames, 'doc'].map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`);
@@ -136,22 +136,17 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
   });
 
   /**
-   * A row's COPY line into `copy`: its columns, then the document's JSON (already serialised).
-   * False, writing nothing, when a column has no exact COPY encoding.
+   * A row into `copy` (COPY's binary format): its columns, then the document's JSON (already
+   * serialised). False, writing nothing, when a column has no exact COPY encoding.
    */
-  const copyRow = (copy: CopyBuffer, write: Write<Doc>, docJson: string): boolean => {
+  const copyRow = (copy: CopyBinaryBuffer, write: Write<Doc>, docJson: string): boolean => {
     const values: unknown[] = [write.id];
     const own = spec.columnsOf(write.doc);
     for (const column of columnNames)
       values.push(
         column === 'account_id' ? write.accountId : column === 'livemode' ? write.livemode : own[column],
       );
-    const fields = copyFieldsOf(values, copyTypes, toJson);
-    if (fields === undefined) return false;
-    copy.write(`${fields}\t`);
-    copy.write(copyJsonText(docJson));
-    copy.write('\n');
-    return true;
+    return writeCopyRow(copy, values, copyTypes, toJson, docJson);
   };
 
   /**
@@ -212,11 +207,12 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
         if (written) for (const [id, json] of out.settled) if (json !== null) written.add(id);
         unsettled = out.settled;
         const { rewritten, rest } = out;
+        const copied = out.copy.rowCount;
         const chunks = out.copy.chunks();
-        if (rewritten.length + chunks.length + rest.length === 0) return null;
+        if (rewritten.length + copied + rest.length === 0) return null;
         return async (tx) => {
           if (rewritten.length > 0) await tx.query(deleteRows, [rewritten]);
-          if (chunks.length > 0) await tx.copyFrom(table, allColumns, chunks);
+          if (copied > 0) await tx.copyFrom(table, allColumns, chunks, { format: 'binary' });
           if (rest.length > 0) await tx.query(upsert, [toJson(rest)]);
         };
       },
@@ -270,7 +266,7 @@ class BatchOutput {
   readonly rewritten: string[] = [];
   /** Every touched row as this batch leaves it: the document's JSON, or null (absent). */
   readonly settled = new Map<string, string | null>();
-  readonly copy = new CopyBuffer();
+  readonly copy = new CopyBinaryBuffer();
   /** Rows with no exact COPY encoding, written through the upsert. */
   readonly rest: Record<string, unknown>[] = [];
 }
