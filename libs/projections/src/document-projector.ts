@@ -30,6 +30,14 @@ export interface DocumentProjectorSpec<Doc> {
    * fails the batch.
    */
   eventTypes?: readonly string[];
+  /**
+   * Event types that begin a row (a resource's creation, appended to a new stream): there is
+   * no document before one, and evolve is given null. A live batch does not read the rows whose
+   * events in the batch begin with one of these, so a batch of creations costs one statement
+   * less. Declare only what holds: an event of such a type for a row that exists would be folded
+   * from null.
+   */
+  createdBy?: readonly string[];
   /** Which row an event touches (null: not this projector's). */
   rowIdOf(event: RecordedEvent): string | null;
   /** Pure: the row's document after this event (null: delete the row). */
@@ -77,6 +85,7 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
   const takeRowsOut = prepared(`DELETE FROM ${table} WHERE id = ANY($1::text[]) RETURNING id, doc`);
 
   const eventTypes = spec.eventTypes ? new Set(spec.eventTypes) : null;
+  const createdBy = spec.createdBy ? new Set(spec.createdBy) : null;
 
   /** The batch's events per touched row id, in order. */
   function group(events: readonly RecordedEvent[]): Map<string, RecordedEvent[]> {
@@ -243,7 +252,9 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
     async project(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<void> {
       const touched = group(events);
       if (touched.size === 0) return;
-      const after = fold(touched, await load(tx, [...touched.keys()]));
+      const existing: string[] = [];
+      for (const [id, rowEvents] of touched) if (!createdBy?.has(rowEvents[0]!.type)) existing.push(id);
+      const after = fold(touched, await load(tx, existing));
       const writes: Record<string, unknown>[] = [];
       const deletes: string[] = [];
       for (const [id, write] of after) {

@@ -230,7 +230,8 @@ export class PostgresEventStore implements EventStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    // Including a batch being handled: the client may close below.
+    await Promise.all([...this.subscriptions].map((s) => s.stop().then(() => s.ended())));
     const listening = this.listening;
     this.listening = undefined;
     if (listening) await (await listening.catch(() => async () => {}))();
