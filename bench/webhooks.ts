@@ -193,6 +193,8 @@ async function run(store: 'postgres' | 'pglite', endpoints: number) {
     await appendConcurrently(append, EVENTS);
     const appendSeconds = (performance.now() - appendStart) / 1000;
     while ((await queue.getJobCounts('waiting')).waiting < EVENTS * endpoints) await sleep(20);
+    /** From the last append's commit until every job of the backlog is in the queue (projection and dispatch). */
+    const dispatchSeconds = (performance.now() - appendStart) / 1000 - appendSeconds;
     const drainStart = performance.now();
     const cpuBefore = process.cpuUsage();
     const pgCpuBefore = applicationName ? await backendCpuSeconds(applicationName) : null;
@@ -209,6 +211,7 @@ async function run(store: 'postgres' | 'pglite', endpoints: number) {
       deliveries: EVENTS * endpoints,
       appendSeconds: round(appendSeconds),
       appendsPerSecond: Math.round(EVENTS / appendSeconds),
+      dispatchSeconds: round(dispatchSeconds),
       drainSeconds: round(drainSeconds),
       deliveriesPerSecond: Math.round((EVENTS * endpoints) / drainSeconds),
       /** CPU time of this process (Coffer and the receivers; not Redis or PostgreSQL) per delivery while draining. */

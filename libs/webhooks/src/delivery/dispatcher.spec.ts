@@ -337,6 +337,42 @@ describe('WebhookDispatcher', () => {
     }
   });
 
+  it('a round of many events to many endpoints adds every job with its event’s type and data, in log order', async () => {
+    fixture = await new Fixture().open();
+    const endpoints: string[] = [];
+    for (let i = 0; i < 10; i++) endpoints.push(await fixture.target('acct_a', false));
+    // Written before the dispatcher starts: its first round reads them all (one batch).
+    const events: Array<{ id: string; type: string }> = [];
+    for (let i = 0; i < 150; i++) {
+      const type = i % 3 === 0 ? 'customer.updated' : 'customer.created';
+      events.push({ id: (await fixture.events('acct_a', false, 1, type))[0]!, type });
+    }
+    await fixture.dispatcher();
+    await fixture.dispatched();
+    const jobs = await fixture.queue.getJobs(['waiting'], 0, -1, true);
+    assert.equal(jobs.length, events.length * endpoints.length);
+    const index = new Map(events.map((e, i) => [e.id, i]));
+    let previous = -1;
+    for (const job of jobs) {
+      const at = index.get(job.data.eventId)!;
+      assert.ok(at >= previous, 'jobs are added in log order');
+      previous = at;
+      assert.equal(job.id, deliveryJobId(job.data.eventId, job.data.endpointId));
+      assert.equal(job.name, events[at]!.type);
+      assert.deepEqual(
+        { accountId: job.data.accountId, livemode: job.data.livemode, type: job.data.deliveryType },
+        { accountId: 'acct_a', livemode: false, type: 'automatic' },
+      );
+    }
+    assert.deepEqual(
+      await fixture.jobIds(),
+      expectedJobs(
+        events.map((e) => e.id),
+        endpoints,
+      ),
+    );
+  });
+
   it('matches within the event’s mode and account only: live endpoints get no test events, and the reverse', async () => {
     fixture = await new Fixture().open();
     const testEndpoint = await fixture.target('acct_a', false);
