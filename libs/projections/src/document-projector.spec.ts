@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RecordedEvent } from '#libs/event-store/src/port';
+import type { SqlExecutor } from '#libs/sql/src/sql-client';
 import { createPgliteClient } from '#libs/sql/src/pglite-client';
 import { defineDocumentProjector } from './document-projector.js';
 
@@ -36,6 +37,65 @@ describe('document projector', () => {
       assert.deepEqual(rows, [
         { id: 'a', amount: '5', doc: { id: 'a', amount: 5 } },
         { id: 'b', amount: '4611686018427387904', doc: { id: 'b', amount: '4611686018427387904' } },
+      ]);
+    } finally {
+      await sql.close();
+    }
+  });
+
+  it('loads no row whose first event in the batch replaces the document, and loads the others', async () => {
+    type Tally = { id: string; total: number };
+    const tallies = defineDocumentProjector<Tally>({
+      name: 'tallies',
+      version: 1,
+      table: 'tallies',
+      columns: { total: 'bigint' },
+      rowIdOf: (e) => (e.data as { id: string }).id,
+      evolve: (doc, e) => {
+        const { id, n } = e.data as { id: string; n: number };
+        return e.type === 'Opened' ? { id, total: n } : { id, total: (doc?.total ?? 0) + n };
+      },
+      replacesDocument: (e) => e.type === 'Opened',
+      columnsOf: (doc) => ({ total: doc.total }),
+    });
+    const at = (type: string, id: string, n: number): RecordedEvent => ({
+      ...event(id, 0),
+      type,
+      data: { id, n },
+    });
+    const sql = await createPgliteClient();
+    try {
+      await sql.exec(tallies.ddl);
+      const project = async (batch: RecordedEvent[]) => {
+        const statements: string[] = [];
+        await sql.transaction((tx) =>
+          tallies.project(
+            {
+              query: (text: unknown, params?: unknown[]) => {
+                statements.push(String(typeof text === 'string' ? text : (text as { text: string }).text));
+                return tx.query(text as string, params);
+              },
+              exec: (text: string) => tx.exec(text),
+            } as SqlExecutor,
+            batch,
+          ),
+        );
+        const selects = statements.filter((t) => t.trimStart().startsWith('SELECT'));
+        return selects.length;
+      };
+      // Both rows start in the batch: nothing is read.
+      assert.equal(await project([at('Opened', 'a', 1), at('Added', 'a', 2), at('Opened', 'b', 10)]), 0);
+      // a's first event here adds to what is stored, so a is read; c starts.
+      assert.equal(await project([at('Added', 'a', 4), at('Opened', 'c', 7)]), 1);
+      // b is re-opened (its evolve ignores the stored 10), then added to.
+      assert.equal(await project([at('Opened', 'b', 100), at('Added', 'b', 1)]), 0);
+      const { rows } = await sql.query<{ id: string; total: string }>(
+        'SELECT id, total FROM tallies ORDER BY id',
+      );
+      assert.deepEqual(rows, [
+        { id: 'a', total: '7' },
+        { id: 'b', total: '101' },
+        { id: 'c', total: '7' },
       ]);
     } finally {
       await sql.close();

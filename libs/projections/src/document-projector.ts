@@ -35,6 +35,13 @@ export interface DocumentProjectorSpec<Doc> {
   rowIdOf(event: RecordedEvent): string | null;
   /** Pure: the row's document after this event (null: delete the row). */
   evolve(doc: Doc | null, event: RecordedEvent): Doc | null;
+  /**
+   * Optional: true for an event whose evolve does not look at the document before it (the event
+   * that creates the row, e.g. `PaymentIntentCreated`; a timer's replacement). A batch does not
+   * load a row whose first event in the batch is one (a create+confirm's rows are all new: no
+   * SELECT). Wrong answers change documents, so list only events evolve answers from alone.
+   */
+  replacesDocument?(event: RecordedEvent): boolean;
   /** The indexed column values of a document. */
   columnsOf(doc: Doc): Record<string, unknown>;
 }
@@ -50,7 +57,8 @@ interface Write<Doc> {
 /**
  * A read model of one JSON document per resource id, plus indexed columns for lists and
  * filters. A batch costs three statements whatever its size: load the touched rows, fold the
- * events in memory, write the changed rows back in one upsert (and one delete).
+ * events in memory, write the changed rows back in one upsert (and one delete). Rows the batch
+ * starts (`replacesDocument`) are not loaded; a batch of new rows only writes.
  *
  * Rebuilds (replay, verify) take a bulk path (`rebuild`): the table is created without its
  * secondary indexes (built once at the end, `finishDdl`), and each batch takes the touched rows
@@ -93,6 +101,15 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
       else touched.set(id, [event]);
     }
     return touched;
+  }
+
+  /** The touched rows whose earlier document the fold needs (see `replacesDocument`). */
+  function rowsToLoad(touched: Map<string, RecordedEvent[]>): string[] {
+    const replaces = spec.replacesDocument;
+    if (!replaces) return [...touched.keys()];
+    const ids: string[] = [];
+    for (const [id, rowEvents] of touched) if (!replaces(rowEvents[0]!)) ids.push(id);
+    return ids;
   }
 
   async function load(sql: SqlExecutor, ids: string[]): Promise<Map<string, Doc>> {
@@ -247,7 +264,7 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
     async project(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<void> {
       const touched = group(events);
       if (touched.size === 0) return;
-      const after = fold(touched, await load(tx, [...touched.keys()]));
+      const after = fold(touched, await load(tx, rowsToLoad(touched)));
       const writes: Record<string, unknown>[] = [];
       const deletes: string[] = [];
       for (const [id, write] of after) {
