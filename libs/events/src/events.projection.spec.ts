@@ -10,7 +10,7 @@ import { ProjectorRunner } from '#libs/projections/src/projector-runner';
 import { ProjectionWaiter } from '#libs/projections/src/projection-waiter';
 import { replayProjector, verifyProjector } from '#libs/projections/src/rebuild';
 import { createPgliteClient } from '#libs/sql/src/pglite-client';
-import type { SqlClient } from '#libs/sql/src/sql-client';
+import type { SqlClient, SqlExecutor } from '#libs/sql/src/sql-client';
 import { defineEventsProjector, type StripeEventResource } from './events.projection.js';
 
 const fields: CustomerFields = {
@@ -104,6 +104,56 @@ describe('events projection', () => {
     assert.equal(deleted?.type, 'customer.deleted');
     assert.equal(deleted?.data.object.id, 'cus_e');
     assert.equal(deleted?.data.object.name, 'Ada');
+  });
+
+  it('a batch reads its snapshots once and writes snapshots and events in one statement', async () => {
+    assert.equal(
+      (
+        await sql.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM event_object_snapshots WHERE id = 'cus_e'",
+        )
+      ).rows[0]!.n,
+      0,
+      'the deleted customer has no snapshot left',
+    );
+    const log = await store.readAll('start', 100);
+    const fresh = await createPgliteClient();
+    try {
+      await fresh.exec(projector.ddl);
+      const statements: string[] = [];
+      await fresh.transaction((tx) =>
+        projector.project(
+          {
+            query: (text: unknown, params?: unknown[]) => {
+              const sqlText = typeof text === 'string' ? text : (text as { text: string }).text;
+              statements.push(sqlText.trimStart().split(/\s/)[0]!);
+              return tx.query(text as string, params);
+            },
+            exec: (text: string) => tx.exec(text),
+          } as SqlExecutor,
+          log,
+        ),
+      );
+      assert.deepEqual(statements, ['SELECT', 'WITH']);
+      const docs = await fresh.query<{ doc: StripeEventResource }>(
+        'SELECT doc FROM events ORDER BY position, id',
+      );
+      assert.deepEqual(
+        docs.rows.map((r) => r.doc),
+        await events(),
+        'the same events as the live runner wrote batch by batch',
+      );
+      const snapshots = await fresh.query('SELECT id FROM event_object_snapshots');
+      assert.equal(snapshots.rows.length, 0, 'created and deleted in one batch: no snapshot');
+      // A batch that keeps a snapshot: the customer's first event alone.
+      await fresh.transaction((tx) =>
+        projector.project(tx, [{ ...log[0]!, id: '00000000-0000-4000-8000-0000000000aa' }]),
+      );
+      const kept = await fresh.query<{ id: string }>('SELECT id FROM event_object_snapshots');
+      assert.deepEqual(kept.rows, [{ id: 'cus_e' }]);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('replay reproduces identical event ids and payloads', async () => {
