@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { RecordedEvent } from '#libs/event-store/src/port';
 import type { SqlExecutor } from '#libs/sql/src/sql-client';
 import { createPgliteClient } from '#libs/sql/src/pglite-client';
-import { defineDocumentProjector } from './document-projector.js';
+import { defineDocumentProjector, projectDocumentsTogether } from './document-projector.js';
 
 const event = (id: string, amount: unknown): RecordedEvent => ({
   id: '00000000-0000-4000-8000-000000000001',
@@ -97,6 +97,72 @@ describe('document projector', () => {
         { id: 'b', total: '101' },
         { id: 'c', total: '7' },
       ]);
+    } finally {
+      await sql.close();
+    }
+  });
+
+  it('projectDocumentsTogether: the parts load in turn, then write (upserts and deletes) in one statement', async () => {
+    type Row = { id: string; n: number };
+    const part = (table: string) =>
+      defineDocumentProjector<Row>({
+        name: table,
+        version: 1,
+        table,
+        columns: { n: 'bigint' },
+        rowIdOf: (e) => (e.data as { id: string }).id,
+        evolve: (doc, e) => {
+          const { id, n } = e.data as { id: string; n: number };
+          if (e.type === 'Gone') return null;
+          return e.type === 'Opened' ? { id, n } : { id, n: (doc?.n ?? 0) + n };
+        },
+        replacesDocument: (e) => e.type === 'Opened' || e.type === 'Gone',
+        columnsOf: (doc) => ({ n: doc.n }),
+      });
+    const left = part('lefts');
+    const right = part('rights');
+    const project = projectDocumentsTogether([left, right]);
+    const at = (type: string, id: string, n: number): RecordedEvent => ({
+      ...event(id, 0),
+      type,
+      data: { id, n },
+    });
+    const sql = await createPgliteClient();
+    try {
+      await sql.exec(`${left.ddl}\n${right.ddl}`);
+      const run = async (batch: RecordedEvent[]) => {
+        const statements: string[] = [];
+        await sql.transaction((tx) =>
+          project(
+            {
+              query: (text: string, params?: unknown[]) => {
+                statements.push(text.trimStart().split(/\s/)[0]!);
+                return tx.query(text, params);
+              },
+              exec: (text: string) => tx.exec(text),
+            } as SqlExecutor,
+            batch,
+          ),
+        );
+        return statements;
+      };
+      assert.deepEqual(await run([at('Opened', 'a', 1), at('Opened', 'b', 2), at('Added', 'a', 3)]), [
+        'WITH',
+      ]);
+      // 'a' is read (its first event adds), 'b' is deleted, 'c' starts: one read, one write.
+      assert.deepEqual(await run([at('Added', 'a', 10), at('Gone', 'b', 0), at('Opened', 'c', 5)]), [
+        'SELECT',
+        'SELECT',
+        'WITH',
+      ]);
+      assert.deepEqual(await run([]), []);
+      for (const table of ['lefts', 'rights']) {
+        const { rows } = await sql.query<{ id: string; n: string }>(`SELECT id, n FROM ${table} ORDER BY id`);
+        assert.deepEqual(rows, [
+          { id: 'a', n: '14' },
+          { id: 'c', n: '5' },
+        ]);
+      }
     } finally {
       await sql.close();
     }
