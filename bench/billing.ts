@@ -5,7 +5,7 @@
  * confirmed off-session, capture into the ledger, invoice paid, subscription told).
  *
  *   npm run bench:billing   (node dist/bench/billing.js [--subscriptions 10000] [--setup-concurrency 128]
- *                            [--concurrency 128] [--timeout 3600] [--profile] [--cpu-prof DIR])
+ *                            [--concurrency 256] [--timeout 3600] [--profile] [--cpu-prof DIR])
  *
  * `--subscriptions 1000` is enough to compare changes: read `renewalsPerSecondSteady` (between
  * 10% and 90% done) and `renewalCost` (CPU per renewal, the figure that moves least with the

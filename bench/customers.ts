@@ -3,7 +3,11 @@
  * Coffer on PostgreSQL + Redis (issue 3's wire-layer benchmark), with the same-run ceiling of a
  * bare Fastify handler returning the same JSON.
  *
- *   npm run bench:customers   (node dist/bench/customers.js [--seconds 8] [--warmup 2] [--levels 1,8,32])
+ *   npm run bench:customers   (node dist/bench/customers.js [--seconds 8] [--warmup 2] [--levels 1,8,32]
+ *                              [--operations create,retrieve] [--cpu-prof DIR])
+ *
+ * `--cpu-prof DIR` runs the Coffer child with V8's CPU profiler and writes its .cpuprofile to DIR;
+ * `--operations create` measures creates only (e.g. for such a profile).
  *
  * create = customers.create (auth, params, idempotency key, one event appended, answered once
  * the customers and events read models show it); retrieve = customers.retrieve of an existing
@@ -15,7 +19,7 @@ import type Stripe from 'stripe';
 import { createPostgresClient } from '#libs/sql/src/postgres-client';
 import { TEST_DATABASE_URL, TEST_REDIS_URL, uniqueName } from '#test/support/env';
 import { deleteRedisKeys } from '#test/support/redis-keys';
-import { numberOption } from './support/args.js';
+import { numberOption, stringOption } from './support/args.js';
 import {
   pidCpuSeconds,
   startChildServer,
@@ -33,8 +37,12 @@ const warmupMs = numberOption('warmup', 2) * 1000;
 const levelsIndex = process.argv.indexOf('--levels');
 const LEVELS = (levelsIndex === -1 ? '1,8,32' : process.argv[levelsIndex + 1]!).split(',').map(Number);
 const TARGETS = { create: 0.15, retrieve: 0.4 };
+const CPU_PROFILE_DIR = stringOption('cpu-prof', '');
 
 type Operation = 'create' | 'retrieve';
+const OPERATIONS = stringOption('operations', 'create,retrieve')
+  .split(',')
+  .filter((o): o is Operation => o === 'create' || o === 'retrieve');
 interface Case extends LoadResult {
   target: 'coffer' | 'ceiling';
   operation: Operation;
@@ -82,26 +90,30 @@ async function main(): Promise<void> {
   const queuePrefix = uniqueName('coffer-bench');
   const cases: Case[] = [];
   try {
-    const coffer = await startChildServer(new URL('./payments/coffer-server.js', import.meta.url), {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      EVENT_STORE: 'postgres',
-      DATABASE_URL: `${TEST_DATABASE_URL}${TEST_DATABASE_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`,
-      REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: queuePrefix,
-      LOG_LEVEL: 'warn',
-      ROLE: 'all',
-      WEBHOOK_SECRET_KEY: randomBytes(32).toString('base64'),
-    });
+    const coffer = await startChildServer(
+      new URL('./payments/coffer-server.js', import.meta.url),
+      {
+        PORT: '0',
+        HOST: '127.0.0.1',
+        EVENT_STORE: 'postgres',
+        DATABASE_URL: `${TEST_DATABASE_URL}${TEST_DATABASE_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`,
+        REDIS_URL: TEST_REDIS_URL,
+        QUEUE_PREFIX: queuePrefix,
+        LOG_LEVEL: 'warn',
+        ROLE: 'all',
+        WEBHOOK_SECRET_KEY: randomBytes(32).toString('base64'),
+      },
+      CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`] : [],
+    );
     try {
-      for (const operation of ['create', 'retrieve'] as const)
+      for (const operation of OPERATIONS)
         for (const c of LEVELS) cases.push(await measure('coffer', coffer, operation, c));
     } finally {
       await stopChildServer(coffer);
     }
     const ceiling = await startChildServer(new URL('./customers/ceiling-server.js', import.meta.url), {});
     try {
-      for (const operation of ['create', 'retrieve'] as const)
+      for (const operation of OPERATIONS)
         for (const c of LEVELS) cases.push(await measure('ceiling', ceiling, operation, c));
     } finally {
       await stopChildServer(ceiling);
@@ -113,7 +125,7 @@ async function main(): Promise<void> {
   const rate = (target: Case['target'], operation: Operation, c: number) =>
     cases.find((x) => x.target === target && x.operation === operation && x.concurrency === c)!.perSecond;
   const verdicts = Object.fromEntries(
-    (['create', 'retrieve'] as const).map((operation) => {
+    OPERATIONS.map((operation) => {
       const best = (target: Case['target']) => Math.max(...LEVELS.map((c) => rate(target, operation, c)));
       const share = Math.round((best('coffer') / best('ceiling')) * 1000) / 1000;
       return [

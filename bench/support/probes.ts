@@ -54,7 +54,7 @@ const category = (stream: string) =>
 /** What kind of statement this is, from its text (coarse, for a cost table). */
 function sqlKind(text: string): string {
   const t = text.trimStart();
-  if (t.includes('coffer_append(')) return 'append';
+  if (t.includes('coffer_append(') || t.includes('coffer_append_batch(')) return 'append';
   if (/FROM coffer_events WHERE stream_name/.test(t)) return 'stream read';
   if (/FROM coffer_events\s+WHERE position/.test(t)) return 'log read (projectors)';
   if (/projection_checkpoints|checkpoint/i.test(t)) return 'checkpoint';

@@ -57,6 +57,7 @@ describe('invoices and invoice items via stripe-node', () => {
     assert.deepEqual(await stripe.invoiceItems.retrieve(byAmount.id), updated);
     const listed = await stripe.invoiceItems.list({ customer: customer.id, pending: true });
     assert.deepEqual(listed.data.map((i) => i.id).sort(), [byAmount.id, byPrice.id, byDecimal.id].sort());
+    const lastSeen = await stripe.invoiceItems.update(byDecimal.id, { metadata: { why: 'dropped' } });
     assert.deepEqual(await stripe.invoiceItems.del(byDecimal.id), {
       id: byDecimal.id,
       object: 'invoiceitem',
@@ -74,10 +75,12 @@ describe('invoices and invoice items via stripe-node', () => {
       .filter((e) => (e.data.object as { id: string }).id === byDecimal.id)
       .map((e) => [e.type, e.data.object])
       .reverse();
+    // The deleted event carries the whole item as it was when deleted, as Stripe sends it
+    // (stripe-node: InvoiceItemDeletedEvent.data.object is an InvoiceItem); not the DELETE stub.
     assert.deepEqual(removed, [
       ['invoiceitem.created', byDecimal],
-      // Coffer sends the deleted stub (stripe-node types data.object as the whole InvoiceItem).
-      ['invoiceitem.deleted', { id: byDecimal.id, object: 'invoiceitem', deleted: true }],
+      ['invoiceitem.updated', lastSeen],
+      ['invoiceitem.deleted', lastSeen],
     ]);
     const typed = await stripe.events.list({ type: 'invoiceitem.deleted', limit: 100 });
     assert.ok(typed.data.some((e) => (e.data.object as { id: string }).id === byDecimal.id));
@@ -224,6 +227,80 @@ describe('invoices and invoice items via stripe-node', () => {
     assert.deepEqual(
       open.data.map((i) => i.id),
       [declined.id],
+    );
+  });
+
+  it('turns auto_advance off once an invoice is paid, voided or marked uncollectible (Stripe: always false then)', async () => {
+    const { customer, paymentMethod } = await customerWithCard(stripe);
+    const openInvoice = async (amount: number, charge = false) => {
+      const invoice = await stripe.invoices.create({
+        customer: customer.id,
+        currency: 'usd',
+        auto_advance: true,
+        ...(charge
+          ? { collection_method: 'charge_automatically' as const }
+          : { collection_method: 'send_invoice' as const, days_until_due: 30 }),
+      });
+      await stripe.invoiceItems.create({
+        customer: customer.id,
+        amount,
+        currency: 'usd',
+        invoice: invoice.id,
+      });
+      return stripe.invoices.finalizeInvoice(invoice.id);
+    };
+    const toVoid = await openInvoice(800);
+    assert.deepEqual([toVoid.status, toVoid.auto_advance], ['open', true]);
+    const voided = await stripe.invoices.voidInvoice(toVoid.id);
+    assert.deepEqual([voided.status, voided.auto_advance], ['void', false]);
+
+    const bad = await openInvoice(900);
+    const uncollectible = await stripe.invoices.markUncollectible(bad.id);
+    assert.deepEqual([uncollectible.status, uncollectible.auto_advance], ['uncollectible', false]);
+    const outOfBand = await stripe.invoices.pay(bad.id, { paid_out_of_band: true });
+    assert.deepEqual([outOfBand.status, outOfBand.auto_advance], ['paid', false]);
+
+    const manual = await openInvoice(700);
+    const paid = await stripe.invoices.pay(manual.id, { payment_method: paymentMethod.id });
+    assert.deepEqual([paid.status, paid.auto_advance], ['paid', false]);
+
+    // charge_automatically with auto_advance: finalizing collects it at once.
+    const collected = await openInvoice(600, true);
+    assert.deepEqual([collected.status, collected.auto_advance], ['paid', false]);
+
+    // The read model and the events say the same; the change shows in previous_attributes.
+    for (const invoice of [voided, uncollectible, outOfBand, paid, collected])
+      assert.equal((await stripe.invoices.retrieve(invoice.id)).auto_advance, false, invoice.id);
+    const listed = await stripe.invoices.list({ customer: customer.id, limit: 100 });
+    assert.deepEqual(
+      listed.data.map((i) => [i.id, i.status, i.auto_advance]).sort(),
+      [
+        [toVoid.id, 'void', false],
+        [bad.id, 'paid', false],
+        [manual.id, 'paid', false],
+        [collected.id, 'paid', false],
+      ].sort(),
+    );
+    const events = (await stripe.events.list({ limit: 100 })).data;
+    const eventOf = (type: string, id: string) =>
+      events.find((e) => e.type === type && (e.data.object as { id: string }).id === id)!;
+    for (const [type, id] of [
+      ['invoice.voided', voided.id],
+      ['invoice.marked_uncollectible', bad.id],
+      ['invoice.paid', manual.id],
+    ] as const) {
+      const event = eventOf(type, id);
+      assert.equal((event.data.object as Stripe.Invoice).auto_advance, false, type);
+      assert.equal(
+        (event.data.previous_attributes as Partial<Stripe.Invoice>).auto_advance,
+        true,
+        `${type} previous_attributes`,
+      );
+    }
+    // Settled invoices take no auto_advance update (only description and metadata).
+    await assert.rejects(
+      stripe.invoices.update(paid.id, { auto_advance: true }),
+      (e: Stripe.errors.StripeError) => e.statusCode === 400 && e.code === 'invoice_not_editable',
     );
   });
 

@@ -81,7 +81,8 @@ describe('pause_collection via stripe-node', () => {
     assert.deepEqual(await invoiceEvents(draft.id), ['invoice.created']);
 
     const uncollectible = renewal.get('mark_uncollectible')!;
-    assert.equal(uncollectible.status, 'uncollectible');
+    // Stripe: auto_advance is always false on uncollectible, void and paid invoices.
+    assert.deepEqual([uncollectible.status, uncollectible.auto_advance], ['uncollectible', false]);
     assert.match(uncollectible.number ?? '', /-\d{4}$/);
     assert.deepEqual(
       [
@@ -99,8 +100,8 @@ describe('pause_collection via stripe-node', () => {
 
     const voided = renewal.get('void')!;
     assert.deepEqual(
-      [voided.status, voided.status_transitions.voided_at, voided.amount_paid],
-      ['void', end, 0],
+      [voided.status, voided.status_transitions.voided_at, voided.amount_paid, voided.auto_advance],
+      ['void', end, 0, false],
     );
     assert.deepEqual(await invoiceEvents(voided.id), [
       'invoice.created',

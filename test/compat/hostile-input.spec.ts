@@ -5,7 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
+import type Stripe from 'stripe';
 import { rawRequest, startTestCoffer, type TestAccount, type TestCoffer } from './support/coffer.js';
 
 describe('hostile input', () => {
@@ -71,6 +73,80 @@ describe('hostile input', () => {
       );
     });
   }
+
+  const MiB = 1024 * 1024;
+  const tooLarge = {
+    error: {
+      type: 'invalid_request_error',
+      message: 'Request body too large: at most 1048576 bytes are allowed.',
+    },
+  };
+
+  it('a body over the 1 MiB limit, by one byte or by megabytes → one Stripe-shaped 413', async () => {
+    const customers = async () =>
+      (
+        await rawRequest(coffer.url, 'GET', '/v1/customers?limit=100', {
+          headers: { Authorization: `Bearer ${account.secretKey}` },
+        })
+      ).json.data.length;
+    const before = await customers();
+    for (const [name, body, headers] of [
+      ['one byte over', `name=${'a'.repeat(MiB - 4)}`, {}],
+      ['8 MiB form', `name=${'a'.repeat(8 * MiB)}`, {}],
+      ['2 MiB JSON', JSON.stringify({ name: 'a'.repeat(2 * MiB) }), { 'Content-Type': 'application/json' }],
+    ] as const) {
+      assert.equal(Buffer.byteLength(body) > MiB, true, name);
+      const res = await post(body, headers);
+      assert.equal(res.status, 413, `${name}: ${res.text.slice(0, 200)}`);
+      assert.deepEqual(res.json, tooLarge, name);
+      assert.match(res.headers.get('request-id') ?? '', /^req_/, name);
+    }
+    // Without a Content-Length (chunked), Fastify stops reading once the limit is passed.
+    const chunked = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const url = new URL(coffer.url);
+      const req = httpRequest(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: '/v1/customers',
+          method: 'POST',
+          headers: {
+            Authorization: `Bearer ${account.secretKey}`,
+            'Content-Type': 'application/x-www-form-urlencoded',
+            'Transfer-Encoding': 'chunked',
+          },
+        },
+        (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => (body += chunk));
+          res.on('end', () => resolve({ status: res.statusCode!, body }));
+        },
+      );
+      req.on('error', reject);
+      req.write('name=');
+      for (let i = 0; i < 30; i++) req.write('a'.repeat(100 * 1024));
+      req.end();
+    });
+    assert.equal(chunked.status, 413);
+    assert.deepEqual(JSON.parse(chunked.body), tooLarge);
+    assert.equal(await customers(), before, 'an oversized request wrote a customer');
+  });
+
+  it('through the SDK: a huge metadata value is refused with 413, and the same client goes on working', async () => {
+    const stripe = coffer.stripe(account.secretKey, { maxNetworkRetries: 0 });
+    await assert.rejects(
+      stripe.customers.create({ metadata: { blob: 'x'.repeat(2 * MiB) } }),
+      (error: Stripe.errors.StripeError) => {
+        // stripe-node turns any status it has no class for (413 included) into StripeAPIError.
+        assert.equal(error.statusCode, 413);
+        assert.equal(error.raw && (error.raw as { type?: string }).type, 'invalid_request_error');
+        assert.equal(error.message, tooLarge.error.message);
+        return true;
+      },
+    );
+    const after = await stripe.customers.create({ email: 'after-413@example.com' });
+    assert.equal((await stripe.customers.retrieve(after.id)).id, after.id);
+  });
 
   it('the server is still healthy and serving afterwards', async () => {
     const health = await rawRequest(coffer.url, 'GET', '/health');

@@ -395,3 +395,58 @@ for (const store of ['pglite', 'postgres'] as const) {
     });
   });
 }
+
+describe('payment methods of a customer on a test clock via stripe-node', () => {
+  let coffer: TestCoffer;
+  let stripe: Stripe;
+  before(async () => {
+    coffer = await startTestCoffer({ store: 'postgres' });
+    stripe = coffer.stripe((await coffer.newAccount()).secretKey);
+  });
+  after(async () => coffer.close());
+
+  const eventsOf = async (id: string) =>
+    (await stripe.events.list({ limit: 100 })).data
+      .filter((e) => (e.data.object as { id: string }).id === id)
+      .reverse()
+      .map((e) => [e.type, e.created]);
+  const nearNow = (seconds: number) => Math.abs(seconds - Date.now() / 1000) < 600;
+
+  it('are attached, updated and detached at the clock time; a token attached to one is created at it', async () => {
+    const start = 1_577_836_800; // 2020-01-01
+    const clock = await stripe.testHelpers.testClocks.create({ frozen_time: start });
+    const customer = await stripe.customers.create({ test_clock: clock.id });
+
+    // Created on its own (no customer yet): the wall clock, as Stripe dates it.
+    const loose = await stripe.paymentMethods.create({ type: 'card', card: card('4242424242424242') });
+    assert.ok(nearNow(loose.created));
+    await stripe.paymentMethods.attach(loose.id, { customer: customer.id });
+    await stripe.paymentMethods.update(loose.id, { metadata: { k: 'v' } });
+    const detached = await stripe.paymentMethods.detach(loose.id);
+    assert.equal(detached.customer, null);
+    const looseEvents = await eventsOf(loose.id);
+    assert.deepEqual(looseEvents, [
+      ['payment_method.attached', start],
+      ['payment_method.updated', start],
+      ['payment_method.detached', start],
+    ]);
+
+    // A test token attached to the clocked customer becomes a PaymentMethod of the clock's time.
+    const token = await stripe.paymentMethods.attach('pm_card_visa', { customer: customer.id });
+    assert.deepEqual([token.customer, token.created], [customer.id, start]);
+    assert.deepEqual(await eventsOf(token.id), [['payment_method.attached', start]]);
+    const listed = await stripe.customers.listPaymentMethods(customer.id);
+    assert.deepEqual(
+      listed.data.map((pm) => [pm.id, pm.created]),
+      [[token.id, start]],
+    );
+
+    // A customer without a clock: the wall clock throughout.
+    const plain = await stripe.customers.create({});
+    const plainPm = await stripe.paymentMethods.attach('pm_card_visa', { customer: plain.id });
+    assert.ok(nearNow(plainPm.created));
+    const [[type, created]] = (await eventsOf(plainPm.id)) as [[string, number]];
+    assert.equal(type, 'payment_method.attached');
+    assert.ok(nearNow(created));
+  });
+});

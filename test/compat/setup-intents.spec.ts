@@ -5,6 +5,7 @@ import Stripe from 'stripe';
 import { TEST_CARDS } from '#libs/payments/src/cards/test-cards';
 import { authorize } from '#libs/payments/src/processor/simulated-processor';
 import { startTestCoffer, type TestAccount, type TestCoffer } from './support/coffer.js';
+import { advanceClock } from './support/billing.js';
 
 const YEAR = new Date().getUTCFullYear() + 2;
 const cardParams = (number: string) => ({
@@ -282,3 +283,82 @@ for (const store of ['pglite', 'postgres'] as const) {
     });
   });
 }
+
+describe('setup intents of a customer on a test clock via stripe-node', () => {
+  let coffer: TestCoffer;
+  let stripe: Stripe;
+  before(async () => {
+    coffer = await startTestCoffer({ store: 'postgres' });
+    stripe = coffer.stripe((await coffer.newAccount()).secretKey);
+  });
+  after(async () => coffer.close());
+
+  const DAY = 86_400;
+  /** Every event about one object, oldest first. */
+  const eventsOf = async (id: string) =>
+    (await stripe.events.list({ limit: 100 })).data
+      .filter((e) => (e.data.object as { id: string }).id === id)
+      .reverse();
+
+  it('are dated by the clock, with the PaymentMethods they create and attach, like every clocked object', async () => {
+    const start = 1_577_836_800; // 2020-01-01, long before the wall clock
+    const clock = await stripe.testHelpers.testClocks.create({ frozen_time: start });
+    const customer = await stripe.customers.create({ test_clock: clock.id });
+    assert.equal(customer.created, start);
+
+    const saved = await stripe.setupIntents.create({
+      customer: customer.id,
+      payment_method: 'pm_card_visa',
+      confirm: true,
+    });
+    assert.deepEqual([saved.status, saved.created], ['succeeded', start]);
+    const pm = await stripe.paymentMethods.retrieve(saved.payment_method as string);
+    assert.deepEqual([pm.customer, pm.created], [customer.id, start]);
+    const events = [...(await eventsOf(saved.id)), ...(await eventsOf(pm.id))];
+    assert.deepEqual(events.map((e) => e.type).sort(), [
+      'payment_method.attached',
+      'setup_intent.created',
+      'setup_intent.succeeded',
+    ]);
+    for (const event of events) assert.equal(event.created, start, event.type);
+
+    // After an advance, new ones are dated by the clock's new frozen time.
+    const later = start + 5 * DAY;
+    await advanceClock(stripe, clock.id, later);
+    const pending = await stripe.setupIntents.create({ customer: customer.id });
+    assert.equal(pending.created, later);
+    const confirmed = await stripe.setupIntents.confirm(pending.id, {
+      payment_method: 'pm_card_mastercard',
+    });
+    const second = await stripe.paymentMethods.retrieve(confirmed.payment_method as string);
+    assert.deepEqual([second.customer, second.created], [customer.id, later]);
+    const succeeded = (await eventsOf(pending.id)).find((e) => e.type === 'setup_intent.succeeded');
+    assert.equal(succeeded?.created, later);
+
+    // Updated onto a clocked customer, then canceled: both at the clock's time.
+    const loose = await stripe.setupIntents.create({});
+    assert.ok(Math.abs(loose.created - Date.now() / 1000) < 600, 'a customer-less intent is wall-clock');
+    await stripe.setupIntents.update(loose.id, { customer: customer.id, metadata: { k: 'v' } });
+    const canceled = await stripe.setupIntents.cancel(loose.id);
+    assert.equal(canceled.status, 'canceled');
+    const looseEvents = await eventsOf(loose.id);
+    assert.deepEqual(
+      looseEvents.map((e) => [e.type, e.created]),
+      [
+        ['setup_intent.created', loose.created],
+        ['setup_intent.canceled', later],
+      ],
+    );
+
+    // A customer without a clock keeps the wall clock.
+    const plain = await stripe.customers.create({});
+    const wall = await stripe.setupIntents.create({
+      customer: plain.id,
+      payment_method: 'pm_card_visa',
+      confirm: true,
+    });
+    assert.ok(Math.abs(wall.created - Date.now() / 1000) < 600);
+    const wallPm = await stripe.paymentMethods.retrieve(wall.payment_method as string);
+    assert.ok(Math.abs(wallPm.created - Date.now() / 1000) < 600);
+  });
+});

@@ -560,6 +560,30 @@ export function eventStoreContract(target: string, factory: EventStoreFactory): 
         await sub.handle.stop(); // stopping twice is harmless
       });
 
+      it('lets a handler stop its own subscription, awaiting it, without deadlocking', async () => {
+        const stream = streamName('self-stop');
+        const head = (await store.headPosition()) ?? 'start';
+        await store.append(stream, [event('A'), event('B')], NO_STREAM);
+        let calls = 0;
+        await withTimeout(
+          new Promise<void>((resolve, reject) => {
+            const handle = store.subscribeToAll(
+              async (batch) => {
+                if (!batch.some((e) => e.streamName === stream)) return;
+                calls++;
+                await handle.stop();
+                resolve();
+              },
+              { from: head, onError: reject },
+            );
+          }),
+          'the handler’s own stop()',
+        );
+        await store.append(stream, [event('C')], 1n);
+        await sleep(QUIET_PERIOD_MS);
+        assert.equal(calls, 1, 'nothing is delivered after the handler stopped it');
+      });
+
       it('stops and reports onError when the handler fails', async () => {
         const stream = streamName('failing');
         await store.append(stream, [event('F0')], NO_STREAM);

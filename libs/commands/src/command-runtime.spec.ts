@@ -1,8 +1,9 @@
 /**
- * CommandRuntime on a real (PGlite) store: load → decide → append, and the newStream shortcut —
- * no read when the caller knows the stream is new, and the right answer when it was wrong;
- * version conflicts (another writer appends between the runtime's read and its append), retried
- * up to MAX_COMMAND_ATTEMPTS and then refused as lock_timeout (HTTP 409); and the bounded
+ * CommandRuntime on a real (PGlite) store: load → decide → append, and the shortcuts that skip
+ * the read — newStream (the caller knows the stream is new) and known (the caller holds the
+ * state and revision) — with the right answer when the caller was wrong; version conflicts
+ * (another writer appends between the runtime's read and its append), retried up to
+ * MAX_COMMAND_ATTEMPTS and then refused as lock_timeout (HTTP 409); and the bounded
  * read-your-writes wait.
  */
 import { after, before, describe, it } from 'node:test';
@@ -21,7 +22,7 @@ import type { CommandContext } from './command-context.js';
 import { CommandRuntime, MAX_COMMAND_ATTEMPTS, metadataOf } from './command-runtime.js';
 
 type Event = { type: 'Opened'; data: { owner: string } } | { type: 'Bumped'; data: Record<string, never> };
-type Command = { type: 'Open'; owner: string } | { type: 'Bump' };
+type Command = { type: 'Open'; owner: string } | { type: 'Bump' } | { type: 'BumpIfOpen' };
 interface State {
   owner: string | null;
   bumps: number;
@@ -36,7 +37,10 @@ const counter: Decider<Command, State, Event> = {
       if (state.owner !== null) throw new DomainError('invalid', 'resource_already_exists', 'already open');
       return [{ type: 'Opened', data: { owner: command.owner } }];
     }
-    if (state.owner === null) throw new DomainError('not_found', 'resource_missing', 'not open');
+    if (state.owner === null) {
+      if (command.type === 'BumpIfOpen') return [];
+      throw new DomainError('not_found', 'resource_missing', 'not open');
+    }
     return [{ type: 'Bumped', data: {} }];
   },
 };
@@ -106,6 +110,79 @@ describe('CommandRuntime', () => {
     assert.deepEqual(
       events.map((e) => e.data),
       [{ owner: 'cy' }],
+    );
+  });
+
+  it('reports the revision the state is folded up to, also when nothing was appended', async () => {
+    const opened = await runtime.handle(counter, 'counter-known-d', { type: 'Open', owner: 'dee' }, context);
+    assert.equal(opened.revision, 0n);
+    const bumped = await runtime.handle(counter, 'counter-known-d', { type: 'Bump' }, context);
+    assert.equal(bumped.revision, 1n);
+    const loaded = await runtime.load(counter, 'counter-known-d');
+    assert.deepEqual(loaded, { state: bumped.state, revision: 1n });
+    assert.deepEqual(await runtime.load(counter, 'counter-none'), {
+      state: counter.initialState(),
+      revision: null,
+    });
+  });
+
+  it('with a known state and revision, decides on them without reading and appends after that revision', async () => {
+    const opened = await runtime.handle(counter, 'counter-known-e', { type: 'Open', owner: 'eda' }, context);
+    streamReads = 0;
+    const first = await runtime.handle(counter, 'counter-known-e', { type: 'Bump' }, context, {
+      known: opened,
+    });
+    const second = await runtime.handle(counter, 'counter-known-e', { type: 'Bump' }, context, {
+      known: first,
+    });
+    assert.equal(streamReads, 0);
+    assert.deepEqual(second.state, { owner: 'eda', bumps: 2 });
+    assert.equal(second.revision, 2n);
+    assert.deepEqual(
+      (await store.readStream('counter-known-e')).map((e) => [e.revision, e.type]),
+      [
+        [0n, 'Opened'],
+        [1n, 'Bumped'],
+        [2n, 'Bumped'],
+      ],
+    );
+  });
+
+  it('with a stale known state, the append is refused and the command re-decided on the real state', async () => {
+    const opened = await runtime.handle(counter, 'counter-known-f', { type: 'Open', owner: 'fay' }, context);
+    await runtime.handle(counter, 'counter-known-f', { type: 'Bump' }, context);
+    streamReads = 0;
+    const outcome = await runtime.handle(counter, 'counter-known-f', { type: 'Bump' }, context, {
+      known: opened,
+    });
+    assert.equal(streamReads, 1);
+    assert.deepEqual(outcome.state, { owner: 'fay', bumps: 2 });
+    assert.equal(outcome.revision, 2n);
+    assert.equal((await store.readStream('counter-known-f')).length, 3);
+  });
+
+  it('a refusal or a no-op decided on a known state is decided again on a fresh read', async () => {
+    // The caller believes the stream does not exist (a refusal for Bump); it does.
+    await runtime.handle(counter, 'counter-known-g', { type: 'Open', owner: 'gus' }, context);
+    streamReads = 0;
+    const outcome = await runtime.handle(counter, 'counter-known-g', { type: 'Bump' }, context, {
+      known: { state: counter.initialState(), revision: null },
+    });
+    assert.equal(streamReads, 1);
+    assert.deepEqual(outcome.state, { owner: 'gus', bumps: 1 });
+    // The same for a decision that appends nothing on the caller's state.
+    streamReads = 0;
+    const again = await runtime.handle(counter, 'counter-known-g', { type: 'BumpIfOpen' }, context, {
+      known: { state: counter.initialState(), revision: null },
+    });
+    assert.equal(streamReads, 1);
+    assert.deepEqual([again.state, again.revision], [{ owner: 'gus', bumps: 2 }, 2n]);
+    // And a refusal that holds on the real state still reaches the caller.
+    await assert.rejects(
+      runtime.handle(counter, 'counter-known-g', { type: 'Open', owner: 'eve' }, context, {
+        known: { state: counter.initialState(), revision: null },
+      }),
+      (error: unknown) => error instanceof DomainError && error.code === 'resource_already_exists',
     );
   });
 

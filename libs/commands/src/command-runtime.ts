@@ -27,9 +27,21 @@ export interface CommandOutcome<State, Event> {
   events: Event[];
   /** Global position of the last appended event; null when nothing was appended. */
   position: GlobalPosition | null;
+  /**
+   * The stream's revision that `state` is folded up to (its last event's, after this command's
+   * events); null when the stream does not exist. With `state`, what a next command on the
+   * stream may pass as `known`.
+   */
+  revision: bigint | null;
 }
 
-export interface HandleOptions {
+/** A stream as a caller last saw it: its folded state and the revision of its last event (null: no stream). */
+export interface KnownStream<State> {
+  state: State;
+  revision: bigint | null;
+}
+
+export interface HandleOptions<State = unknown> {
   /** Read models that must reflect the write before the call returns (read-your-writes). */
   waitFor?: readonly string[];
   /**
@@ -38,6 +50,13 @@ export interface HandleOptions {
    * append is then refused and the command re-decided on the stream's real state.
    */
   newStream?: boolean;
+  /**
+   * The stream as the caller already holds it, folded by this decider's evolve (from `load()`
+   * or an earlier outcome on the stream): skip the read and decide on it, appending with its
+   * revision as the expected one. Safe if it is stale: the append is then refused and the
+   * command re-decided on the stream's real state, as with `newStream`.
+   */
+  known?: KnownStream<State>;
 }
 
 /**
@@ -58,7 +77,7 @@ export class CommandRuntime {
   async load<State, Event extends DomainEvent>(
     decider: Pick<Decider<unknown, State, Event>, 'initialState' | 'evolve'>,
     stream: string,
-  ): Promise<{ state: State; revision: bigint | null }> {
+  ): Promise<KnownStream<State>> {
     const recorded = await this.readOrEmpty(stream);
     const events = recorded.map((r) => ({ type: r.type, data: r.data }) as Event);
     return {
@@ -72,10 +91,12 @@ export class CommandRuntime {
     stream: string,
     command: Command,
     context: CommandContext,
-    options: HandleOptions = {},
+    options: HandleOptions<State> = {},
   ): Promise<CommandOutcome<State, Event>> {
+    const known =
+      options.known ?? (options.newStream ? { state: decider.initialState(), revision: null } : null);
     const outcome = await this.streamLocks.run(stream, () =>
-      this.decideAndAppend(decider, stream, command, context, options.newStream ?? false),
+      this.decideAndAppend(decider, stream, command, context, known),
     );
     if (outcome.position !== null && options.waitFor?.length && this.waiter) {
       await this.waiter.waitFor(outcome.position, options.waitFor);
@@ -88,15 +109,24 @@ export class CommandRuntime {
     stream: string,
     command: Command,
     context: CommandContext,
-    assumeNew: boolean,
+    known: KnownStream<State> | null,
   ): Promise<CommandOutcome<State, Event>> {
     for (let attempt = 1; ; attempt++) {
-      const { state, revision } =
-        assumeNew && attempt === 1
-          ? { state: decider.initialState(), revision: null }
-          : await this.load(decider, stream);
-      const events = decider.decide(command, state);
-      if (events.length === 0) return { state, events, position: null };
+      // The caller's state is used once; a decision on it that appends nothing (no events, or a
+      // refusal) is made again on a fresh read, so such an answer never rests on a stale state.
+      const supplied = attempt === 1 ? known : null;
+      const { state, revision } = supplied ?? (await this.load(decider, stream));
+      let events: Event[];
+      try {
+        events = decider.decide(command, state);
+      } catch (error) {
+        if (supplied && error instanceof DomainError) continue;
+        throw error;
+      }
+      if (events.length === 0) {
+        if (supplied) continue;
+        return { state, events, position: null, revision };
+      }
       try {
         const result = await this.store.append(
           stream,
@@ -104,7 +134,7 @@ export class CommandRuntime {
           revision === null ? NO_STREAM : revision,
         );
         const next = events.reduce((s, e) => decider.evolve(s, e), state);
-        return { state: next, events, position: result.position };
+        return { state: next, events, position: result.position, revision: result.nextRevision };
       } catch (error) {
         if (!(error instanceof WrongExpectedRevisionError)) throw error;
         if (attempt >= MAX_COMMAND_ATTEMPTS) {
@@ -115,7 +145,8 @@ export class CommandRuntime {
             { conflict: true },
           );
         }
-        await sleep(Math.random() * MAX_RETRY_JITTER_MS * attempt);
+        // A supplied state that was stale needs a fresh read, not a back-off.
+        if (!supplied) await sleep(Math.random() * MAX_RETRY_JITTER_MS * attempt);
       }
     }
   }

@@ -27,14 +27,14 @@ describe('billing configuration (BILLING_*)', () => {
     assert.deepEqual(loadConfig({}).billing, {
       retrySchedule: [3 * DAY, 5 * DAY, 6 * DAY],
       dunningFinalAction: 'cancel',
-      concurrency: 128,
+      concurrency: 256,
       reconcileIntervalMs: 5 * 60 * SECOND,
     });
     // Blank is unset.
     assert.deepEqual(loadConfig({ BILLING_DUNNING_FINAL_ACTION: ' ', BILLING_RETRY_SCHEDULE: '' }).billing, {
       retrySchedule: [3 * DAY, 5 * DAY, 6 * DAY],
       dunningFinalAction: 'cancel',
-      concurrency: 128,
+      concurrency: 256,
       reconcileIntervalMs: 5 * 60 * SECOND,
     });
   });

@@ -28,6 +28,8 @@ export const customersProjector = defineDocumentProjector<CustomerDoc>({
 CREATE INDEX IF NOT EXISTS customers_email_idx ON customers (account_id, livemode, email) WHERE NOT deleted;
 CREATE INDEX IF NOT EXISTS customers_clock_idx ON customers (account_id, livemode, test_clock, created DESC, id DESC) WHERE NOT deleted AND test_clock IS NOT NULL;`,
   eventTypes: CUSTOMER_EVENT_TYPES,
+  // Appended to a new stream only (the decider creates from the initial state), with a new id.
+  createdBy: ['CustomerCreated'],
   rowIdOf: (event) => (isCustomerEvent(event.type) ? (event.data as { id: string }).id : null),
   evolve(doc, recorded) {
     const event = { type: recorded.type, data: recorded.data } as CustomerEvent;

@@ -7,6 +7,7 @@ import { evolveCustomer } from './domain/customer.evolve.js';
 /** customer.created / customer.updated / customer.deleted, with Stripe's snapshots. */
 export const customerEventSource: StripeEventSource = {
   eventTypes: ['CustomerCreated', 'CustomerUpdated', 'CustomerDeleted'],
+  createdBy: ['CustomerCreated'],
   objectIdOf: (event) => (event.data as { id: string }).id,
   evolve: (object, event) =>
     evolveCustomer(

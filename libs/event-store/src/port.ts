@@ -64,7 +64,11 @@ export interface ReadStreamOptions {
 }
 
 export interface SubscriptionHandle {
-  /** Stop delivering; resolves once the subscription has fully stopped. */
+  /**
+   * Stop delivering; resolves once nothing more will be delivered. A handler may stop its own
+   * subscription (and await it) without deadlocking; a caller outside the handler that needs the
+   * batch in hand finished must serialise with its handler (ProjectorRunner does).
+   */
   stop(): Promise<void>;
 }
 

@@ -10,6 +10,12 @@ export type StripeObject = Record<string, unknown> & { id: string; object: strin
 export interface StripeEventSource {
   /** Domain event types this source understands. */
   readonly eventTypes: readonly string[];
+  /**
+   * Of those, the types that create their object (appended to a new stream, with a new id): there
+   * is no snapshot before one, so a batch in which an object's first event is one of these does
+   * not read its snapshot. Declare only what holds.
+   */
+  readonly createdBy?: readonly string[];
   /** The Stripe object the event is about. */
   objectIdOf(event: RecordedEvent): string;
   /**

@@ -11,6 +11,7 @@ import { ProjectionWaiter } from '#libs/projections/src/projection-waiter';
 import { replayProjector, verifyProjector } from '#libs/projections/src/rebuild';
 import { createPgliteClient } from '#libs/sql/src/pglite-client';
 import type { SqlClient, SqlExecutor } from '#libs/sql/src/sql-client';
+import type { RecordedEvent } from '#libs/event-store/src/port';
 import { defineEventsProjector, type StripeEventResource } from './events.projection.js';
 
 const fields: CustomerFields = {
@@ -106,7 +107,7 @@ describe('events projection', () => {
     assert.equal(deleted?.data.object.name, 'Ada');
   });
 
-  it('a batch reads its snapshots once and writes snapshots and events in one statement', async () => {
+  it('a batch writes snapshots and events in one statement', async () => {
     assert.equal(
       (
         await sql.query<{ n: number }>(
@@ -134,7 +135,8 @@ describe('events projection', () => {
           log,
         ),
       );
-      assert.deepEqual(statements, ['SELECT', 'WITH']);
+      // The customer is created in the batch (createdBy): no snapshot to read; one write.
+      assert.deepEqual(statements, ['WITH']);
       const docs = await fresh.query<{ doc: StripeEventResource }>(
         'SELECT doc FROM events ORDER BY position, id',
       );
@@ -161,5 +163,89 @@ describe('events projection', () => {
     await replayProjector(sql, store, projector);
     assert.deepEqual(await events(), beforeReplay);
     assert.equal((await verifyProjector(sql, store, projector)).ok, true);
+  });
+});
+
+describe('events projection: objects created in the batch', () => {
+  const recorded = (type: string, data: Record<string, unknown>, n: number): RecordedEvent => ({
+    id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+    type,
+    data,
+    metadata: {
+      accountId: 'acct_e',
+      livemode: false,
+      occurredAt: '2026-03-01T12:00:00Z',
+      requestId: `req_${n}`,
+    },
+    streamName: `customer-${String(data.id)}`,
+    revision: 0n,
+    position: BigInt(n),
+  });
+  const created = (id: string, n: number) =>
+    recorded(
+      'CustomerCreated',
+      { id, accountId: 'acct_e', livemode: false, created: 1772366400, fields, metadata: {} },
+      n,
+    );
+  const updated = (id: string, n: number) =>
+    recorded('CustomerUpdated', { id, changes: { name: `n${n}` }, metadata: {} }, n);
+  const batches = [
+    [created('cus_a', 1), created('cus_b', 2), updated('cus_b', 3)],
+    [updated('cus_a', 4), created('cus_c', 5)],
+  ];
+
+  /** The Stripe events written, and the statements each batch sent (their text). */
+  async function project(declared: boolean) {
+    const source = declared ? customerEventSource : { ...customerEventSource, createdBy: undefined };
+    const projector = defineEventsProjector([source]);
+    const sql = await createPgliteClient();
+    try {
+      await sql.exec(projector.ddl);
+      const sent: string[][] = [];
+      for (const batch of batches)
+        await sql.transaction(async (tx) => {
+          const statements: string[] = [];
+          const counting: SqlExecutor = {
+            query: (text, params) => {
+              statements.push(text.replace(/\s+/g, ' '));
+              return tx.query(text, params);
+            },
+            exec: (text) => tx.exec(text),
+          };
+          await projector.project(counting, batch);
+          sent.push(statements);
+        });
+      const { rows } = await sql.query<{ doc: StripeEventResource }>(
+        'SELECT doc FROM events ORDER BY position, id',
+      );
+      return { events: rows.map((r) => r.doc), sent };
+    } finally {
+      await sql.close();
+    }
+  }
+
+  it('reads no snapshot of an object whose first event in the batch creates it, and renders the same events', async () => {
+    const plain = await project(false);
+    const declared = await project(true);
+    assert.deepEqual(declared.events, plain.events);
+    assert.deepEqual(
+      declared.events.map((e) => [e.type, e.data.object.id, e.data.previous_attributes]),
+      [
+        ['customer.created', 'cus_a', undefined],
+        ['customer.created', 'cus_b', undefined],
+        ['customer.updated', 'cus_b', { name: null }],
+        ['customer.updated', 'cus_a', { name: null }],
+        ['customer.created', 'cus_c', undefined],
+      ],
+    );
+    const reads = (sent: string[][]) =>
+      sent.map(
+        (b) =>
+          b.filter((t) => t.trimStart().startsWith('SELECT') && t.includes('event_object_snapshots WHERE'))
+            .length,
+      );
+    assert.deepEqual(reads(plain.sent), [1, 1]);
+    // Batch 1 only creates (cus_b's update follows its creation); batch 2 reads cus_a's snapshot.
+    assert.deepEqual(reads(declared.sent), [0, 1]);
   });
 });

@@ -71,21 +71,33 @@ export function defineEventsProjector(sources: readonly StripeEventSource[]): Pr
 
   return {
     name: 'events',
-    version: 2,
+    // 3: invoiceitem.deleted carries the whole item; paid, void and uncollectible invoices
+    // show auto_advance false (the stored payloads are rebuilt from the log).
+    version: 3,
     tables: ['events', 'event_object_snapshots'],
     ddl: DDL,
     async project(tx: SqlExecutor, batch: readonly RecordedEvent[]): Promise<void> {
       const relevant = batch.filter((e) => byType.has(e.type));
       if (relevant.length === 0) return;
+      // The snapshots to read: every object and context the batch touches, except objects whose
+      // first event in the batch creates them (nothing to read).
       const ids = new Set<string>();
+      const created = new Set<string>();
       for (const e of relevant) {
         for (const source of byType.get(e.type)!) {
-          ids.add(source.objectIdOf(e));
+          const objectId = source.objectIdOf(e);
+          if (!ids.has(objectId) && !created.has(objectId)) {
+            if (source.createdBy?.includes(e.type)) created.add(objectId);
+            else ids.add(objectId);
+          }
           const contextKey = source.context?.keyOf(e);
           if (contextKey) ids.add(contextKey);
         }
       }
-      const { rows } = await tx.query<{ id: string; doc: StripeObject }>(SELECT_SNAPSHOTS, [[...ids]]);
+      const { rows } =
+        ids.size === 0
+          ? { rows: [] }
+          : await tx.query<{ id: string; doc: StripeObject }>(SELECT_SNAPSHOTS, [[...ids]]);
       const snapshots = new Map<string, StripeObject | null>(rows.map((r) => [r.id, r.doc]));
       const events: Record<string, unknown>[] = [];
       for (const recorded of relevant) {

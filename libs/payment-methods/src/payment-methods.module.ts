@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import type { AppConfig } from '#libs/config/src/config';
 import { loadFingerprintKey } from '#libs/platform/src/server-key';
 import { APP_CONFIG } from '#libs/platform/src/tokens';
+import { PaymentTimeModule } from '#libs/payments/src/payment-time.module';
 import { CARD_FINGERPRINT_KEY, CardFingerprinter } from './cards/card-fingerprinter.js';
 import { PAYMENT_METHOD_COMMAND_HANDLERS } from './payment-method.commands.js';
 import { PaymentMethodsService } from './payment-methods.service.js';
@@ -12,6 +13,7 @@ import { PaymentMethodsService } from './payment-methods.service.js';
  * feature modules can import this one without mounting routes twice.
  */
 @Module({
+  imports: [PaymentTimeModule],
   providers: [
     {
       provide: CARD_FINGERPRINT_KEY,
@@ -22,6 +24,6 @@ import { PaymentMethodsService } from './payment-methods.service.js';
     PaymentMethodsService,
     ...PAYMENT_METHOD_COMMAND_HANDLERS,
   ],
-  exports: [PaymentMethodsService],
+  exports: [PaymentMethodsService, PaymentTimeModule],
 })
 export class PaymentMethodsModule {}

@@ -5,6 +5,7 @@ import { CommandRuntime } from '#libs/commands/src/command-runtime';
 import type { Metadata } from '#libs/kernel/src/metadata';
 import { TEST_PAYMENT_METHOD_TOKENS, type CardBehaviour } from '#libs/payments/src/cards/test-cards';
 import type { ChargedCard } from '#libs/payments/src/domain/payment-intent.events';
+import { PaymentTime } from '#libs/payments/src/application/payment-time';
 import { hasPrefix, newId } from '#libs/wire/src/ids';
 import { metadataPatch } from '#libs/wire/src/metadata-param';
 import { yearMonthOf } from './cards/card-checks.js';
@@ -81,6 +82,7 @@ export class PaymentMethodsService {
     private readonly commands: CommandBus,
     private readonly runtime: CommandRuntime,
     private readonly fingerprinter: CardFingerprinter,
+    private readonly time: PaymentTime,
   ) {}
 
   /**
@@ -105,9 +107,14 @@ export class PaymentMethodsService {
     return resolved(await this.createFromCard(ctx, { card, billingDetails }, `${param}[card]`, NO_WAIT));
   }
 
-  /** Attach to a customer of the same account and mode; a no-op when already attached to it. */
+  /**
+   * Attach to a customer of the same account and mode; a no-op when already attached to it.
+   * Attaching, detaching and updating happen at the customer's time (PaymentTime: its test
+   * clock's frozen time when it lives on one), so their events are dated as the clock's.
+   */
   async attach(ctx: CommandContext, paymentMethodId: string, customerId: string): Promise<void> {
-    await this.commands.execute(new AttachPaymentMethod(ctx, paymentMethodId, customerId, NO_WAIT));
+    const at = await this.time.of(ctx, customerId);
+    await this.commands.execute(new AttachPaymentMethod(at, paymentMethodId, customerId, NO_WAIT));
   }
 
   // ------------------------------------------------------------------ for the HTTP API
@@ -151,6 +158,7 @@ export class PaymentMethodsService {
     update: PaymentMethodUpdateInput,
   ): Promise<PaymentMethodObject> {
     const current = await this.find(ctx, ref, 'id');
+    const at = await this.time.of(ctx, current.paymentMethod.customer);
     const { billingDetails, metadata, ...rest } = update;
     const merged =
       billingDetails === undefined
@@ -162,7 +170,7 @@ export class PaymentMethodsService {
       ...(merged ? { billingDetails: merged } : {}),
     };
     const command = new UpdatePaymentMethod(
-      ctx,
+      at,
       current.paymentMethod.id,
       changes,
       PAYMENT_METHOD_READ_MODELS,
@@ -170,10 +178,12 @@ export class PaymentMethodsService {
     return ((await this.commands.execute(command)) as ActivePaymentMethod).paymentMethod;
   }
 
+  /** A `pm_card_*` token attached to a customer on a test clock becomes a PaymentMethod of the clock's time. */
   async attachForApi(ctx: CommandContext, ref: string, customerId: string): Promise<PaymentMethodObject> {
-    const current = await this.find(ctx, ref, 'id');
+    const at = await this.time.of(ctx, customerId);
+    const current = await this.find(at, ref, 'id');
     const command = new AttachPaymentMethod(
-      ctx,
+      at,
       current.paymentMethod.id,
       customerId,
       PAYMENT_METHOD_READ_MODELS,
@@ -183,7 +193,8 @@ export class PaymentMethodsService {
 
   async detach(ctx: CommandContext, ref: string): Promise<PaymentMethodObject> {
     const current = await this.find(ctx, ref, 'id');
-    const command = new DetachPaymentMethod(ctx, current.paymentMethod.id, PAYMENT_METHOD_READ_MODELS);
+    const at = await this.time.of(ctx, current.paymentMethod.customer);
+    const command = new DetachPaymentMethod(at, current.paymentMethod.id, PAYMENT_METHOD_READ_MODELS);
     return ((await this.commands.execute(command)) as ActivePaymentMethod).paymentMethod;
   }
 

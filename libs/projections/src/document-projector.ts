@@ -1,8 +1,7 @@
 import type { RecordedEvent } from '#libs/event-store/src/port';
 import { prepared, type SqlExecutor } from '#libs/sql/src/sql-client';
-import { CopyBuffer } from '#libs/sql/src/copy-buffer';
-import { copyJsonText } from '#libs/sql/src/copy-text';
-import { copyFieldsOf } from './document-copy.js';
+import { CopyBinaryBuffer } from '#libs/sql/src/copy-binary';
+import { writeCopyRow } from './document-copy.js';
 import { IdFilter } from './id-filter.js';
 import { assertIdentifier, type Projector, type RebuildSession } from './projector.js';
 
@@ -31,17 +30,18 @@ export interface DocumentProjectorSpec<Doc> {
    * fails the batch.
    */
   eventTypes?: readonly string[];
+  /**
+   * Event types that begin a row (a resource's creation, appended to a new stream): there is
+   * no document before one, and evolve is given null. A live batch does not read the rows whose
+   * events in the batch begin with one of these, so a batch of creations costs one statement
+   * less. Declare only what holds: an event of such a type for a row that exists would be folded
+   * from null.
+   */
+  createdBy?: readonly string[];
   /** Which row an event touches (null: not this projector's). */
   rowIdOf(event: RecordedEvent): string | null;
   /** Pure: the row's document after this event (null: delete the row). */
   evolve(doc: Doc | null, event: RecordedEvent): Doc | null;
-  /**
-   * Optional: true for an event whose evolve does not look at the document before it (the event
-   * that creates the row, e.g. `PaymentIntentCreated`; a timer's replacement). A batch does not
-   * load a row whose first event in the batch is one (a create+confirm's rows are all new: no
-   * SELECT). Wrong answers change documents, so list only events evolve answers from alone.
-   */
-  replacesDocument?(event: RecordedEvent): boolean;
   /** The indexed column values of a document. */
   columnsOf(doc: Doc): Record<string, unknown>;
 }
@@ -57,8 +57,7 @@ interface Write<Doc> {
 /**
  * A read model of one JSON document per resource id, plus indexed columns for lists and
  * filters. A batch costs three statements whatever its size: load the touched rows, fold the
- * events in memory, write the changed rows back in one upsert (and one delete). Rows the batch
- * starts (`replacesDocument`) are not loaded; a batch of new rows only writes.
+ * events in memory, write the changed rows back in one upsert (and one delete).
  *
  * Rebuilds (replay, verify) take a bulk path (`rebuild`): the table is created without its
  * secondary indexes (built once at the end, `finishDdl`), and each batch takes the touched rows
@@ -76,7 +75,8 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
   const indexes = spec.indexes ?? '';
   const recordType = ['id text', ...columnNames.map((c) => `${c} ${columns[c]}`), 'doc json'].join(', ');
   const allColumns = ['id', ...columnNames, 'doc'];
-  const copyTypes: ColumnType[] = ['text', ...columnNames.map((c) => columns[c]!), 'json'];
+  /** Types of the columns before `doc`, in COPY order. */
+  const copyTypes: ColumnType[] = ['text', ...columnNames.map((c) => columns[c]!)];
   const upsertText = (param: string) => `INSERT INTO ${table} (${allColumns.join(', ')})
     SELECT ${allColumns.join(', ')} FROM json_to_recordset(${param}::json) AS x(${recordType})
     ON CONFLICT (id) DO UPDATE SET ${[...columnNames, 'doc'].map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`;
@@ -87,6 +87,7 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
   const takeRowsOut = prepared(`DELETE FROM ${table} WHERE id = ANY($1::text[]) RETURNING id, doc`);
 
   const eventTypes = spec.eventTypes ? new Set(spec.eventTypes) : null;
+  const createdBy = spec.createdBy ? new Set(spec.createdBy) : null;
 
   /** The batch's events per touched row id, in order. */
   function group(events: readonly RecordedEvent[]): Map<string, RecordedEvent[]> {
@@ -105,13 +106,11 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
     return touched;
   }
 
-  /** The touched rows whose earlier document the fold needs (see `replacesDocument`). */
+  /** The touched rows whose earlier document the fold needs: not those a `createdBy` event begins. */
   function rowsToLoad(touched: Map<string, RecordedEvent[]>): string[] {
-    const replaces = spec.replacesDocument;
-    if (!replaces) return [...touched.keys()];
-    const ids: string[] = [];
-    for (const [id, rowEvents] of touched) if (!replaces(rowEvents[0]!)) ids.push(id);
-    return ids;
+    const existing: string[] = [];
+    for (const [id, rowEvents] of touched) if (!createdBy?.has(rowEvents[0]!.type)) existing.push(id);
+    return existing;
   }
 
   async function load(sql: SqlExecutor, ids: string[]): Promise<Map<string, Doc>> {
@@ -155,22 +154,17 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
   });
 
   /**
-   * A row's COPY line into `copy`: its columns, then the document's JSON (already serialised).
-   * False, writing nothing, when a column has no exact COPY encoding.
+   * A row into `copy` (COPY's binary format): its columns, then the document's JSON (already
+   * serialised). False, writing nothing, when a column has no exact COPY encoding.
    */
-  const copyRow = (copy: CopyBuffer, write: Write<Doc>, docJson: string): boolean => {
+  const copyRow = (copy: CopyBinaryBuffer, write: Write<Doc>, docJson: string): boolean => {
     const values: unknown[] = [write.id];
     const own = spec.columnsOf(write.doc);
     for (const column of columnNames)
       values.push(
         column === 'account_id' ? write.accountId : column === 'livemode' ? write.livemode : own[column],
       );
-    const fields = copyFieldsOf(values, copyTypes, toJson);
-    if (fields === undefined) return false;
-    copy.write(`${fields}\t`);
-    copy.write(copyJsonText(docJson));
-    copy.write('\n');
-    return true;
+    return writeCopyRow(copy, values, copyTypes, toJson, docJson);
   };
 
   /**
@@ -231,11 +225,12 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
         if (written) for (const [id, json] of out.settled) if (json !== null) written.add(id);
         unsettled = out.settled;
         const { rewritten, rest } = out;
+        const copied = out.copy.rowCount;
         const chunks = out.copy.chunks();
-        if (rewritten.length + chunks.length + rest.length === 0) return null;
+        if (rewritten.length + copied + rest.length === 0) return null;
         return async (tx) => {
           if (rewritten.length > 0) await tx.query(deleteRows, [rewritten]);
-          if (chunks.length > 0) await tx.copyFrom(table, allColumns, chunks);
+          if (copied > 0) await tx.copyFrom(table, allColumns, chunks, { format: 'binary' });
           if (rest.length > 0) await tx.query(upsert, [toJson(rest)]);
         };
       },
@@ -342,7 +337,7 @@ class BatchOutput {
   readonly rewritten: string[] = [];
   /** Every touched row as this batch leaves it: the document's JSON, or null (absent). */
   readonly settled = new Map<string, string | null>();
-  readonly copy = new CopyBuffer();
+  readonly copy = new CopyBinaryBuffer();
   /** Rows with no exact COPY encoding, written through the upsert. */
   readonly rest: Record<string, unknown>[] = [];
 }

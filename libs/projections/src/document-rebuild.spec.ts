@@ -101,6 +101,10 @@ const HISTORY: NewEvent[] = [
   set('w10', { label: 1e-7, extra: { k: 1 } }),
   set('w11', { label: ['an', 'array'], n: 1 }),
   set('w12', { when: '2026-02-03T04:05:06.789Z', extra: { b: 1, a: [2] } }),
+  // Values COPY's binary format writes as numbers and booleans, and others it leaves to the upsert.
+  set('w13', { label: 'ünïcødé short', n: ' 8', flag: 'true', small: '12', extra: 'x'.repeat(100) }),
+  set('w14', { label: `${'a'.repeat(70)}é`, n: -9007199254740991, flag: 'yes', small: -1 }),
+  set('w15', { big: '-9223372036854775808', label: 'x'.repeat(65), small: 2147483647, flag: false }),
 ];
 
 /**
@@ -162,6 +166,9 @@ for (const target of ['pglite', 'postgres'] as const) {
         'w10',
         'w11',
         'w12',
+        'w13',
+        'w14',
+        'w15',
         'w2',
         'w3',
         'w4',
@@ -182,6 +189,17 @@ for (const target of ['pglite', 'postgres'] as const) {
       assert.equal(live.get('w11')!.label, '["an","array"]');
       assert.equal(live.get('w12')!.label, '2026-02-03T04:05:06.789Z');
       assert.deepEqual(live.get('w12')!.raw, { b: 1, a: [2] });
+      assert.deepEqual(
+        ['w13', 'w14', 'w15'].map((id) => {
+          const { label, n, flag, small } = live.get(id)!;
+          return { label, n, flag, small };
+        }),
+        [
+          { label: 'ünïcødé short', n: '8', flag: true, small: 12 },
+          { label: `${'a'.repeat(70)}é`, n: '-9007199254740991', flag: true, small: -1 },
+          { label: 'x'.repeat(65), n: '-9223372036854775808', flag: false, small: 2147483647 },
+        ],
+      );
     });
 
     for (const batchSize of [1, 2, 3, 5, 1000]) {

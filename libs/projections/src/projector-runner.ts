@@ -130,7 +130,11 @@ export class ProjectorRunner extends EventEmitter implements FlushableRunner {
     this.generation++;
     this.restartTimer = setTimeout(() => {
       this.restartTimer = null;
-      void (old?.stop() ?? Promise.resolve()).finally(() => this.subscribe());
+      // A batch the old subscription delivered may still be applying (stop() does not wait
+      // for it): resubscribe from where it leaves the tables.
+      void (old?.stop() ?? Promise.resolve())
+        .then(() => this.exclusive(async () => undefined))
+        .finally(() => this.subscribe());
     }, delay);
   }
 

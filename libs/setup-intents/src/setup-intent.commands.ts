@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { Command, CommandHandler } from '@nestjs/cqrs';
 import type { CommandContext } from '#libs/commands/src/command-context';
 import { CommandRuntime } from '#libs/commands/src/command-runtime';
@@ -8,10 +8,9 @@ import {
   PaymentMethodsService,
   type BillingDetailsInput,
 } from '#libs/payment-methods/src/payment-methods.service';
+import { CustomerCheck } from '#libs/payments/src/application/customer-check';
+import { PaymentTime } from '#libs/payments/src/application/payment-time';
 import { authorize } from '#libs/payments/src/processor/simulated-processor';
-import { READ_SQL } from '#libs/platform/src/tokens';
-import { findDocument } from '#libs/read-models/src/documents';
-import type { SqlExecutor } from '#libs/sql/src/sql-client';
 import { docUrlFor } from '#libs/wire/src/stripe-error';
 import type { RawCard } from '#libs/payment-methods/src/cards/card-input';
 import type {
@@ -92,22 +91,34 @@ const owner = (context: CommandContext, id: string) => ({
 });
 const unixTime = (context: CommandContext) => Math.floor(context.now.getTime() / 1000);
 
-/** Shared steps: the customer check, turning a PaymentMethod choice into an id, running the decider. */
+/**
+ * Shared steps: the customer check, turning a PaymentMethod choice into an id, running the
+ * decider. A SetupIntent of a customer on a test clock lives on that clock (PaymentTime): it is
+ * created, confirmed and canceled at the clock's frozen time, and so are the PaymentMethod it
+ * creates and the attachment, as every other object of a clocked customer.
+ */
 @Injectable()
 export class SetupIntentSteps {
   constructor(
     private readonly runtime: CommandRuntime,
     private readonly paymentMethods: PaymentMethodsService,
-    @Inject(READ_SQL) private readonly sql: SqlExecutor,
+    private readonly customers: CustomerCheck,
+    private readonly time: PaymentTime,
   ) {}
 
-  async requireCustomer(context: CommandContext, customer: string | null | undefined): Promise<void> {
-    if (!customer) return;
-    const found = await findDocument<{ deleted?: boolean }>(this.sql, 'customers', context, customer);
-    if (!found || found.deleted)
-      throw new DomainError('not_found', 'resource_missing', `No such customer: '${customer}'`, {
-        param: 'customer',
-      });
+  /** The named customer must exist; the context is then the customer's time. */
+  async requireCustomer(
+    context: CommandContext,
+    customer: string | null | undefined,
+  ): Promise<CommandContext> {
+    if (!customer) return context;
+    const { testClock } = await this.customers.assertExists(context, customer);
+    return this.time.of(context, customer, testClock);
+  }
+
+  /** The context of a command on an existing SetupIntent: its customer's time. */
+  async timeOf(context: CommandContext, customer: string | null): Promise<CommandContext> {
+    return this.time.of(context, customer);
   }
 
   /** The PaymentMethod id of a choice; a token or inline card becomes a new PaymentMethod. */
@@ -142,11 +153,12 @@ export class SetupIntentSteps {
    * the SetupIntent in the error.
    */
   async confirm(
-    context: CommandContext,
+    request: CommandContext,
     id: string,
     choice: PaymentMethodChoice,
   ): Promise<SetupIntentObject> {
-    const seti = open(await this.load(id), owner(context, id), 'confirm');
+    const seti = open(await this.load(id), owner(request, id), 'confirm');
+    const context = await this.time.of(request, seti.customer);
     const ref =
       choice.data || choice.ref !== undefined
         ? await this.paymentMethodId(context, choice)
@@ -201,8 +213,8 @@ export class CreateSetupIntentHandler {
   constructor(private readonly steps: SetupIntentSteps) {}
 
   async execute(command: CreateSetupIntent): Promise<SetupIntentObject> {
-    const { context, id } = command;
-    await this.steps.requireCustomer(context, command.fields.customer);
+    const { id } = command;
+    const context = await this.steps.requireCustomer(command.context, command.fields.customer);
     const paymentMethod = (await this.steps.paymentMethodId(context, command.paymentMethod)) ?? null;
     const created = await this.steps.run(context, {
       type: 'CreateSetupIntent',
@@ -221,9 +233,11 @@ export class UpdateSetupIntentHandler {
   constructor(private readonly steps: SetupIntentSteps) {}
 
   async execute(command: UpdateSetupIntent): Promise<SetupIntentObject> {
-    const { context, id } = command;
-    open(await this.steps.load(id), owner(context, id), 'update');
-    await this.steps.requireCustomer(context, command.changes.customer);
+    const { id } = command;
+    const seti = open(await this.steps.load(id), owner(command.context, id), 'update');
+    const context = command.changes.customer
+      ? await this.steps.requireCustomer(command.context, command.changes.customer)
+      : await this.steps.timeOf(command.context, seti.customer);
     const paymentMethod = await this.steps.paymentMethodId(context, command.paymentMethod);
     const changes = { ...command.changes, ...(paymentMethod ? { payment_method: paymentMethod } : {}) };
     return this.steps.run(context, {
@@ -248,8 +262,11 @@ export class ConfirmSetupIntentHandler {
 export class CancelSetupIntentHandler {
   constructor(private readonly steps: SetupIntentSteps) {}
 
-  execute(command: CancelSetupIntent): Promise<SetupIntentObject> {
-    const { context, id, reason } = command;
+  async execute(command: CancelSetupIntent): Promise<SetupIntentObject> {
+    const { id, reason } = command;
+    const state = await this.steps.load(id);
+    const customer = state.status === 'active' ? state.setupIntent.customer : null;
+    const context = await this.steps.timeOf(command.context, customer);
     return this.steps.run(context, {
       type: 'CancelSetupIntent',
       ...owner(context, id),

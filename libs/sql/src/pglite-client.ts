@@ -1,5 +1,11 @@
 import { PGlite, types, type Results } from '@electric-sql/pglite';
-import { transactionSettings, type QueryResult, type SqlClient, type SqlTransaction } from './sql-client.js';
+import {
+  copyWith,
+  transactionSettings,
+  type QueryResult,
+  type SqlClient,
+  type SqlTransaction,
+} from './sql-client.js';
 
 export interface PgliteClientOptions {
   /** Directory for the database files; undefined = in-memory. */
@@ -43,8 +49,9 @@ export async function createPgliteClient(options: PgliteClientOptions = {}): Pro
             await tx.exec(sql);
           },
           // PGlite reads COPY data from a Blob passed as '/dev/blob'.
-          async copyFrom(table, columns, chunks) {
-            const result = await tx.query(`COPY ${table} (${columns.join(', ')}) FROM '/dev/blob'`, [], {
+          async copyFrom(table, columns, chunks, copyOptions) {
+            const statement = `COPY ${table} (${columns.join(', ')}) FROM '/dev/blob'${copyWith(copyOptions)}`;
+            const result = await tx.query(statement, [], {
               blob: new Blob([...chunks]),
             });
             return result.affectedRows ?? 0;

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { copyFromStdin } from './postgres-copy.js';
 import {
+  copyWith,
   preparedName,
   transactionSettings,
   type QueryResult,
@@ -70,8 +71,12 @@ export async function createPostgresClient(options: PostgresClientOptions): Prom
           exec: async (sql) => {
             await client.query(sql);
           },
-          copyFrom: (table, columns, chunks) =>
-            copyFromStdin(client, `COPY ${table} (${columns.join(', ')}) FROM STDIN`, chunks),
+          copyFrom: (table, columns, chunks, copyOptions) =>
+            copyFromStdin(
+              client,
+              `COPY ${table} (${columns.join(', ')}) FROM STDIN${copyWith(copyOptions)}`,
+              chunks,
+            ),
           beforeCommit(statement) {
             if (last !== undefined) throw new Error('beforeCommit: one statement per transaction');
             last = statement;

@@ -9,6 +9,7 @@ import { TEST_DATABASE_URL, uniqueName } from '#test/support/env';
 import { startTcpProxy } from '#test/support/tcp-proxy';
 import { createPgliteClient } from './pglite-client.js';
 import { createPostgresClient, quoteIdent } from './postgres-client.js';
+import { CopyBinaryBuffer } from './copy-binary.js';
 import { CopyBuffer } from './copy-buffer.js';
 import { COPY_NULL, copyJsonText, copyText } from './copy-text.js';
 import { prepared, preparedName, sqlLiteral, type SqlClient } from './sql-client.js';
@@ -233,6 +234,53 @@ for (const [target, factory] of targets) {
         { id: 0, label: label(0) },
         { id: 599, label: label(599) },
       ]);
+    });
+
+    it('COPYs rows in binary format built by CopyBinaryBuffer, over several chunks', async () => {
+      await sql.exec(
+        'CREATE TABLE copied_binary (id int PRIMARY KEY, label text, n bigint, flag boolean, doc json, extra jsonb)',
+      );
+      const label = (i: number) => (i % 2 === 0 ? `row ${i} é 🎉 ${'x'.repeat(1000)}` : `short\t${i}`);
+      const ns = [0, -1, 2 ** 32, -(2 ** 32) - 5, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER];
+      const copy = new CopyBinaryBuffer();
+      for (let i = 0; i < 600; i++) {
+        copy.row(6);
+        copy.int4(i);
+        copy.text(label(i));
+        if (i === 7) copy.int8(-(2n ** 63n));
+        else copy.int8(ns[i % ns.length]!);
+        if (i % 3 === 2) copy.null();
+        else copy.bool(i % 3 === 0);
+        copy.text(JSON.stringify({ i, s: 'x\\y\t' }));
+        copy.jsonb(i === 1 ? 'null' : '{"b": 1, "a": [2]}');
+      }
+      assert.equal(copy.rowCount, 600);
+      assert.throws(() => copy.int8(2n ** 63n), RangeError);
+      assert.throws(() => copy.int8(2 ** 53), RangeError);
+      const chunks = copy.chunks();
+      assert.ok(chunks.length > 1, 'more than one chunk');
+      const copied = await sql.transaction((tx) =>
+        tx.copyFrom('copied_binary', ['id', 'label', 'n', 'flag', 'doc', 'extra'], chunks, {
+          format: 'binary',
+        }),
+      );
+      assert.equal(copied, 600);
+      const { rows } = await sql.query(
+        `SELECT id, label, n::text AS n, flag, doc, extra, extra = 'null'::jsonb AS null_json
+         FROM copied_binary WHERE id < 8 OR id = 599 ORDER BY id`,
+      );
+      assert.deepEqual(
+        rows,
+        [0, 1, 2, 3, 4, 5, 6, 7, 599].map((i) => ({
+          id: i,
+          label: label(i),
+          n: i === 7 ? '-9223372036854775808' : String(ns[i % ns.length]),
+          flag: i % 3 === 2 ? null : i % 3 === 0,
+          doc: { i, s: 'x\\y\t' },
+          extra: i === 1 ? null : { a: [2], b: 1 },
+          null_json: i === 1,
+        })),
+      );
     });
 
     it('rolls back a COPY that fails, reports why, and stays usable', async () => {

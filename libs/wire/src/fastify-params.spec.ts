@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { installParamParsers, requestParams } from './fastify-params.js';
-import { isStripeError } from './stripe-error.js';
+import { renderError, stripeErrorOf } from './http/error-response.js';
 
 describe('installParamParsers / requestParams', () => {
   let app: FastifyInstance;
@@ -10,12 +10,10 @@ describe('installParamParsers / requestParams', () => {
   before(async () => {
     app = Fastify();
     installParamParsers(app, { maxBytes: 1000 });
-    app.setErrorHandler((error, _request, reply) => {
-      if (isStripeError(error)) return reply.status(error.status).send(error.toBody());
-      const status = (error as { statusCode?: number }).statusCode ?? 500;
-      return reply
-        .status(status)
-        .send({ error: { type: 'api_error', message: String((error as Error).message) } });
+    // The app's mapping (StripeExceptionFilter renders stripeErrorOf the same way).
+    app.setErrorHandler((error, request, reply) => {
+      const { status, body } = renderError(stripeErrorOf(error, request.method, request.url));
+      return reply.status(status).type('application/json').send(body);
     });
     app.all('/v1/echo', async (request) => requestParams(request));
     await app.ready();
@@ -62,19 +60,55 @@ describe('installParamParsers / requestParams', () => {
       [form, 'a=1&a[b]=2', 'a'],
       [form, '__proto__[x]=1', '__proto__[x]'],
       [{ 'content-type': 'application/json' }, '{"a":', undefined],
-      [form, 'a=' + 'x'.repeat(999), undefined],
     ] as const) {
       const res = await app.inject({ method: 'POST', url: '/v1/echo', headers, payload });
       assert.equal(res.statusCode, 400, payload.slice(0, 40));
       assert.equal(res.json().error.type, 'invalid_request_error');
       assert.equal(res.json().error.param, param);
     }
-    const huge = await app.inject({
+  });
+});
+
+describe('installParamParsers: bodies over the limit', () => {
+  let app: FastifyInstance;
+  before(async () => {
+    app = Fastify();
+    installParamParsers(app); // the app's limits (1 MiB)
+    app.setErrorHandler((error, request, reply) => {
+      const { status, body } = renderError(stripeErrorOf(error, request.method, request.url));
+      return reply.status(status).type('application/json').send(body);
+    });
+    app.post('/v1/echo', async (request) => ({ keys: Object.keys(requestParams(request)) }));
+    await app.ready();
+  });
+  after(() => app.close());
+
+  it('answers one Stripe-shaped 413 for every body over the limit, however far over', async () => {
+    const tooLarge = {
+      error: {
+        type: 'invalid_request_error',
+        message: 'Request body too large: at most 1048576 bytes are allowed.',
+      },
+    };
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const json = { 'content-type': 'application/json' };
+    const MiB = 1024 * 1024;
+    // One byte over reaches our parser; anything larger Fastify stops reading itself.
+    for (const [headers, payload] of [
+      [form, 'a=' + 'x'.repeat(MiB - 1)],
+      [form, 'a=' + 'x'.repeat(5 * MiB)],
+      [json, JSON.stringify({ a: 'x'.repeat(2 * MiB) })],
+    ] as const) {
+      const res = await app.inject({ method: 'POST', url: '/v1/echo', headers, payload });
+      assert.equal(res.statusCode, 413, `${payload.length} bytes`);
+      assert.deepEqual(res.json(), tooLarge);
+    }
+    const atLimit = await app.inject({
       method: 'POST',
       url: '/v1/echo',
       headers: form,
-      payload: 'a=' + 'x'.repeat(5000),
+      payload: 'a=' + 'x'.repeat(MiB - 2),
     });
-    assert.equal(huge.statusCode, 413);
+    assert.deepEqual([atLimit.statusCode, atLimit.json()], [200, { keys: ['a'] }]);
   });
 });

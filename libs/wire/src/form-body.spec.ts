@@ -23,7 +23,8 @@ function rejects(fn: () => unknown, reason: string, param?: string): RequestBody
   } catch (error) {
     assert.ok(error instanceof RequestBodyError, `expected RequestBodyError, got ${String(error)}`);
     assert.equal(error.reason, reason);
-    assert.equal(error.status, 400);
+    // An oversized body is 413 (requestBodyTooLarge); every other refusal 400.
+    assert.equal(error.status, reason === 'too_large' && !error.message.startsWith('Query') ? 413 : 400);
     assert.equal(error.type, 'invalid_request_error');
     if (param !== undefined) assert.equal(error.param, param);
     return error;
@@ -126,9 +127,13 @@ describe('parseFormBody', () => {
     assert.equal(Object.getPrototypeOf(parsed), Object.prototype);
   });
 
-  it('enforces the body size limit', () => {
+  it('enforces the body size limit (413)', () => {
     assert.equal(MAX_BODY_BYTES, 1024 * 1024);
-    rejects(() => parseFormBody('a=' + 'x'.repeat(MAX_BODY_BYTES)), 'too_large');
+    const error = rejects(() => parseFormBody('a=' + 'x'.repeat(MAX_BODY_BYTES)), 'too_large');
+    assert.deepEqual(
+      [error.status, error.message],
+      [413, 'Request body too large: at most 1048576 bytes are allowed.'],
+    );
     rejects(() => parseFormBody(Buffer.alloc(11, 0x61), { maxBytes: 10 }), 'too_large');
     assert.deepEqual(parseFormBody('a=' + 'x'.repeat(8), { maxBytes: 10 }), { a: 'x'.repeat(8) });
   });

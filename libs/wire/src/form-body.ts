@@ -80,16 +80,21 @@ export type RequestBodyErrorReason =
   | 'conflict'
   | 'bad_json';
 
-/** A body or query string that cannot be turned into parameters (always 400 invalid_request_error). */
+/**
+ * A body or query string that cannot be turned into parameters: invalid_request_error, 400 but
+ * for a body over the size limit (413, requestBodyTooLarge).
+ */
 export class RequestBodyError extends StripeError {
   constructor(
     readonly reason: RequestBodyErrorReason,
     message: string,
     param?: string,
     code?: string,
+    status = 400,
   ) {
     super({
       type: 'invalid_request_error',
+      status,
       message,
       ...(param === undefined ? {} : { param }),
       ...(code ? { code } : {}),
@@ -106,7 +111,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export function parseFormBody(input: string | Uint8Array, limits: Partial<ParamLimits> = {}): Params {
   const lim = { ...DEFAULT_PARAM_LIMITS, ...limits };
   const size = typeof input === 'string' ? Buffer.byteLength(input) : input.byteLength;
-  if (size > lim.maxBytes) throw tooLarge(lim.maxBytes);
+  if (size > lim.maxBytes) throw requestBodyTooLarge(lim.maxBytes);
   let text: string;
   if (typeof input === 'string') {
     text = input;
@@ -124,7 +129,11 @@ export function parseFormBody(input: string | Uint8Array, limits: Partial<ParamL
 export function parseQueryString(query: string, limits: Partial<ParamLimits> = {}): Params {
   const lim = { ...DEFAULT_PARAM_LIMITS, ...limits };
   const text = query.startsWith('?') ? query.slice(1) : query;
-  if (Buffer.byteLength(text) > lim.maxBytes) throw tooLarge(lim.maxBytes);
+  if (Buffer.byteLength(text) > lim.maxBytes)
+    throw new RequestBodyError(
+      'too_large',
+      `Query string too large: at most ${lim.maxBytes} bytes are allowed.`,
+    );
   return parseEncoded(text, lim);
 }
 
@@ -321,7 +330,7 @@ export function normalizeJsonBody(
   let parsed: unknown = input;
   if (typeof input === 'string' || input instanceof Uint8Array) {
     const size = typeof input === 'string' ? Buffer.byteLength(input) : input.byteLength;
-    if (size > lim.maxBytes) throw tooLarge(lim.maxBytes);
+    if (size > lim.maxBytes) throw requestBodyTooLarge(lim.maxBytes);
     let text: string;
     try {
       text = typeof input === 'string' ? input : utf8.decode(input);
@@ -411,8 +420,18 @@ export function bracketed(path: readonly string[]): string {
   );
 }
 
-function tooLarge(maxBytes: number): RequestBodyError {
-  return new RequestBodyError('too_large', `Request body too large: at most ${maxBytes} bytes are allowed.`);
+/**
+ * A body over the limit: 413 invalid_request_error, whether our parser saw it (up to one byte
+ * over) or Fastify stopped reading it (FST_ERR_CTP_BODY_TOO_LARGE, see stripeErrorOf).
+ */
+export function requestBodyTooLarge(maxBytes = MAX_BODY_BYTES): RequestBodyError {
+  return new RequestBodyError(
+    'too_large',
+    `Request body too large: at most ${maxBytes} bytes are allowed.`,
+    undefined,
+    undefined,
+    413,
+  );
 }
 
 function forbidden(param: string): RequestBodyError {

@@ -75,6 +75,25 @@ export type FieldSpec = FieldOptions &
 
 const fieldsByClass = new WeakMap<object, Map<string, FieldSpec>>();
 
+/**
+ * What a DTO class declares, computed once per class on first use (every request parses its
+ * params against it): decorators have all run by then, since they run when the class is defined.
+ */
+const declaredByClass = new WeakMap<object, { fields: Map<string, FieldSpec>; known: Set<string> }>();
+
+function declared(cls: DtoClass): { fields: Map<string, FieldSpec>; known: Set<string> } {
+  let found = declaredByClass.get(cls);
+  if (!found) {
+    const fields = fieldsOf(cls);
+    const known = new Set(fields.keys());
+    for (const meta of getMetadataStorage().getTargetValidationMetadatas(cls, '', true, false))
+      known.add(meta.propertyName);
+    found = { fields, known };
+    declaredByClass.set(cls, found);
+  }
+  return found;
+}
+
 /** The declared fields of a DTO class, its base classes included. */
 export function fieldsOf(cls: object): Map<string, FieldSpec> {
   const fields = new Map<string, FieldSpec>();
@@ -270,21 +289,13 @@ function checkMetadata(value: unknown, param: string): StripeError | null {
 
 // ------------------------------------------------------------------ unknown params
 
-function knownFields(cls: DtoClass): Set<string> {
-  const names = new Set(fieldsOf(cls).keys());
-  for (const meta of getMetadataStorage().getTargetValidationMetadatas(cls, '', true, false))
-    names.add(meta.propertyName);
-  return names;
-}
-
 /** Bracketed name of the first parameter the DTO (or a nested one) does not declare. */
 function findUnknownParam(
   cls: DtoClass,
   params: Record<string, unknown>,
   path: string[],
 ): string | undefined {
-  const known = knownFields(cls);
-  const fields = fieldsOf(cls);
+  const { known, fields } = declared(cls);
   for (const key of Object.keys(params)) {
     if (!known.has(key)) return bracketed([...path, key]);
     const spec = fields.get(key);
@@ -316,7 +327,9 @@ function toStripeError(errors: ValidationError[], path: string[]): StripeError |
     const param = bracketed(errorPath);
     const constraints = error.constraints ?? {};
     if ('stripeParam' in constraints) {
-      const spec = error.target ? fieldsOf(error.target.constructor).get(error.property) : undefined;
+      const spec = error.target
+        ? declared(error.target.constructor as DtoClass).fields.get(error.property)
+        : undefined;
       const found = spec ? checkField(spec, error.value, param) : null;
       if (found) return found;
     }

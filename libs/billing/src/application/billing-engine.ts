@@ -65,7 +65,7 @@ export class BillingEngine {
   ): Promise<SubscriptionRecord> {
     return this.exclusive(id, async () => {
       const positions = options.positions ?? new Positions();
-      let record = await this.streams.loadSubscription(scope, id);
+      let record = await this.streams.loadSubscription(scope, id, 'id', positions);
       const limit = options.upTo ?? (await this.time.ofSubscription(record));
       record = await this.collector.settle(
         record,
@@ -170,7 +170,7 @@ export class BillingEngine {
       case 'incomplete_expire': {
         const after = await run({ type: 'ExpireIncompleteSubscription', ...who });
         const latest = after.subscription.latest_invoice
-          ? await this.streams.findInvoice(after, after.subscription.latest_invoice)
+          ? await this.streams.findInvoice(after, after.subscription.latest_invoice, positions)
           : null;
         if (latest?.status === 'open')
           await this.collector.apply(
@@ -196,7 +196,7 @@ export class BillingEngine {
     positions: Positions,
   ): Promise<SubscriptionRecord> {
     const latest = record.subscription.latest_invoice
-      ? await this.streams.findInvoice(record, record.subscription.latest_invoice)
+      ? await this.streams.findInvoice(record, record.subscription.latest_invoice, positions)
       : null;
     if (latest?.status === 'open') {
       const context = this.time.context(record, at, record.subscription.test_clock);

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { CommandContext } from '#libs/commands/src/command-context';
-import { CommandRuntime } from '#libs/commands/src/command-runtime';
+import { CommandRuntime, type KnownStream } from '#libs/commands/src/command-runtime';
 import { POSITION_WAITER, type PositionWaiter } from '#libs/commands/src/position-waiter';
 import {
   customerDecider,
@@ -139,7 +139,11 @@ export class BillingStreams {
     return state.assigned[invoiceId]!;
   }
 
-  /** One command on one stream, appended without waiting; the position is noted for `settle`. */
+  /**
+   * One command on one stream, appended without waiting; the position is noted for `settle`.
+   * The stream as this operation last saw it (a load or its own last command on it), or an id
+   * it minted and has not written, is decided on without reading it again.
+   */
   private async run<Command, State, Event extends DomainEvent>(
     decider: Decider<Command, State, Event>,
     stream: string,
@@ -147,31 +151,57 @@ export class BillingStreams {
     context: CommandContext,
     positions?: Positions,
   ): Promise<State> {
+    const known =
+      positions?.known<State>(stream) ??
+      (positions?.isUnwritten(stream) ? { state: decider.initialState(), revision: null } : undefined);
+    let outcome;
     try {
-      const outcome = await this.runtime.handle(decider, stream, command, context);
-      positions?.note(outcome.position);
-      return outcome.state;
+      outcome = await this.runtime.handle(decider, stream, command, context, { known });
     } finally {
       positions?.written(stream);
     }
+    positions?.note(outcome.position);
+    positions?.saw(stream, outcome);
+    return outcome.state;
   }
 
-  async loadSubscription(scope: Scope, id: string, param = 'id'): Promise<ExistingSubscription> {
-    const { state } = await this.runtime.load(subscriptionDecider, subscriptionStream(id));
+  /** A stream read for a decision to come: the operation remembers what it saw. */
+  private async load<State>(
+    decider: Pick<Decider<unknown, State, DomainEvent>, 'initialState' | 'evolve'>,
+    stream: string,
+    positions?: Positions,
+  ): Promise<State> {
+    const seen = await this.runtime.load(decider, stream);
+    positions?.saw(stream, seen);
+    return seen.state;
+  }
+
+  async loadSubscription(
+    scope: Scope,
+    id: string,
+    param = 'id',
+    positions?: Positions,
+  ): Promise<ExistingSubscription> {
+    const state = await this.load(subscriptionDecider, subscriptionStream(id), positions);
     if (state.status !== 'exists' || state.accountId !== scope.accountId || state.livemode !== scope.livemode)
       throw subscriptionMissing(id, param);
     return state;
   }
 
-  async findInvoice(scope: Scope, id: string): Promise<ExistingInvoice | null> {
-    const { state } = await this.runtime.load(invoiceDecider, invoiceStream(id));
+  async findInvoice(scope: Scope, id: string, positions?: Positions): Promise<ExistingInvoice | null> {
+    const state = await this.load(invoiceDecider, invoiceStream(id), positions);
     if (state.status !== 'exists' || state.accountId !== scope.accountId || state.livemode !== scope.livemode)
       return null;
     return state.invoice;
   }
 
-  async loadInvoice(scope: Scope, id: string, param = 'invoice'): Promise<ExistingInvoice> {
-    const invoice = await this.findInvoice(scope, id);
+  async loadInvoice(
+    scope: Scope,
+    id: string,
+    param = 'invoice',
+    positions?: Positions,
+  ): Promise<ExistingInvoice> {
+    const invoice = await this.findInvoice(scope, id, positions);
     if (!invoice) throw invoiceMissing(id, param);
     return invoice;
   }
@@ -200,17 +230,21 @@ export class BillingStreams {
 }
 
 /**
- * What one billing operation knows about its own writes: the highest log position it has
- * written (for `settle`), the read models beyond billing's those writes concern, and the
- * streams of ids it minted that it has not written yet — reading one of those back could only
- * find nothing, so the operation skips the read. Only this operation knows such an id until
- * it writes it somewhere; every write through BillingStreams (and a payment attempt) clears
- * its stream, so a stream is never taken for empty after anything may have been written to it.
+ * What one billing operation knows about the streams it works on: the highest log position it
+ * has written (for `settle`), the read models beyond billing's those writes concern, the streams
+ * of ids it minted that it has not written yet (reading one back could only find nothing), and
+ * each stream as it last saw it — read or written by its own command — with its revision, so the
+ * next command on it decides without reading it again. Both are safe when something else wrote
+ * meanwhile: the append, expecting the revision seen, is refused and the command re-decided on
+ * a fresh read (CommandRuntime `known`). A stream written outside BillingStreams (a payment
+ * attempt) is forgotten (`written`), so it is read again.
  */
 export class Positions {
   last: GlobalPosition | null = null;
   private readonly extraReadModels = new Set<string>();
   private readonly unwrittenStreams = new Set<string>();
+  /** Per stream; all deciders of one stream fold the same state (e.g. invoiceDecider and its inSequence). */
+  private readonly seen = new Map<string, KnownStream<unknown>>();
 
   note(position: GlobalPosition | null): void {
     if (position !== null && (this.last === null || position > this.last)) this.last = position;
@@ -237,8 +271,18 @@ export class Positions {
     return this.unwrittenStreams.has(stream);
   }
 
+  /** The stream as this operation last read or wrote it (its state and revision). */
+  saw(stream: string, known: KnownStream<unknown>): void {
+    this.seen.set(stream, { state: known.state, revision: known.revision });
+  }
+
+  known<State>(stream: string): KnownStream<State> | undefined {
+    return this.seen.get(stream) as KnownStream<State> | undefined;
+  }
+
   /** Something may have been appended to the stream (or was attempted): read it from now on. */
   written(stream: string): void {
     this.unwrittenStreams.delete(stream);
+    this.seen.delete(stream);
   }
 }

@@ -100,7 +100,7 @@ export class InvoiceCollector {
     const dunning = record.dunning;
     if (!dunning) return record;
     const context = this.time.context(record, at, record.subscription.test_clock);
-    let invoice = await this.streams.loadInvoice(record, dunning.invoiceId);
+    let invoice = await this.streams.loadInvoice(record, dunning.invoiceId, 'invoice', positions);
     if (invoice.status === 'open' || invoice.status === 'uncollectible')
       invoice = await this.attemptPayment(record, invoice, at, context, positions);
     return this.report(record, invoice, context, positions);
@@ -257,7 +257,7 @@ export class InvoiceCollector {
     const { invoiceId, reason, cycle } = record.invoicing!;
     const existing = positions.isUnwritten(invoiceStream(invoiceId))
       ? null
-      : await this.streams.findInvoice(record, invoiceId);
+      : await this.streams.findInvoice(record, invoiceId, positions);
     if (existing) return existing;
     const sub = record.subscription;
     const customer = await customerOf();
@@ -312,7 +312,7 @@ export class InvoiceCollector {
   ): Promise<void> {
     const subscription = invoice.parent?.subscription_details?.subscription;
     if (!subscription) return;
-    const record = await this.streams.loadSubscription(context, subscription);
+    const record = await this.streams.loadSubscription(context, subscription, 'id', positions);
     await this.report(record, invoice, context, positions);
   }
 

@@ -276,6 +276,56 @@ describe('invoice decider', () => {
       JAN_1 + 1,
     );
   });
+  it('turns auto_advance off once an invoice is paid, voided or marked uncollectible (as Stripe)', () => {
+    const at = JAN_1 + 60;
+    const open = invoiceOf([created(), finalized]);
+    assert.deepEqual([open.status, open.auto_advance], ['open', true]);
+    const settled: Array<[string, InvoiceEvent[]]> = [
+      [
+        'paid',
+        [
+          {
+            type: 'InvoicePaid',
+            data: { id: 'in_1', at, amount: 1000, outOfBand: false, attempted: true, paymentIntent: 'pi_1' },
+          },
+        ],
+      ],
+      [
+        'paid',
+        [
+          {
+            type: 'InvoicePaid',
+            data: { id: 'in_1', at, amount: 1000, outOfBand: true, attempted: false, paymentIntent: null },
+          },
+        ],
+      ],
+      ['void', [{ type: 'InvoiceVoided', data: { id: 'in_1', at } }]],
+      ['uncollectible', [{ type: 'InvoiceMarkedUncollectible', data: { id: 'in_1', at } }]],
+      [
+        'void',
+        [
+          { type: 'InvoiceMarkedUncollectible', data: { id: 'in_1', at } },
+          { type: 'InvoiceVoided', data: { id: 'in_1', at: at + 1 } },
+        ],
+      ],
+    ];
+    for (const [status, events] of settled) {
+      const invoice = invoiceOf([created(), finalized, ...events]);
+      assert.deepEqual([invoice.status, invoice.auto_advance], [status, false], events.at(-1)!.type);
+    }
+    // A $0 invoice is paid at finalization: it does not advance either.
+    const free = invoiceOf([
+      created([line('il_1', 0)]),
+      { type: 'InvoiceFinalized', data: { id: 'in_1', at, number: 'ABC-0002', paymentIntent: null } },
+      {
+        type: 'InvoicePaid',
+        data: { id: 'in_1', at, amount: 0, outOfBand: false, attempted: false, paymentIntent: null },
+      },
+    ]);
+    assert.deepEqual([free.status, free.auto_advance], ['paid', false]);
+    // A draft and an open invoice keep the setting they were given.
+    assert.equal(invoiceOf([created()]).auto_advance, true);
+  });
   it('stops automatic collection of an open invoice once', () => {
     const stopped: InvoiceEvent = { type: 'InvoiceCollectionStopped', data: { id: 'in_1', at: JAN_1 } };
     invoices

@@ -3,7 +3,11 @@ import type { InvoiceEvent } from './invoice.events.js';
 import type { InvoiceObject, InvoicePaymentObject } from './invoice.js';
 import { draftInvoice, lineObject, withTotals } from './invoice-object.js';
 
-/** The Invoice resource after one event: shared by the decider, the read model and the Stripe events. */
+/**
+ * The Invoice resource after one event: shared by the decider, the read model and the Stripe events.
+ * Paid, void and uncollectible invoices never advance automatically: Stripe shows them with
+ * `auto_advance: false` ("always set to false" for those statuses).
+ */
 export function evolveInvoice(invoice: InvoiceObject | null, event: InvoiceEvent): InvoiceObject | null {
   if (event.type === 'InvoiceCreated') return draftInvoice(event.data);
   if (!invoice) return null;
@@ -68,6 +72,7 @@ export function evolveInvoice(invoice: InvoiceObject | null, event: InvoiceEvent
       return {
         ...invoice,
         status: 'paid',
+        auto_advance: false,
         amount_paid: amount,
         amount_remaining: 0,
         attempted: invoice.attempted || attempted,
@@ -88,6 +93,7 @@ export function evolveInvoice(invoice: InvoiceObject | null, event: InvoiceEvent
       return {
         ...invoice,
         status: 'void',
+        auto_advance: false,
         next_payment_attempt: null,
         status_transitions: { ...invoice.status_transitions, voided_at: event.data.at },
         payments: payments(
@@ -102,6 +108,7 @@ export function evolveInvoice(invoice: InvoiceObject | null, event: InvoiceEvent
       return {
         ...invoice,
         status: 'uncollectible',
+        auto_advance: false,
         next_payment_attempt: null,
         status_transitions: { ...invoice.status_transitions, marked_uncollectible_at: event.data.at },
       };

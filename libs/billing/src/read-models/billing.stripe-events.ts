@@ -138,9 +138,9 @@ export const invoiceItemEventSource: StripeEventSource = {
       case 'InvoiceItemCreated':
         return after ? [{ type: 'invoiceitem.created', object: after }] : [];
       case 'InvoiceItemDeleted':
-        return before
-          ? [{ type: 'invoiceitem.deleted', object: { id: before.id, object: 'invoiceitem', deleted: true } }]
-          : [];
+        // The item as it was when deleted (stripe-node: data.object is an InvoiceItem); only the
+        // DELETE response is the `{id, object, deleted: true}` stub.
+        return before ? [{ type: 'invoiceitem.deleted', object: before }] : [];
       default:
         return updated('invoiceitem.updated', before, after);
     }

@@ -8,10 +8,13 @@ import { evolveInvoiceItem } from '../domain/invoice-item.evolve.js';
 
 const invoiceTypes = new Set<string>(INVOICE_EVENT_TYPES);
 
-/** invoices: one row per invoice (a deleted draft's row is removed, as Stripe forgets it). */
+/**
+ * invoices: one row per invoice (a deleted draft's row is removed, as Stripe forgets it).
+ * Version 2: paid, void and uncollectible invoices show `auto_advance: false`.
+ */
 export const invoicesProjector = defineDocumentProjector<InvoiceObject>({
   name: 'invoices',
-  version: 1,
+  version: 2,
   table: 'invoices',
   columns: { created: 'bigint', customer: 'text', subscription: 'text', status: 'text', test_clock: 'text' },
   indexes: `CREATE INDEX IF NOT EXISTS invoices_list_idx ON invoices (account_id, livemode, created DESC, id DESC);

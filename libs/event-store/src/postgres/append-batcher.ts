@@ -3,6 +3,7 @@ import { WrongExpectedRevisionError } from '../errors.js';
 import type { AppendResult, ExpectedRevision, GlobalPosition, StreamName } from '../port.js';
 import type { SerializedEvent } from '../validate-new-events.js';
 import { appendWith, eventsJson } from './append.js';
+import { InFlightBatches } from './in-flight-batches.js';
 
 const APPEND_BATCH = prepared(`SELECT last_position::text AS position, last_revision::text AS revision,
   actual_revision::text AS actual FROM coffer_append_batch($1::json)`);
@@ -28,12 +29,13 @@ interface BatchRow {
 }
 
 /**
- * Group commit for plain appends. At most `maxInFlight` append transactions run at once; appends
- * that arrive while they do wait and then go together, in arrival order, in ONE statement and
- * one transaction (coffer_append_batch), each with its own outcome: a conflict fails only its
- * own append. An append that finds a free slot goes at once, alone, so a lone writer waits for
- * nothing. Under concurrency this turns N commits, N round trips and N function calls into one,
- * which is most of an append's cost on both sides of the connection.
+ * Group commit for plain appends (grouped by InFlightBatches). At most `maxInFlight` append
+ * transactions run at once; appends that arrive while they do wait and then go together, in
+ * arrival order, in ONE statement and one transaction (coffer_append_batch), each with its own
+ * outcome: a conflict fails only its own append. An append that finds a free slot goes at once,
+ * alone, so a lone writer waits for nothing. Under concurrency this turns N commits, N round
+ * trips and N function calls into one, which is most of an append's cost on both sides of the
+ * connection.
  *
  * Semantics are those of running the batch's appends one after another: two appends to one
  * stream in one batch see each other. If the batch statement fails as a whole (e.g. a deadlock
@@ -41,15 +43,19 @@ interface BatchRow {
  * fails the others.
  */
 export class AppendBatcher {
-  private queue: PendingAppend[] = [];
-  private inFlight = 0;
+  private readonly batches: InFlightBatches<PendingAppend>;
 
   constructor(
     private readonly sql: SqlExecutor,
-    private readonly maxInFlight: number,
+    maxInFlight: number,
     /** Called once per committed transaction with its last position. */
     private readonly onCommitted: (position: GlobalPosition) => void,
-  ) {}
+  ) {
+    this.batches = new InFlightBatches(maxInFlight, (batch) => this.run(batch), [
+      { size: (a) => a.events.length, max: MAX_BATCH_EVENTS },
+      { size: (a) => a.bytes, max: MAX_BATCH_BYTES },
+    ]);
+  }
 
   append(
     stream: StreamName,
@@ -58,34 +64,8 @@ export class AppendBatcher {
   ): Promise<AppendResult> {
     return new Promise((resolve, reject) => {
       const bytes = events.reduce((n, e) => n + e.data.length + e.metadata.length + 100, 0);
-      this.queue.push({ stream, events, expected, bytes, resolve, reject });
-      this.pump();
+      this.batches.push({ stream, events, expected, bytes, resolve, reject });
     });
-  }
-
-  private pump(): void {
-    while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
-      const batch = this.take();
-      this.inFlight++;
-      void this.run(batch).finally(() => {
-        this.inFlight--;
-        this.pump();
-      });
-    }
-  }
-
-  private take(): PendingAppend[] {
-    let events = 0;
-    let bytes = 0;
-    let n = 0;
-    for (const item of this.queue) {
-      if (n > 0 && (events + item.events.length > MAX_BATCH_EVENTS || bytes + item.bytes > MAX_BATCH_BYTES))
-        break;
-      events += item.events.length;
-      bytes += item.bytes;
-      n++;
-    }
-    return this.queue.splice(0, n);
   }
 
   private async run(batch: PendingAppend[]): Promise<void> {

@@ -18,6 +18,7 @@ import type {
 import { validateNewEvents } from '../validate-new-events.js';
 import { appendWith } from './append.js';
 import { AppendBatcher } from './append-batcher.js';
+import { StreamReadBatcher, STREAM_COLUMNS } from './stream-read-batcher.js';
 import { CoalescedLogReads } from './coalesced-reads.js';
 import { CommitNotifier } from './notifier.js';
 import { MAX_EVENTS_PER_TRANSACTION } from './position.js';
@@ -33,6 +34,11 @@ export interface PostgresEventStoreOptions {
    * (AppendBatcher). Default: 4 on PostgreSQL, 1 on PGlite (one connection).
    */
   appendsInFlight?: number;
+  /**
+   * Whole-stream reads run at once; those asked for meanwhile are read together in one
+   * statement (StreamReadBatcher). Default: 4 on PostgreSQL, 1 on PGlite.
+   */
+  streamReadsInFlight?: number;
 }
 
 interface EventRow {
@@ -45,7 +51,7 @@ interface EventRow {
   metadata: RecordedEvent['metadata'];
 }
 
-const COLUMNS = `position::text AS position, stream_name, revision::text AS revision, event_id::text AS id, type, data, metadata`;
+const COLUMNS = STREAM_COLUMNS;
 
 /**
  * The global log, read only below the oldest transaction still running: a transaction that took
@@ -87,6 +93,7 @@ export class PostgresEventStore implements EventStore {
   private readonly notifier: CommitNotifier | undefined;
   private closed = false;
   private readonly appends: AppendBatcher;
+  private readonly streamReads: StreamReadBatcher;
 
   private constructor(
     private readonly sql: SqlClient,
@@ -95,9 +102,11 @@ export class PostgresEventStore implements EventStore {
     private readonly channel: string,
     private readonly ownsClient: boolean,
     appendsInFlight: number,
+    streamReadsInFlight: number,
   ) {
     this.notifier = sql.kind === 'postgres' ? new CommitNotifier(sql, channel) : undefined;
     this.appends = new AppendBatcher(sql, appendsInFlight, (position) => this.committed(position));
+    this.streamReads = new StreamReadBatcher(sql, streamReadsInFlight);
   }
 
   static async create(sql: SqlClient, opts: PostgresEventStoreOptions = {}): Promise<PostgresEventStore> {
@@ -106,13 +115,14 @@ export class PostgresEventStore implements EventStore {
     // A plain lowercase identifier of at most 63 bytes; two schemas mapping to one name only cost spurious wake-ups.
     const schema = (rows[0]?.schema ?? 'public').toLowerCase().replace(/[^a-z0-9_]/g, '_');
     const channel = `coffer_events_${schema}`.slice(0, 63);
-    const appendsInFlight = opts.appendsInFlight ?? (sql.kind === 'postgres' ? 4 : 1);
+    const inFlight = sql.kind === 'postgres' ? 4 : 1;
     return new PostgresEventStore(
       sql,
       opts.name ?? sql.kind,
       channel,
       opts.ownsClient ?? false,
-      appendsInFlight,
+      opts.appendsInFlight ?? inFlight,
+      opts.streamReadsInFlight ?? inFlight,
     );
   }
 
@@ -159,8 +169,11 @@ export class PostgresEventStore implements EventStore {
     const { fromRevision = 0n, maxCount } = options;
     if (maxCount !== undefined && (!Number.isInteger(maxCount) || maxCount < 0))
       throw new RangeError(`maxCount must be a non-negative integer`);
-    const { rows } = await this.sql.query<EventRow>(READ_STREAM, [stream, fromRevision, maxCount ?? null]);
-    // No rows from revision 0 means no stream: only a read from further in needs to ask.
+    // A whole stream, the usual read (a command's load), may share a statement with others.
+    const rows =
+      fromRevision === 0n && maxCount === undefined
+        ? ((await this.streamReads.read(stream)) as EventRow[])
+        : (await this.sql.query<EventRow>(READ_STREAM, [stream, fromRevision, maxCount ?? null])).rows;
     if (rows.length === 0) {
       // No rows from revision 0 means no stream; only a read from further in has to ask.
       const exists =
@@ -230,7 +243,8 @@ export class PostgresEventStore implements EventStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    // Including a batch being handled: the client may close below.
+    await Promise.all([...this.subscriptions].map((s) => s.stop().then(() => s.ended())));
     const listening = this.listening;
     this.listening = undefined;
     if (listening) await (await listening.catch(() => async () => {}))();

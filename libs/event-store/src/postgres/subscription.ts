@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type {
   EventBatchHandler,
   FromPosition,
@@ -31,8 +30,6 @@ const HELD_BACK_POLL_MS = { first: 2, max: 20 };
 /** With nothing announced, poll anyway at this pace in case a notification was lost. */
 const IDLE_POLL_MS = 250;
 
-const insideHandler = new AsyncLocalStorage<AllSubscription>();
-
 /**
  * Catch-up then live subscription to the global log: reads batches strictly after its cursor,
  * awaits the handler before reading on, and sleeps until a wake-up or a poll when nothing is
@@ -44,6 +41,8 @@ export class AllSubscription implements SubscriptionHandle {
   private announced = -1n;
   private pendingWake = false;
   private wakeSleeper: (() => void) | undefined;
+  /** A handler call is running (see stop()). */
+  private delivering = false;
   private readonly finished: Promise<void>;
 
   constructor(
@@ -54,13 +53,24 @@ export class AllSubscription implements SubscriptionHandle {
     this.finished = this.run();
   }
 
+  /**
+   * Nothing is delivered once this resolves. While a handler call is running it does not wait
+   * for that call: the call may be the caller (a handler stopping its own subscription), and the
+   * loop waits for it, so waiting for the loop would deadlock. Telling an outside caller apart
+   * would take an AsyncLocalStorage, which turns on promise hooks for every promise of the
+   * process (+0.1 µs each; an API write makes ~180). A caller that must wait for the batch in
+   * hand serialises with its own handler (ProjectorRunner does).
+   */
   async stop(): Promise<void> {
     this.running = false;
     this.wakeSleeper?.();
-    // Called from inside our own handler: the loop is waiting for that handler, so waiting for the
-    // loop here would deadlock. Nothing more is delivered either way.
-    if (insideHandler.getStore() === this) return;
+    if (this.delivering) return;
     await this.finished;
+  }
+
+  /** Resolves when the loop has ended: after stop(), once the handler call in hand settled. */
+  ended(): Promise<void> {
+    return this.finished;
   }
 
   private wake(position: GlobalPosition): void {
@@ -85,7 +95,12 @@ export class AllSubscription implements SubscriptionHandle {
         const batch = await this.source.readAll(cursor, SUBSCRIPTION_BATCH);
         if (!this.running) break;
         if (batch.length > 0) {
-          await insideHandler.run(this, () => this.handler(batch));
+          this.delivering = true;
+          try {
+            await this.handler(batch);
+          } finally {
+            this.delivering = false;
+          }
           cursor = batch[batch.length - 1]!.position;
           heldBackDelay = HELD_BACK_POLL_MS.first;
           if (batch.length === SUBSCRIPTION_BATCH) continue;

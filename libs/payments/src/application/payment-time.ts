@@ -7,12 +7,13 @@ import { testClockStream } from '#libs/test-clocks/src/domain/test-clock.events'
 import { CustomerCheck } from './customer-check.js';
 
 /**
- * A payment's time. A payment whose customer lives on a test clock lives on that clock: its
- * commands happen at the clock's frozen time and carry the clock (the events' `testClock`
- * metadata), so their dates are the clock's and their timers (settlement, refund resolution,
- * authorization expiry) wait for the clock's advance instead of the wall clock. Any other
- * payment happens at the request's time. A caller that already runs on a clock (billing,
- * during an advance) passes its context through unchanged.
+ * A payment's time, and that of anything else done for a customer (its PaymentMethods'
+ * attach, detach and update, its SetupIntents). A payment whose customer lives on a test clock
+ * lives on that clock: its commands happen at the clock's frozen time and carry the clock (the
+ * events' `testClock` metadata), so their dates are the clock's and their timers (settlement,
+ * refund resolution, authorization expiry) wait for the clock's advance instead of the wall
+ * clock. Any other payment happens at the request's time. A caller that already runs on a
+ * clock (billing, during an advance) passes its context through unchanged.
  */
 @Injectable()
 export class PaymentTime {

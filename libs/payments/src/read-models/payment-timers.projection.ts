@@ -21,18 +21,6 @@ export interface PaymentTimer {
   testClock?: string;
 }
 
-const TIMER_SETTERS: ReadonlySet<string> = new Set([
-  'PaymentAuthorized',
-  'PaymentCaptured',
-  'RefundCreated',
-  'RefundFailed',
-  'RefundSucceeded',
-  'RefundCanceled',
-  'ChargeSettled',
-  'PaymentIntentCanceled',
-  'AuthorizationExpired',
-]);
-
 /**
  * payment_timers: the outstanding timed steps, folded from the log. A charge has one row: its
  * expiry from authorization (due just after `captureBefore`), replaced by its settlement once
@@ -69,8 +57,8 @@ CREATE INDEX IF NOT EXISTS payment_timers_intent_idx ON payment_timers (payment_
         return null;
     }
   },
-  // Each of these sets or clears the row whatever it held (see evolve).
-  replacesDocument: (event) => TIMER_SETTERS.has(event.type),
+  // A charge's timer begins with its authorization (a new ch_ per attempt), a refund's with it.
+  createdBy: ['PaymentAuthorized', 'RefundCreated'],
   evolve(doc, recorded) {
     const event = { type: recorded.type, data: recorded.data } as PaymentIntentEvent;
     const clock = recorded.metadata.testClock ? { testClock: recorded.metadata.testClock } : {};

@@ -8,6 +8,7 @@ import {
   StripeError,
   unrecognizedUrl,
 } from '../stripe-error.js';
+import { requestBodyTooLarge } from '../form-body.js';
 
 /** A response saved under an idempotency key, sent again byte for byte. */
 export class ReplayedResponse extends Error {
@@ -25,14 +26,23 @@ export function stripeErrorOf(error: unknown, method: string, path: string): Str
   if (isStripeError(error)) return error;
   if (error instanceof DomainError) return fromDomainError(error);
   if (error instanceof NotFoundException) return unrecognizedUrl(method, path);
+  // Fastify's own refusals (body too large, bad content type), as thrown or as the cause of
+  // the HttpException Nest's Fastify adapter wraps them in.
+  const fastify =
+    fastifyRefusal(error) ?? (error instanceof HttpException ? fastifyRefusal(error.cause, true) : undefined);
+  if (fastify) return fastify;
   if (error instanceof HttpException && error.getStatus() < 500)
     return invalidRequest(error.message, { status: error.getStatus() });
-  const status = (error as { statusCode?: unknown })?.statusCode;
-  if (typeof status === 'number' && status >= 400 && status < 500) {
-    // Fastify's own refusals (body too large, bad content type, malformed JSON).
-    return invalidRequest(fastifyMessage(error), { status: status === 413 ? 400 : status });
-  }
   return apiError();
+}
+
+/** A 4xx error of Fastify's as Coffer answers it; an oversized body is the parser's own 413. */
+function fastifyRefusal(error: unknown, fastifyOnly = false): StripeError | undefined {
+  const { statusCode, code } = (error ?? {}) as { statusCode?: unknown; code?: unknown };
+  if (typeof statusCode !== 'number' || statusCode < 400 || statusCode >= 500) return undefined;
+  if (fastifyOnly && !(typeof code === 'string' && code.startsWith('FST_'))) return undefined;
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return requestBodyTooLarge();
+  return invalidRequest(fastifyMessage(code), { status: statusCode });
 }
 
 function fromDomainError(error: DomainError): StripeError {
@@ -67,9 +77,7 @@ function fromDomainError(error: DomainError): StripeError {
   }
 }
 
-function fastifyMessage(error: unknown): string {
-  const code = (error as { code?: unknown })?.code;
-  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return 'The request body is too large.';
+function fastifyMessage(code: unknown): string {
   if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
     return 'Unsupported Content-Type: send application/x-www-form-urlencoded or application/json.';
   if (code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return 'The JSON request body is empty.';
