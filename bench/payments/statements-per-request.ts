@@ -1,7 +1,9 @@
 /**
  * Diagnostic (not a benchmark): SQL statements per request, by statement, with Coffer on
  * PostgreSQL in this process (API, projectors and scheduler all counted), sequential or with
- * N concurrent callers. Shows where a write's round trips go (projector checkpoints, log reads).
+ * N concurrent callers. Shows where a write's round trips go (projector checkpoints, log reads),
+ * and where its time goes: commands, read-your-writes waits, and each projector's batches
+ * (transactions per request, events per batch, milliseconds each).
  *
  *   node dist/bench/payments/statements-per-request.js [pi|customer] [concurrency]
  */
@@ -14,6 +16,9 @@ import { createLogger } from '#libs/observability/src/logger';
 import { createPostgresClient } from '#libs/sql/src/postgres-client';
 import { TEST_DATABASE_URL, TEST_REDIS_URL, uniqueName } from '#test/support/env';
 import { deleteRedisKeys } from '#test/support/redis-keys';
+import { CommandRuntime } from '#libs/commands/src/command-runtime';
+import { ProjectionWaiter } from '#libs/projections/src/projection-waiter';
+import { ProjectorRunner } from '#libs/projections/src/projector-runner';
 import { startCoffer } from '../../apps/api/src/bootstrap.js';
 
 const counts = new Map<string, number>();
@@ -30,6 +35,36 @@ const original = pg.Client.prototype.query;
   }
   return (original as (...a: unknown[]) => unknown).apply(this, args);
 };
+/** Calls, milliseconds and (batches) events per timed phase, while counting. */
+const phases = new Map<string, { calls: number; ms: number; events: number }>();
+function timed(proto: object, method: string, label: (self: unknown, args: unknown[]) => string): void {
+  const target = proto as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  const inner = target[method]!;
+  target[method] = async function (this: unknown, ...args: unknown[]) {
+    const start = performance.now();
+    try {
+      return await inner.apply(this, args);
+    } finally {
+      if (counting) {
+        const key = label(this, args);
+        const phase = phases.get(key) ?? { calls: 0, ms: 0, events: 0 };
+        phase.calls++;
+        phase.ms += performance.now() - start;
+        if (key.startsWith('batch ')) phase.events += (args[0] as unknown[]).length;
+        phases.set(key, phase);
+      }
+    }
+  };
+}
+timed(CommandRuntime.prototype, 'handle', (_self, args) => `command ${String(args[1]).split('-')[0]}`);
+timed(ProjectionWaiter.prototype, 'waitFor', (_self, args) => `wait for ${(args[1] as string[]).join(',')}`);
+// Every batch a runner applies (its private projectLazily), with or without a transaction.
+timed(
+  ProjectorRunner.prototype,
+  'projectLazily',
+  (self) => `batch ${(self as unknown as ProjectorRunner).projector.name}`,
+);
+
 const schema = uniqueName('probe');
 const admin = await createPostgresClient({ connectionString: TEST_DATABASE_URL });
 await admin.exec(`CREATE SCHEMA ${schema}`);
@@ -72,6 +107,10 @@ await Promise.all(
 );
 await new Promise((r) => setTimeout(r, 300));
 counting = false;
+for (const [key, { calls, ms, events }] of [...phases].sort((a, b) => a[0].localeCompare(b[0])))
+  console.log(
+    `${(calls / N).toFixed(2).padStart(6)} per request  ${(ms / calls).toFixed(1).padStart(7)} ms each${events ? `  ${(events / calls).toFixed(1)} events each` : ''}  ${key}`,
+  );
 let total = 0;
 for (const v of counts.values()) total += v;
 console.log(`${op}: ${(total / N).toFixed(1)} statements per request`);

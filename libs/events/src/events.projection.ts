@@ -38,13 +38,20 @@ CREATE TABLE IF NOT EXISTS event_object_snapshots (
 
 // Prepared: parsed and planned once per connection (every batch sends them).
 const SELECT_SNAPSHOTS = prepared('SELECT id, doc FROM event_object_snapshots WHERE id = ANY($1::text[])');
-const UPSERT_SNAPSHOTS =
-  prepared(`INSERT INTO event_object_snapshots (id, doc) SELECT id, doc FROM jsonb_to_recordset($1::jsonb) AS x(id text, doc jsonb)
-  ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc`);
-const DELETE_SNAPSHOTS = prepared('DELETE FROM event_object_snapshots WHERE id = ANY($1::text[])');
-const INSERT_EVENTS = prepared(`INSERT INTO events (id, account_id, livemode, created, type, position, doc)
+/**
+ * A batch's writes as one statement (one round trip): snapshots upserted ($1) and removed ($2),
+ * Stripe events inserted ($3). The CTEs run whether or not they are referenced; the snapshot
+ * rows upserted and removed are never the same (one map decides each id).
+ */
+const WRITE_BATCH = prepared(`WITH upserted AS (
+    INSERT INTO event_object_snapshots (id, doc) SELECT id, doc FROM jsonb_to_recordset($1::jsonb) AS x(id text, doc jsonb)
+    ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc
+  ), removed AS (
+    DELETE FROM event_object_snapshots WHERE id = ANY($2::text[])
+  )
+  INSERT INTO events (id, account_id, livemode, created, type, position, doc)
   SELECT id, account_id, livemode, created, type, position::numeric, doc
-  FROM jsonb_to_recordset($1::jsonb) AS x(id text, account_id text, livemode boolean, created bigint, type text, position text, doc jsonb)`);
+  FROM jsonb_to_recordset($3::jsonb) AS x(id text, account_id text, livemode boolean, created bigint, type text, position text, doc jsonb)`);
 
 /**
  * Projects domain events into Stripe `Event` resources. It keeps its own snapshot of each
@@ -120,13 +127,8 @@ export function defineEventsProjector(sources: readonly StripeEventSource[]): Pr
       }
       const live = [...snapshots].filter(([, doc]) => doc !== null).map(([id, doc]) => ({ id, doc }));
       const gone = [...snapshots].filter(([, doc]) => doc === null).map(([id]) => id);
-      if (live.length > 0) {
-        await tx.query(UPSERT_SNAPSHOTS, [JSON.stringify(live)]);
-      }
-      if (gone.length > 0) await tx.query(DELETE_SNAPSHOTS, [gone]);
-      if (events.length > 0) {
-        await tx.query(INSERT_EVENTS, [JSON.stringify(events)]);
-      }
+      if (live.length + gone.length + events.length > 0)
+        await tx.query(WRITE_BATCH, [JSON.stringify(live), gone, JSON.stringify(events)]);
     },
   };
 }

@@ -5,7 +5,7 @@ import { ProjectionWaiter } from '#libs/projections/src/projection-waiter';
 import { ProjectorRunner } from '#libs/projections/src/projector-runner';
 import { verifyProjector } from '#libs/projections/src/rebuild';
 import { createPgliteClient } from '#libs/sql/src/pglite-client';
-import type { SqlClient } from '#libs/sql/src/sql-client';
+import type { SqlClient, SqlExecutor } from '#libs/sql/src/sql-client';
 import { SyntheticIntent, T0 } from '#test/support/payment-events';
 import type { BalanceTransactionObject } from './domain/balance-transaction.js';
 import { derivedBalanceTransactionId } from './domain/derived-id.js';
@@ -167,5 +167,81 @@ describe('ledger projector on PGlite (synthetic contract events)', () => {
     assert.ok(rows[0]!.n >= 12);
     const result = await verifyProjector(sql, store, ledgerProjector);
     assert.equal(result.ok, true, JSON.stringify(result.diffs));
+  });
+});
+
+describe('ledger projector: statements per batch', () => {
+  it('a batch that creates its intents reads nothing and writes once; a later batch reads them', async () => {
+    const sql = await createPgliteClient();
+    const store = await PostgresEventStore.create(sql, { name: 'pglite' });
+    try {
+      await sql.exec(ledgerProjector.ddl);
+      const owner = { accountId: 'acct_stmt', livemode: false };
+      const a = new SyntheticIntent('pi_s1', owner);
+      const b = new SyntheticIntent('pi_s2', owner);
+      await a.append(
+        store,
+        a.created(1000),
+        a.authorized('ch_s1', 1000),
+        a.captured('ch_s1', 1000, 'txn_s1'),
+      );
+      await b.append(
+        store,
+        b.created(2000),
+        b.authorized('ch_s2', 2000),
+        b.captured('ch_s2', 2000, 'txn_s2'),
+      );
+      const first = await store.readAll('start', 100);
+      await b.append(store, b.settled('ch_s2', 2000));
+      const second = (await store.readAll(first[first.length - 1]!.position, 100)).filter(
+        (e) => e.position > first[first.length - 1]!.position,
+      );
+      const project = async (batch: typeof first) => {
+        const statements: string[] = [];
+        await sql.transaction((tx) =>
+          ledgerProjector.project(
+            {
+              query: (text: string, params?: unknown[]) => {
+                statements.push(text.trimStart().slice(0, 6));
+                return tx.query(text, params);
+              },
+              exec: (text: string) => tx.exec(text),
+            } as SqlExecutor,
+            batch,
+          ),
+        );
+        return statements;
+      };
+      assert.deepEqual(await project(first), ['WITH w'], 'no read, one write');
+      assert.deepEqual(await project(second), ['SELECT', 'WITH w'], 'the settled intent is read');
+      const { rows } = await sql.query<{ id: string; status: string; doc: BalanceTransactionObject }>(
+        'SELECT id, status, doc FROM balance_transactions ORDER BY id',
+      );
+      assert.deepEqual(
+        rows.map((r) => [r.id, r.status, r.doc.status]),
+        [
+          ['txn_s1', 'pending', 'pending'],
+          ['txn_s2', 'available', 'available'],
+        ],
+      );
+      const { rows: sums } = await sql.query<{ unbalanced: string }>(
+        'SELECT count(*)::text AS unbalanced FROM (SELECT entry_id FROM ledger_postings GROUP BY entry_id, currency HAVING sum(amount) <> 0) x',
+      );
+      assert.equal(sums[0]!.unbalanced, '0');
+      const { rows: intents } = await sql.query<{ id: string }>('SELECT id FROM ledger_intents ORDER BY id');
+      assert.deepEqual(
+        intents.map((r) => r.id),
+        ['pi_s1', 'pi_s2'],
+      );
+      const bal = await sql.query<{ ledger_account: string; amount: string }>(
+        "SELECT ledger_account, amount::text FROM ledger_balances WHERE account_id = 'acct_stmt' ORDER BY ledger_account",
+      );
+      const total = bal.rows.reduce((sum, r) => sum + Number(r.amount), 0);
+      assert.equal(total, 0, 'balances sum to zero');
+      assert.ok(bal.rows.some((r) => r.ledger_account === 'merchant_available' && Number(r.amount) > 0));
+    } finally {
+      await store.close();
+      await sql.close();
+    }
   });
 });

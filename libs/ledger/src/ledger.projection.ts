@@ -77,8 +77,9 @@ interface NewTransaction {
  * - ledger_postings: every posting of every entry (what `verify` re-adds),
  * - ledger_balances: per (account, mode, ledger account, currency) the sum of its postings,
  * - ledger_intents: the per-PaymentIntent fold the rules need (IntentLedger).
- * A batch costs at most six statements whatever its size: load the touched intents, then one
- * write per table (balances are summed in memory and added in one upsert).
+ * A batch costs at most two statements whatever its size: load the touched intents (not those
+ * the batch itself creates: a create+confirm's batch loads nothing), then every write (one per
+ * table, balances summed in memory) as one statement of data-modifying CTEs.
  */
 export const ledgerProjector: Projector = {
   name: LEDGER_PROJECTOR,
@@ -88,12 +89,7 @@ export const ledgerProjector: Projector = {
   async project(tx: SqlExecutor, batch: readonly RecordedEvent[]): Promise<void> {
     const events = batch.filter((e) => movesMoney(e.type));
     if (events.length === 0) return;
-    const ids = [...new Set(events.map(paymentIntentOf))];
-    const { rows } = await tx.query<{ id: string; state: IntentLedger }>(
-      'SELECT id, state FROM ledger_intents WHERE id = ANY($1::text[])',
-      [ids],
-    );
-    const states = new Map<string, IntentLedger | null>(rows.map((r) => [r.id, r.state]));
+    const states = await loadIntents(tx, batch, events);
     const changed = new Set<string>();
     const entries: LedgerEntry[] = [];
     const created = new Map<string, NewTransaction>();
@@ -118,98 +114,167 @@ export const ledgerProjector: Projector = {
         else madeAvailable.add(txn);
       }
     }
-    await writePostings(tx, entries);
-    await addToBalances(tx, entries);
-    if (created.size > 0) {
-      const txns = [...created.values()].map(({ doc, accountId, livemode }) => ({
-        id: doc.id,
-        account_id: accountId,
-        livemode,
-        created: doc.created,
-        type: doc.type,
-        source: doc.source,
-        currency: doc.currency,
-        status: doc.status,
-        doc,
-      }));
-      // A txn_ id the log names twice keeps its first transaction; checkLedgerInvariants reports the clash.
-      await tx.query(
-        `INSERT INTO balance_transactions (id, account_id, livemode, created, type, source, currency, status, payout, doc)
-         SELECT id, account_id, livemode, created, type, source, currency, status, NULL, doc
-         FROM jsonb_to_recordset($1::jsonb) AS x(id text, account_id text, livemode boolean, created bigint, type text, source text, currency text, status text, doc jsonb)
-         ON CONFLICT (id) DO NOTHING`,
-        [JSON.stringify(txns)],
-      );
-    }
-    if (madeAvailable.size > 0) {
-      await tx.query(
-        `UPDATE balance_transactions SET status = 'available', doc = jsonb_set(doc, '{status}', '"available"') WHERE id = ANY($1::text[])`,
-        [[...madeAvailable]],
-      );
-    }
-    if (changed.size > 0) {
-      await tx.query(
-        `INSERT INTO ledger_intents (id, state) SELECT id, state FROM jsonb_to_recordset($1::jsonb) AS x(id text, state jsonb)
-         ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state`,
-        [JSON.stringify([...changed].map((id) => ({ id, state: states.get(id) })))],
-      );
-    }
+    const writes = new LedgerWrites();
+    writes.postings(entries);
+    writes.balances(entries);
+    writes.transactions(created);
+    writes.available(madeAvailable);
+    writes.intents([...changed].map((id) => ({ id, state: states.get(id) })));
+    await writes.run(tx);
   },
 };
 
-async function writePostings(tx: SqlExecutor, entries: readonly LedgerEntry[]): Promise<void> {
-  const rows = entries.flatMap((e) =>
-    e.postings.map((p, seq) => ({
-      entry_id: e.id,
-      seq,
-      account_id: e.accountId,
-      livemode: e.livemode,
-      ledger_account: p.account,
-      currency: p.currency,
-      amount: p.amount,
-      kind: e.kind,
-      payment_intent: e.paymentIntent,
-      source: e.source,
-      balance_transaction: e.balanceTransaction,
-      created: e.at,
-    })),
+/**
+ * The ledger state of the batch's intents before it. An intent whose PaymentIntentCreated is in
+ * the batch has none (its stream starts there, and only its own events make its state), so it is
+ * not read; the others are, in one statement.
+ */
+async function loadIntents(
+  tx: SqlExecutor,
+  batch: readonly RecordedEvent[],
+  events: readonly RecordedEvent[],
+): Promise<Map<string, IntentLedger | null>> {
+  const createdHere = new Set<string>();
+  const ids = new Set<string>();
+  for (const event of batch) {
+    if (event.type === PAYMENT_INTENT_CREATED) createdHere.add(paymentIntentOf(event));
+  }
+  for (const event of events) {
+    const id = paymentIntentOf(event);
+    if (!createdHere.has(id)) ids.add(id);
+  }
+  if (ids.size === 0) return new Map();
+  const { rows } = await tx.query<{ id: string; state: IntentLedger }>(
+    'SELECT id, state FROM ledger_intents WHERE id = ANY($1::text[])',
+    [[...ids]],
   );
-  if (rows.length === 0) return;
-  await tx.query(
-    `INSERT INTO ledger_postings (entry_id, seq, account_id, livemode, ledger_account, currency, amount, kind, payment_intent, source, balance_transaction, created)
-     SELECT entry_id, seq, account_id, livemode, ledger_account, currency, amount, kind, payment_intent, source, balance_transaction, created
-     FROM jsonb_to_recordset($1::jsonb) AS x(entry_id text, seq integer, account_id text, livemode boolean, ledger_account text, currency text,
-       amount bigint, kind text, payment_intent text, source text, balance_transaction text, created bigint)`,
-    [JSON.stringify(rows)],
-  );
+  return new Map<string, IntentLedger | null>(rows.map((r) => [r.id, r.state]));
 }
 
-async function addToBalances(tx: SqlExecutor, entries: readonly LedgerEntry[]): Promise<void> {
-  const deltas = new Map<
-    string,
-    { account_id: string; livemode: boolean; ledger_account: string; currency: string; amount: number }
-  >();
-  for (const e of entries) {
-    for (const p of e.postings) {
-      const key = `${e.accountId}\u0000${e.livemode}\u0000${p.account}\u0000${p.currency}`;
-      const row = deltas.get(key);
-      if (row) row.amount += p.amount;
-      else
-        deltas.set(key, {
-          account_id: e.accountId,
-          livemode: e.livemode,
-          ledger_account: p.account,
-          currency: p.currency,
-          amount: p.amount,
-        });
-    }
+const PAYMENT_INTENT_CREATED = 'PaymentIntentCreated';
+
+/**
+ * A batch's writes, sent as ONE statement: each table's write is a data-modifying CTE (all run,
+ * referenced or not, against the statement's snapshot; they touch different rows, so none needs
+ * to see another's). One round trip instead of one per table.
+ */
+class LedgerWrites {
+  private readonly parts: string[] = [];
+  private readonly params: string[] = [];
+
+  private add(sql: (param: string) => string, rows: unknown): void {
+    this.params.push(JSON.stringify(rows));
+    this.parts.push(`w${this.parts.length} AS (${sql(`$${this.params.length}::jsonb`)})`);
   }
-  if (deltas.size === 0) return;
-  await tx.query(
-    `INSERT INTO ledger_balances (account_id, livemode, ledger_account, currency, amount)
+
+  postings(entries: readonly LedgerEntry[]): void {
+    const rows = entries.flatMap((e) =>
+      e.postings.map((p, seq) => ({
+        entry_id: e.id,
+        seq,
+        account_id: e.accountId,
+        livemode: e.livemode,
+        ledger_account: p.account,
+        currency: p.currency,
+        amount: p.amount,
+        kind: e.kind,
+        payment_intent: e.paymentIntent,
+        source: e.source,
+        balance_transaction: e.balanceTransaction,
+        created: e.at,
+      })),
+    );
+    if (rows.length === 0) return;
+    this.add(
+      (
+        rowsParam,
+      ) => `INSERT INTO ledger_postings (entry_id, seq, account_id, livemode, ledger_account, currency, amount, kind, payment_intent, source, balance_transaction, created)
+     SELECT entry_id, seq, account_id, livemode, ledger_account, currency, amount, kind, payment_intent, source, balance_transaction, created
+     FROM jsonb_to_recordset(${rowsParam}) AS x(entry_id text, seq integer, account_id text, livemode boolean, ledger_account text, currency text,
+       amount bigint, kind text, payment_intent text, source text, balance_transaction text, created bigint)`,
+      rows,
+    );
+  }
+
+  balances(entries: readonly LedgerEntry[]): void {
+    const deltas = new Map<
+      string,
+      { account_id: string; livemode: boolean; ledger_account: string; currency: string; amount: number }
+    >();
+    for (const e of entries) {
+      for (const p of e.postings) {
+        const key = `${e.accountId}\u0000${e.livemode}\u0000${p.account}\u0000${p.currency}`;
+        const row = deltas.get(key);
+        if (row) row.amount += p.amount;
+        else
+          deltas.set(key, {
+            account_id: e.accountId,
+            livemode: e.livemode,
+            ledger_account: p.account,
+            currency: p.currency,
+            amount: p.amount,
+          });
+      }
+    }
+    if (deltas.size === 0) return;
+    this.add(
+      (rowsParam) => `INSERT INTO ledger_balances (account_id, livemode, ledger_account, currency, amount)
      SELECT account_id, livemode, ledger_account, currency, amount
-     FROM jsonb_to_recordset($1::jsonb) AS x(account_id text, livemode boolean, ledger_account text, currency text, amount bigint)
+     FROM jsonb_to_recordset(${rowsParam}) AS x(account_id text, livemode boolean, ledger_account text, currency text, amount bigint)
      ON CONFLICT (account_id, livemode, ledger_account, currency) DO UPDATE SET amount = ledger_balances.amount + EXCLUDED.amount`,
-    [JSON.stringify([...deltas.values()])],
-  );
+      [...deltas.values()],
+    );
+  }
+
+  transactions(created: ReadonlyMap<string, NewTransaction>): void {
+    if (created.size === 0) return;
+    const txns = [...created.values()].map(({ doc, accountId, livemode }) => ({
+      id: doc.id,
+      account_id: accountId,
+      livemode,
+      created: doc.created,
+      type: doc.type,
+      source: doc.source,
+      currency: doc.currency,
+      status: doc.status,
+      doc,
+    }));
+    // A txn_ id the log names twice keeps its first transaction; checkLedgerInvariants reports the clash.
+    this.add(
+      (
+        rowsParam,
+      ) => `INSERT INTO balance_transactions (id, account_id, livemode, created, type, source, currency, status, payout, doc)
+         SELECT id, account_id, livemode, created, type, source, currency, status, NULL, doc
+         FROM jsonb_to_recordset(${rowsParam}) AS x(id text, account_id text, livemode boolean, created bigint, type text, source text, currency text, status text, doc jsonb)
+         ON CONFLICT (id) DO NOTHING`,
+      txns,
+    );
+  }
+
+  /** Transactions made available that an earlier batch created (never one this batch inserts). */
+  available(ids: ReadonlySet<string>): void {
+    if (ids.size === 0) return;
+    this.add(
+      (idsParam) =>
+        `UPDATE balance_transactions SET status = 'available', doc = jsonb_set(doc, '{status}', '"available"')
+         WHERE id IN (SELECT jsonb_array_elements_text(${idsParam}))`,
+      [...ids],
+    );
+  }
+
+  intents(rows: readonly { id: string; state: IntentLedger | null | undefined }[]): void {
+    if (rows.length === 0) return;
+    this.add(
+      (
+        rowsParam,
+      ) => `INSERT INTO ledger_intents (id, state) SELECT id, state FROM jsonb_to_recordset(${rowsParam}) AS x(id text, state jsonb)
+         ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state`,
+      rows,
+    );
+  }
+
+  async run(tx: SqlExecutor): Promise<void> {
+    if (this.parts.length === 0) return;
+    await tx.query(`WITH ${this.parts.join(',\n')}\nSELECT 1`, this.params);
+  }
 }

@@ -16,6 +16,7 @@ export const paymentMethodsProjector = defineDocumentProjector<PaymentMethodObje
 CREATE INDEX IF NOT EXISTS payment_methods_customer_idx ON payment_methods (account_id, livemode, customer, created DESC, id DESC);`,
   eventTypes: PAYMENT_METHOD_EVENT_TYPES,
   rowIdOf: (event) => (isPaymentMethodEvent(event.type) ? (event.data as { id: string }).id : null),
+  createdBy: ['PaymentMethodCreated'],
   evolve: (doc, recorded) =>
     evolvePaymentMethod(doc, { type: recorded.type, data: recorded.data } as PaymentMethodEvent),
   columnsOf: (doc) => ({

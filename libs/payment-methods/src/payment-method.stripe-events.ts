@@ -10,6 +10,7 @@ import { evolvePaymentMethod } from './domain/payment-method.evolve.js';
  */
 export const paymentMethodEventSource: StripeEventSource = {
   eventTypes: PAYMENT_METHOD_EVENT_TYPES,
+  createdBy: ['PaymentMethodCreated'],
   objectIdOf: (event) => (event.data as { id: string }).id,
   evolve: (object, event) =>
     evolvePaymentMethod(

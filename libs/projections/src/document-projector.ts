@@ -77,10 +77,12 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
   const allColumns = ['id', ...columnNames, 'doc'];
   /** Types of the columns before `doc`, in COPY order. */
   const copyTypes: ColumnType[] = ['text', ...columnNames.map((c) => columns[c]!)];
-  const upsert = prepared(`INSERT INTO ${table} (${allColumns.join(', ')})
-    SELECT ${allColumns.join(', ')} FROM json_to_recordset($1::json) AS x(${recordType})
-    ON CONFLICT (id) DO UPDATE SET ${[...columnNames, 'doc'].map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`);
-  const deleteRows = prepared(`DELETE FROM ${table} WHERE id = ANY($1::text[])`);
+  const upsertText = (param: string) => `INSERT INTO ${table} (${allColumns.join(', ')})
+    SELECT ${allColumns.join(', ')} FROM json_to_recordset(${param}::json) AS x(${recordType})
+    ON CONFLICT (id) DO UPDATE SET ${[...columnNames, 'doc'].map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`;
+  const deleteText = (param: string) => `DELETE FROM ${table} WHERE id = ANY(${param}::text[])`;
+  const upsert = prepared(upsertText('$1'));
+  const deleteRows = prepared(deleteText('$1'));
   const selectRows = prepared(`SELECT id, doc FROM ${table} WHERE id = ANY($1::text[])`);
   const takeRowsOut = prepared(`DELETE FROM ${table} WHERE id = ANY($1::text[]) RETURNING id, doc`);
 
@@ -102,6 +104,13 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
       else touched.set(id, [event]);
     }
     return touched;
+  }
+
+  /** The touched rows whose earlier document the fold needs: not those a `createdBy` event begins. */
+  function rowsToLoad(touched: Map<string, RecordedEvent[]>): string[] {
+    const existing: string[] = [];
+    for (const [id, rowEvents] of touched) if (!createdBy?.has(rowEvents[0]!.type)) existing.push(id);
+    return existing;
   }
 
   async function load(sql: SqlExecutor, ids: string[]): Promise<Map<string, Doc>> {
@@ -243,28 +252,79 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
     out.settled.set(id, docJson);
   }
 
-  return {
+  /** A batch's rows to write and to delete (loading what it must), or null when it touches none. */
+  async function plan(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<DocumentBatch | null> {
+    const touched = group(events);
+    if (touched.size === 0) return null;
+    const after = fold(touched, await load(tx, rowsToLoad(touched)));
+    const writes: Record<string, unknown>[] = [];
+    const deletes: string[] = [];
+    for (const [id, write] of after) {
+      if (write === null) deletes.push(id);
+      else writes.push(recordOf(write));
+    }
+    return { writes: writes.length > 0 ? toJson(writes) : null, deletes };
+  }
+
+  const projector: Projector = {
     name: spec.name,
     version: spec.version,
     ...(spec.eventTypes ? { eventTypes: spec.eventTypes } : {}),
     tables: [table],
     ddl: `${tableDdl}\n${indexes}`,
     async project(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<void> {
-      const touched = group(events);
-      if (touched.size === 0) return;
-      const existing: string[] = [];
-      for (const [id, rowEvents] of touched) if (!createdBy?.has(rowEvents[0]!.type)) existing.push(id);
-      const after = fold(touched, await load(tx, existing));
-      const writes: Record<string, unknown>[] = [];
-      const deletes: string[] = [];
-      for (const [id, write] of after) {
-        if (write === null) deletes.push(id);
-        else writes.push(recordOf(write));
-      }
-      if (writes.length > 0) await tx.query(upsert, [toJson(writes)]);
-      if (deletes.length > 0) await tx.query(deleteRows, [deletes]);
+      const batch = await plan(tx, events);
+      if (batch?.writes) await tx.query(upsert, [batch.writes]);
+      if (batch && batch.deletes.length > 0) await tx.query(deleteRows, [batch.deletes]);
     },
     rebuild: { ddl: tableDdl, finishDdl: indexes, start: startRebuild },
+  };
+  PLANNERS.set(projector, { plan, upsertText, deleteText });
+  return projector;
+}
+
+/** What one document projector writes for a batch: the upsert's JSON (null: nothing) and the ids to delete. */
+interface DocumentBatch {
+  writes: string | null;
+  deletes: string[];
+}
+
+interface DocumentPlanner {
+  plan(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<DocumentBatch | null>;
+  upsertText(param: string): string;
+  deleteText(param: string): string;
+}
+
+const PLANNERS = new WeakMap<Projector, DocumentPlanner>();
+
+/**
+ * `project` for several document projectors that form one projector (one subscription, one
+ * checkpoint): each loads what it must, in turn, then all their writes go as ONE prepared
+ * statement of data-modifying CTEs (every part's upsert and delete, empty ones included, so the
+ * text is fixed), one round trip instead of one or two per part. Parts own different tables.
+ */
+export function projectDocumentsTogether(
+  parts: readonly Projector[],
+): (tx: SqlExecutor, events: readonly RecordedEvent[]) => Promise<void> {
+  const planners = parts.map((part) => {
+    const planner = PLANNERS.get(part);
+    if (!planner) throw new Error(`projector ${part.name} is not a document projector`);
+    return planner;
+  });
+  const ctes = planners.flatMap((planner, i) => [
+    `u${i} AS (${planner.upsertText(`$${2 * i + 1}`)})`,
+    `d${i} AS (${planner.deleteText(`$${2 * i + 2}`)})`,
+  ]);
+  const writeAll = prepared(`WITH ${ctes.join(',\n')}\nSELECT 1`);
+  return async (tx, events) => {
+    const params: unknown[] = [];
+    let any = false;
+    for (const planner of planners) {
+      const batch = await planner.plan(tx, events);
+      any ||= batch !== null && (batch.writes !== null || batch.deletes.length > 0);
+      params.push(batch?.writes ?? '[]', batch?.deletes ?? []);
+    }
+    if (any) await tx.query(writeAll, params);
   };
 }
 

@@ -20,6 +20,11 @@ export const PAYMENT_READ_MODELS: readonly string[] = [
   'events',
 ];
 
+/** The payment read models and the PaymentMethod ones, each once ('events' is in both). */
+const WITH_PAYMENT_METHOD_READ_MODELS: readonly string[] = [
+  ...new Set([...PAYMENT_READ_MODELS, ...PAYMENT_METHOD_READ_MODELS]),
+];
+
 export interface PaymentOutcome {
   state: ExistingPayment;
   events: PaymentIntentEvent[];
@@ -50,10 +55,7 @@ export class PaymentStreams {
     options: { newPaymentMethod?: boolean; waitFor?: readonly string[] } = {},
   ): Promise<PaymentOutcome> {
     const waitFor =
-      options.waitFor ??
-      (options.newPaymentMethod
-        ? [...PAYMENT_READ_MODELS, ...PAYMENT_METHOD_READ_MODELS]
-        : PAYMENT_READ_MODELS);
+      options.waitFor ?? (options.newPaymentMethod ? WITH_PAYMENT_METHOD_READ_MODELS : PAYMENT_READ_MODELS);
     const outcome = await this.runtime.handle(
       paymentIntentDecider,
       paymentIntentStream(command.id),

@@ -14,6 +14,8 @@ export const chargesProjector = defineDocumentProjector<ChargeObject>({
 CREATE INDEX IF NOT EXISTS charges_intent_idx ON charges (account_id, livemode, payment_intent, created DESC, id DESC);
 CREATE INDEX IF NOT EXISTS charges_customer_idx ON charges (account_id, livemode, customer, created DESC, id DESC);`,
   rowIdOf: (recorded) => (isPaymentIntentEvent(recorded.type) ? chargeIdOf(asEvent(recorded)) : null),
+  // The attempt that authorized or declined a charge creates it (a new ch_ id per attempt).
+  createdBy: ['PaymentAuthorized', 'PaymentDeclined'],
   evolve: (doc, recorded) => evolveCharge(doc, asEvent(recorded), recorded.metadata.livemode ?? false),
   columnsOf: (doc) => ({ created: doc.created, customer: doc.customer, payment_intent: doc.payment_intent }),
 });

@@ -26,6 +26,7 @@ export const paymentIntentsProjector = defineDocumentProjector<PaymentIntentObje
 CREATE INDEX IF NOT EXISTS payment_intents_customer_idx ON payment_intents (account_id, livemode, customer, created DESC, id DESC);`,
   eventTypes: [...INTENT_EVENTS],
   rowIdOf: (event) => (INTENT_EVENTS.has(event.type) ? (event.data as { id: string }).id : null),
+  createdBy: ['PaymentIntentCreated'],
   evolve: (doc, recorded) =>
     evolvePaymentIntent(doc, { type: recorded.type, data: recorded.data } as PaymentIntentEvent),
   columnsOf: (doc) => ({ created: doc.created, customer: doc.customer, status: doc.status }),

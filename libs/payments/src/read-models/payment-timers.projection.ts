@@ -57,6 +57,8 @@ CREATE INDEX IF NOT EXISTS payment_timers_intent_idx ON payment_timers (payment_
         return null;
     }
   },
+  // A charge's timer begins with its authorization (a new ch_ per attempt), a refund's with it.
+  createdBy: ['PaymentAuthorized', 'RefundCreated'],
   evolve(doc, recorded) {
     const event = { type: recorded.type, data: recorded.data } as PaymentIntentEvent;
     const clock = recorded.metadata.testClock ? { testClock: recorded.metadata.testClock } : {};

@@ -27,6 +27,7 @@ const obj = (value: object) => value as unknown as StripeObject;
  */
 export const paymentEventSource: StripeEventSource = {
   eventTypes: PAYMENT_INTENT_EVENT_TYPES,
+  createdBy: ['PaymentIntentCreated'],
   objectIdOf: (event) => (event.data as { id: string }).id,
   evolve(object, recorded) {
     const state: PaymentState = object ? (object as unknown as PaymentSnapshot) : initialPaymentState();

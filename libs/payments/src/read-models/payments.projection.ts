@@ -1,6 +1,5 @@
-import type { RecordedEvent } from '#libs/event-store/src/port';
+import { projectDocumentsTogether } from '#libs/projections/src/document-projector';
 import type { Projector } from '#libs/projections/src/projector';
-import type { SqlExecutor } from '#libs/sql/src/sql-client';
 import { chargesProjector } from './charges.projection.js';
 import { paymentIntentsProjector } from './payment-intents.projection.js';
 import { paymentTimersProjector } from './payment-timers.projection.js';
@@ -17,7 +16,8 @@ const PARTS: readonly Projector[] = [
  * The payments read models as one projector: payment_intents, charges, refunds and
  * payment_timers are folded from the same events, so one subscription and one checkpoint
  * transaction per batch serve all four (a projector costs a log read and a checkpoint write
- * per batch whether or not the batch concerns it). Bump `version` when any part changes.
+ * per batch whether or not the batch concerns it), and their writes are one statement. Bump
+ * `version` when any part changes.
  */
 export const paymentsProjector: Projector = {
   name: 'payments',
@@ -28,7 +28,6 @@ export const paymentsProjector: Projector = {
   version: 4,
   tables: PARTS.flatMap((part) => part.tables),
   ddl: PARTS.map((part) => part.ddl).join('\n'),
-  async project(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<void> {
-    for (const part of PARTS) await part.project(tx, events);
-  },
+  // Each part loads what it must; their writes go together as one statement.
+  project: projectDocumentsTogether(PARTS),
 };
