@@ -218,6 +218,23 @@ for (const target of ['pglite', 'postgres'] as const) {
       await assert.rejects(service.rollKey(account.id, sk.id), rejectsWith('api_key_revoked'));
     });
 
+    it('an unknown key is remembered as unknown only briefly: a key whose row appears later works', async () => {
+      const { keys } = await service.createAccount();
+      const sk = keys[0]!;
+      const hash = hashApiKey(sk.key);
+      // The row hidden and shown again stands for a key used before its row was projected.
+      const hidden = `hidden-${hash}`;
+      await sql.query('UPDATE api_keys SET hash = $2 WHERE hash = $1', [hash, hidden]);
+      const briefly = new ApiKeyResolver(sql, { cacheTtlMs: 60_000, missCacheTtlMs: 30 });
+      const long = new ApiKeyResolver(sql, { cacheTtlMs: 60_000, missCacheTtlMs: 60_000 });
+      assert.equal(await briefly.resolve(sk.key, now), null);
+      assert.equal(await long.resolve(sk.key, now), null);
+      await sql.query('UPDATE api_keys SET hash = $2 WHERE hash = $1', [hidden, hash]);
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      assert.equal((await briefly.resolve(sk.key, now))?.keyId, sk.id);
+      assert.equal(await long.resolve(sk.key, now), null, 'with a long miss TTL the miss is still cached');
+    });
+
     it('two accounts are isolated', async () => {
       const a = await service.createAccount({ name: 'A' });
       const b = await service.createAccount({ name: 'B' });

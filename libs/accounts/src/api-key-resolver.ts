@@ -25,6 +25,12 @@ export interface Principal {
  * call, so a rolled key stops working at its expiresAt exactly, cached or not.
  */
 export const API_KEY_CACHE_TTL_MS = 5_000;
+/**
+ * How long "no such key" is reused. Short, so that a key created a moment ago works as soon as its
+ * row is projected (not up to API_KEY_CACHE_TTL_MS later), while a client retrying one wrong key
+ * in a tight loop still costs at most a few queries a second.
+ */
+export const API_KEY_MISS_CACHE_TTL_MS = 250;
 /** Bound on cached rows (found and not found), so a flood of random keys cannot grow memory. */
 export const API_KEY_CACHE_MAX_ENTRIES = 10_000;
 /** Longer strings are not keys (Stripe's are 107 characters); refused before hashing. */
@@ -32,6 +38,8 @@ export const MAX_API_KEY_LENGTH = 255;
 
 export interface ApiKeyResolverOptions {
   cacheTtlMs?: number;
+  /** How long an unknown key is remembered as unknown (at most cacheTtlMs). */
+  missCacheTtlMs?: number;
   cacheMaxEntries?: number;
 }
 export const API_KEY_RESOLVER_OPTIONS = Symbol('API_KEY_RESOLVER_OPTIONS');
@@ -56,6 +64,7 @@ interface CacheEntry {
 export class ApiKeyResolver implements PrincipalResolver {
   private readonly cache = new Map<string, CacheEntry>();
   private readonly ttlMs: number;
+  private readonly missTtlMs: number;
   private readonly maxEntries: number;
 
   constructor(
@@ -63,6 +72,7 @@ export class ApiKeyResolver implements PrincipalResolver {
     @Optional() @Inject(API_KEY_RESOLVER_OPTIONS) options?: ApiKeyResolverOptions,
   ) {
     this.ttlMs = options?.cacheTtlMs ?? API_KEY_CACHE_TTL_MS;
+    this.missTtlMs = Math.min(this.ttlMs, options?.missCacheTtlMs ?? API_KEY_MISS_CACHE_TTL_MS);
     this.maxEntries = options?.cacheMaxEntries ?? API_KEY_CACHE_MAX_ENTRIES;
   }
 
@@ -122,11 +132,18 @@ export class ApiKeyResolver implements PrincipalResolver {
     if (cached) this.cache.delete(hash);
     const row = this.query(hash);
     if (this.ttlMs > 0) {
-      // Concurrent requests with one key share one query; a failed query is not remembered.
-      this.cache.set(hash, { row, staleAt: clock + this.ttlMs });
-      row.catch(() => {
-        if (this.cache.get(hash)?.row === row) this.cache.delete(hash);
-      });
+      // Concurrent requests with one key share one query; a failed query is not remembered, and
+      // "no such key" only for missTtlMs.
+      const entry: CacheEntry = { row, staleAt: clock + this.ttlMs };
+      this.cache.set(hash, entry);
+      row.then(
+        (found) => {
+          if (found === null) entry.staleAt = clock + this.missTtlMs;
+        },
+        () => {
+          if (this.cache.get(hash) === entry) this.cache.delete(hash);
+        },
+      );
       while (this.cache.size > this.maxEntries) this.cache.delete(this.cache.keys().next().value!);
     }
     return row;
