@@ -1,9 +1,13 @@
 /**
  * Webhook delivery benchmark: Coffer in this process (ROLE=all: API, projectors, dispatcher,
  * BullMQ worker) with the real Redis, and 1 or 10 endpoints whose receivers are HTTP servers
- * on localhost (also in this process, answering 200 at once).
+ * on localhost answering 200 at once, in a child process (bench/webhooks/receiver-process.ts):
+ * receivers are other services, so their HTTP handling does not compete with Coffer for this
+ * process's event loop. Each receipt time is taken in the child as epoch ms
+ * (performance.timeOrigin + performance.now()) and mapped onto this process's clock.
+ * `--receivers in-process` runs them in this process, as the benchmark did before.
  *
- *   npm run bench:webhooks      (node dist/bench/webhooks.js [--events 5000] [--rate 500] [--seconds 10] [--store postgres|pglite|both])
+ *   npm run bench:webhooks      (node dist/bench/webhooks.js [--events 5000] [--rate 500] [--seconds 10] [--store postgres|pglite|both] [--endpoints 1,10] [--receivers child|in-process])
  *
  * Per store and endpoint count, two phases on a fresh database:
  *  - throughput: the queue is paused, `--events` CustomerCreated events are appended (32 in
@@ -11,13 +15,11 @@
  *    receiver 2xx − resume), the delivery path alone (Redis, SQL, signing, HTTP);
  *  - latency: appends paced so that deliveries arrive at `--rate` per second for `--seconds`;
  *    latency of each delivery = receiver 2xx − the append's commit (append() resolved).
- * Everything (appends, Coffer, receivers) shares this machine's cores, so the figures are
- * what one box does end to end, not the delivery path alone.
+ * The appends (the driver) still share Coffer's process, and everything shares this machine's
+ * cores, so the figures are what one box does end to end, not the delivery path alone.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -36,6 +38,7 @@ import { startCoffer } from '../apps/api/src/bootstrap.js';
 import { backendCpuSeconds } from './support/cpu.js';
 import { customerCreatedEvent } from './webhooks/events.js';
 import { perDelivery, installRoundTripCounters, startCpuProfile } from './webhooks/round-trips.js';
+import { startReceivers, type ReceiverMode, type Receivers } from './webhooks/receivers.js';
 import { machine, option, percentile, writeResult } from './webhooks/support.js';
 
 const EVENTS = Number(option('events', '5000'));
@@ -50,75 +53,11 @@ const ENDPOINT_COUNTS = option('endpoints', '1,10').split(',').map(Number);
 const counters = process.argv.includes('--profile') ? installRoundTripCounters() : null;
 /** `--cpu-profile <dir>`: CPU profiles of this process while the backlog drains and while paced. */
 const DRAIN_PROFILE = option('cpu-profile', '');
+/** `--receivers in-process`: the receivers in this process, as the benchmark ran before (default: a child process). */
+const RECEIVERS = option('receivers', 'child') as ReceiverMode;
+if (RECEIVERS !== 'child' && RECEIVERS !== 'in-process') throw new Error('--receivers child|in-process');
 const APPENDS_IN_FLIGHT = 32;
 const TARGETS = { deliveriesPerSecond: 1000, p99MsAt500PerSecond: 250 };
-
-interface Receivers {
-  urls: string[];
-  /** Per customer id, the receipt times (ms, performance.now) of its deliveries. */
-  arrivals: Map<string, number[]>;
-  /** Every delivery: event id, receiver index, receipt time (ms, performance.now). */
-  deliveries: Array<{ eventId: string; customerId: string; receiver: number; at: number }>;
-  count: number;
-  close(): Promise<void>;
-  waitForCount(n: number, timeoutMs: number): Promise<void>;
-}
-
-async function startReceivers(n: number): Promise<Receivers> {
-  const arrivals = new Map<string, number[]>();
-  const deliveries: Receivers['deliveries'] = [];
-  let count = 0;
-  let waiter: { n: number; resolve: () => void } | null = null;
-  const servers: Server[] = [];
-  for (let i = 0; i < n; i++) {
-    const receiver = i;
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const at = performance.now();
-        res.writeHead(200).end();
-        const event = JSON.parse(Buffer.concat(chunks).toString()) as {
-          id: string;
-          data: { object: { id: string } };
-        };
-        const id = event.data.object.id;
-        deliveries.push({ eventId: event.id, customerId: id, receiver, at });
-        const list = arrivals.get(id);
-        if (list) list.push(at);
-        else arrivals.set(id, [at]);
-        count++;
-        if (waiter && count >= waiter.n) waiter.resolve();
-      });
-    });
-    server.keepAliveTimeout = 60_000;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    servers.push(server);
-  }
-  return {
-    urls: servers.map((s) => `http://127.0.0.1:${(s.address() as AddressInfo).port}/hook`),
-    arrivals,
-    deliveries,
-    get count() {
-      return count;
-    },
-    waitForCount: (target, timeoutMs) =>
-      new Promise((resolve, reject) => {
-        if (count >= target) return resolve();
-        const timer = setTimeout(
-          () => reject(new Error(`only ${count} of ${target} deliveries after ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-        waiter = { n: target, resolve: () => (clearTimeout(timer), resolve()) };
-      }),
-    close: async () => {
-      for (const s of servers) {
-        s.closeAllConnections();
-        await new Promise((r) => s.close(r));
-      }
-    },
-  };
-}
 
 async function run(store: 'postgres' | 'pglite', endpoints: number) {
   const cleanups: Array<() => Promise<void>> = [];
@@ -155,7 +94,7 @@ async function run(store: 'postgres' | 'pglite', endpoints: number) {
   cleanups.push(() => deleteRedisKeys(env.REDIS_URL!, env.QUEUE_PREFIX!));
   const config = loadConfig(env);
   const coffer = await startCoffer(config, { logger: createLogger({ level: config.logLevel }) });
-  const receivers = await startReceivers(endpoints);
+  const receivers = await startReceivers(endpoints, RECEIVERS);
   try {
     const { account, keys } = await coffer.app.get(AccountsService).createAccount({});
     const key = keys.find((k) => k.kind === 'secret' && !k.livemode)!.key;
@@ -197,6 +136,7 @@ async function run(store: 'postgres' | 'pglite', endpoints: number) {
     const dispatchSeconds = (performance.now() - appendStart) / 1000 - appendSeconds;
     const drainStart = performance.now();
     const cpuBefore = process.cpuUsage();
+    const receiverCpuBefore = receivers.cpuMs();
     const pgCpuBefore = applicationName ? await backendCpuSeconds(applicationName) : null;
     const countsBefore = counters?.snapshot();
     const profiler = DRAIN_PROFILE ? await startCpuProfile() : null;
@@ -204,6 +144,7 @@ async function run(store: 'postgres' | 'pglite', endpoints: number) {
     await receivers.waitForCount(EVENTS * endpoints, 600_000);
     const drainSeconds = (Math.max(...[...receivers.arrivals.values()].flat()) - drainStart) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
+    const receiverCpuAfter = receivers.cpuMs();
     if (profiler) await profiler.stop(`${DRAIN_PROFILE}/drain-${store}-${endpoints}.cpuprofile`);
     const pgCpuAfter = applicationName ? await backendCpuSeconds(applicationName) : null;
     const throughput = {
@@ -214,9 +155,11 @@ async function run(store: 'postgres' | 'pglite', endpoints: number) {
       dispatchSeconds: round(dispatchSeconds),
       drainSeconds: round(drainSeconds),
       deliveriesPerSecond: Math.round((EVENTS * endpoints) / drainSeconds),
-      /** CPU time of this process (Coffer and the receivers; not Redis or PostgreSQL) per delivery while draining. */
+      /** CPU time of this process (Coffer, and the receivers with `--receivers in-process`; not Redis or PostgreSQL) per delivery while draining. */
       processCpuMsPerDelivery:
         Math.round(((cpu.user + cpu.system) / 1000 / (EVENTS * endpoints)) * 1000) / 1000,
+      /** CPU time of the receivers' child process per delivery while draining (null when in process). */
+      receiverCpuMsPerDelivery: perUnit(receiverCpuBefore, receiverCpuAfter, EVENTS * endpoints),
       /** CPU time of the PostgreSQL backends serving Coffer per delivery while draining (/proc). */
       postgresCpuMsPerDelivery:
         pgCpuBefore === null || pgCpuAfter === null
@@ -235,6 +178,7 @@ async function run(store: 'postgres' | 'pglite', endpoints: number) {
     const pacedProfiler = DRAIN_PROFILE ? await startCpuProfile() : null;
     const pacedCounts = counters?.snapshot();
     const pacedCpuBefore = process.cpuUsage();
+    const pacedReceiverCpuBefore = receivers.cpuMs();
     const pacedPgCpuBefore = applicationName ? await backendCpuSeconds(applicationName) : null;
     const pacedStart = performance.now();
     const inFlight: Promise<void>[] = [];
@@ -247,6 +191,7 @@ async function run(store: 'postgres' | 'pglite', endpoints: number) {
     await Promise.all(inFlight);
     await receivers.waitForCount((EVENTS + pacedEvents) * endpoints, 600_000);
     const pacedCpu = process.cpuUsage(pacedCpuBefore);
+    const pacedReceiverCpuAfter = receivers.cpuMs();
     const pacedPgCpuAfter = applicationName ? await backendCpuSeconds(applicationName) : null;
     if (pacedProfiler) await pacedProfiler.stop(`${DRAIN_PROFILE}/paced-${store}-${endpoints}.cpuprofile`);
     const paced = {
@@ -255,9 +200,10 @@ async function run(store: 'postgres' | 'pglite', endpoints: number) {
       events: pacedEvents,
       deliveries: pacedEvents * endpoints,
       achievedAppendSeconds: round((performance.now() - pacedStart) / 1000),
-      /** CPU time per event appended, projected and delivered (to every endpoint): this process (appends, projectors, dispatcher, worker, receivers), and the PostgreSQL backends serving it. */
+      /** CPU time per event appended, projected and delivered (to every endpoint): this process (appends, projectors, dispatcher, worker; receivers too with `--receivers in-process`), the receivers' child process, and the PostgreSQL backends serving Coffer. */
       processCpuMsPerEvent:
         Math.round(((pacedCpu.user + pacedCpu.system) / 1000 / pacedEvents) * 1000) / 1000,
+      receiverCpuMsPerEvent: perUnit(pacedReceiverCpuBefore, pacedReceiverCpuAfter, pacedEvents),
       postgresCpuMsPerEvent:
         pacedPgCpuBefore === null || pacedPgCpuAfter === null
           ? null
@@ -277,7 +223,7 @@ async function run(store: 'postgres' | 'pglite', endpoints: number) {
       concurrency: config.webhooks.concurrency,
       endpointConcurrency: config.webhooks.endpointConcurrency,
     };
-    return { store, endpoints, settings, throughput, paced, duplicates };
+    return { store, endpoints, receivers: RECEIVERS, settings, throughput, paced, duplicates };
   } finally {
     await receivers.close();
     await coffer.close();
@@ -394,6 +340,12 @@ class ProjectedTimes {
   }
 }
 
+function perUnit(beforeMs: number | null, afterMs: number | null, units: number): number | null {
+  return beforeMs === null || afterMs === null
+    ? null
+    : Math.round(((afterMs - beforeMs) / units) * 1000) / 1000;
+}
+
 function round(n: number): number {
   return Math.round(n * 10) / 10;
 }
@@ -421,6 +373,7 @@ const path = writeResult('webhooks', {
     seconds: SECONDS,
     appendsInFlight: APPENDS_IN_FLIGHT,
     stores: STORES,
+    receivers: RECEIVERS,
   },
   targets: TARGETS,
   results,
