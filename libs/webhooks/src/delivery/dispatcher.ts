@@ -285,6 +285,12 @@ function until(wait: Promise<boolean>, signal: AbortSignal): Promise<boolean> {
  * scans the planner estimates at one row each, a nested loop that compared every delivery of a
  * round with every other (25 million comparisons, 4 s, for a round of 500 events to 10
  * endpoints on PGlite, which has no statistics and blocks the process meanwhile).
+ *
+ * The batch's events are read as the position range (from, last of `positions`], the same rows
+ * as joining `positions` back to `events`, but an index range whatever the statistics say:
+ * joined, the planner (no ANALYZE yet after a bulk load; the DISTINCT CTE estimated at 200
+ * rows) hashed a sequential scan of the whole events table on every round — 346 ms and
+ * 19,600 buffers per round at 210,000 events, 0.97 ms and 40 buffers as a range.
  */
 async function claimBatch(
   sql: SqlExecutor,
@@ -306,7 +312,8 @@ async function claimBatch(
        WHERE ($1::numeric IS NULL OR position > $1::numeric) AND position <= $2::numeric
        ORDER BY position LIMIT $3
      ), batch AS MATERIALIZED (
-       SELECT e.id, e.account_id, e.livemode, e.type, e.position FROM positions p JOIN events e ON e.position = p.position
+       SELECT e.id, e.account_id, e.livemode, e.type, e.position FROM events e
+       WHERE ($1::numeric IS NULL OR e.position > $1::numeric) AND e.position <= (SELECT max(position) FROM positions)
      ), matched AS (
        SELECT e.id AS event_id, t.id AS endpoint_id, e.account_id, e.livemode
        FROM batch e JOIN webhook_targets t
