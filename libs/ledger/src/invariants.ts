@@ -8,7 +8,13 @@ import type { LedgerEntry } from './domain/ledger-entry.js';
 import { LEDGER_RULES, type LedgerRule, type LedgerViolation } from './domain/ledger-rules.js';
 import { applyLedgerFact, movesMoney } from './domain/movements.js';
 import { checkPaymentFact, PAYMENT_LIMIT_EVENT_TYPES, type IntentLimits } from './domain/payment-limits.js';
-import { LEDGER_PROJECTOR, ledgerFactOf, paymentIntentOf } from './ledger.projection.js';
+import {
+  LEDGER_PROJECTOR,
+  ledgerFactOf,
+  paymentIntentOf,
+  postingRows,
+  type PostingRow,
+} from './ledger.projection.js';
 
 export { LEDGER_RULES, type LedgerRule, type LedgerViolation };
 
@@ -33,20 +39,6 @@ export interface LedgerInvariantReport {
   counts: Partial<Record<LedgerRule, number>>;
   /** Set when the tables could not be compared (the ledger projector never ran here, or would not hold still). */
   problem?: string;
-}
-
-interface ExpectedPosting {
-  seq: number;
-  account_id: string;
-  livemode: boolean;
-  ledger_account: string;
-  currency: string;
-  amount: number;
-  kind: string;
-  payment_intent: string;
-  source: string;
-  balance_transaction: string | null;
-  created: number;
 }
 
 interface ExpectedTransaction {
@@ -252,32 +244,20 @@ class LedgerReplay {
   private async comparePostings(entries: readonly LedgerEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const { rows } = await this.sql.query<
-      Omit<ExpectedPosting, 'amount' | 'created'> & { entry_id: string; amount: string; created: string }
+      Omit<PostingRow, 'amount' | 'created'> & { entry_id: string; amount: string; created: string }
     >(
       `SELECT entry_id, seq, account_id, livemode, ledger_account, currency, amount::text AS amount, kind, payment_intent, source, balance_transaction, created::text AS created
        FROM ledger_postings WHERE entry_id = ANY($1::text[]) ORDER BY entry_id, seq`,
       [entries.map((e) => e.id)],
     );
-    const actual = new Map<string, ExpectedPosting[]>();
+    const actual = new Map<string, PostingRow[]>();
     for (const { entry_id, amount, created, ...rest } of rows) {
       const list = actual.get(entry_id) ?? [];
       list.push({ ...rest, amount: Number(amount), created: Number(created) });
       actual.set(entry_id, list);
     }
     for (const e of entries) {
-      const expected: ExpectedPosting[] = e.postings.map((p, seq) => ({
-        seq,
-        account_id: e.accountId,
-        livemode: e.livemode,
-        ledger_account: p.account,
-        currency: p.currency,
-        amount: p.amount,
-        kind: e.kind,
-        payment_intent: e.paymentIntent,
-        source: e.source,
-        balance_transaction: e.balanceTransaction,
-        created: e.at,
-      }));
+      const expected = postingRows(e);
       const found = actual.get(e.id) ?? [];
       if (!isDeepStrictEqual(found, expected)) {
         this.report.add({

@@ -168,22 +168,7 @@ class LedgerWrites {
   }
 
   postings(entries: readonly LedgerEntry[]): void {
-    const rows = entries.flatMap((e) =>
-      e.postings.map((p, seq) => ({
-        entry_id: e.id,
-        seq,
-        account_id: e.accountId,
-        livemode: e.livemode,
-        ledger_account: p.account,
-        currency: p.currency,
-        amount: p.amount,
-        kind: e.kind,
-        payment_intent: e.paymentIntent,
-        source: e.source,
-        balance_transaction: e.balanceTransaction,
-        created: e.at,
-      })),
-    );
+    const rows = entries.flatMap((e) => postingRows(e).map((row) => ({ entry_id: e.id, ...row })));
     if (rows.length === 0) return;
     this.add(
       (
@@ -277,4 +262,36 @@ class LedgerWrites {
     if (this.parts.length === 0) return;
     await tx.query(`WITH ${this.parts.join(',\n')}\nSELECT 1`, this.params);
   }
+}
+
+/** A ledger_postings row of an entry's posting (without entry_id), as the projector writes it. */
+export interface PostingRow {
+  seq: number;
+  account_id: string;
+  livemode: boolean;
+  ledger_account: string;
+  currency: string;
+  amount: number;
+  kind: string;
+  payment_intent: string;
+  source: string;
+  balance_transaction: string | null;
+  created: number;
+}
+
+/** The ledger_postings rows of one entry, in posting order (shared with the invariant checks). */
+export function postingRows(e: LedgerEntry): PostingRow[] {
+  return e.postings.map((p, seq) => ({
+    seq,
+    account_id: e.accountId,
+    livemode: e.livemode,
+    ledger_account: p.account,
+    currency: p.currency,
+    amount: p.amount,
+    kind: e.kind,
+    payment_intent: e.paymentIntent,
+    source: e.source,
+    balance_transaction: e.balanceTransaction,
+    created: e.at,
+  }));
 }
