@@ -230,7 +230,9 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
+    await Promise.all(
+      [...this.subscriptions].map((subscription) => subscription.stop().then(() => subscription.loopEnded())),
+    );
     await this.client.dispose();
   }
 

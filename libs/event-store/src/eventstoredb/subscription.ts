@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AllStreamResolvedEvent, AllStreamSubscription } from '@eventstore/db-client';
 import { EventStoreUnavailableError } from '../errors.js';
 import type {
@@ -11,8 +10,6 @@ import type {
 
 /** Upper bound on one handler batch, and the client stream's buffer (in events). */
 export const SUBSCRIPTION_BATCH = 64;
-
-const insideHandler = new AsyncLocalStorage<EsdbAllSubscription>();
 
 export type ToRecorded = (resolved: AllStreamResolvedEvent) => RecordedEvent | null;
 
@@ -38,6 +35,8 @@ export class EsdbAllSubscription implements SubscriptionHandle {
   private delivered = 0;
   private caughtUpAt: number | null = null;
   private caughtUpFired = false;
+  /** A handler call is running (see stop()). */
+  private delivering = false;
   private readonly finished: Promise<void>;
 
   constructor(
@@ -65,16 +64,27 @@ export class EsdbAllSubscription implements SubscriptionHandle {
     this.finished = this.run();
   }
 
+  /**
+   * Nothing is delivered once this resolves. While a handler call is running it does not wait
+   * for that call: the call may be the caller (a handler stopping its own subscription), and the
+   * loop waits for it, so waiting for the loop would deadlock. Telling an outside caller apart
+   * would take an AsyncLocalStorage, which turns on promise hooks for every promise of the
+   * process. A caller that must wait for the batch in hand serialises with its own handler
+   * (ProjectorRunner does), or awaits loopEnded().
+   */
   async stop(): Promise<void> {
     if (this.running) {
       this.running = false;
       this.signal();
       await this.stream.unsubscribe().catch(() => undefined);
     }
-    // From inside our own handler the loop is waiting for that very call: waiting for the loop
-    // would deadlock. Nothing further is delivered either way.
-    if (insideHandler.getStore() === this) return;
+    if (this.delivering) return;
     await this.finished;
+  }
+
+  /** Resolves when the loop has ended: after stop(), once the handler call in hand settled. */
+  loopEnded(): Promise<void> {
+    return this.finished;
   }
 
   private async run(): Promise<void> {
@@ -90,7 +100,14 @@ export class EsdbAllSubscription implements SubscriptionHandle {
         const events = batch
           .map(this.toRecorded)
           .filter((event): event is RecordedEvent => this.isNew(event));
-        if (events.length > 0) await insideHandler.run(this, () => this.handler(events));
+        if (events.length > 0) {
+          this.delivering = true;
+          try {
+            await this.handler(events);
+          } finally {
+            this.delivering = false;
+          }
+        }
         this.delivered = this.taken;
         this.fireCaughtUpIfDelivered();
       }
