@@ -16,7 +16,8 @@ export interface PlannedAppend {
  * Writes many appends to coffer_events in ONE statement (one transaction): the rows the store's
  * append would write, i.e. the same serialised event JSON (validateNewEvents), revisions
  * continuing from the expected revision, and positions (transaction id << 20) + index with
- * index counting across the whole statement, as appends inside one transaction get.
+ * index counting across the whole statement, as appends inside one transaction get. Call it in a
+ * transaction that has not written yet (it declares itself an appender first, as appends do).
  * A benchmark shortcut that knows the store's table; assertBulkMatchesAppend() checks that
  * knowledge against the real append before it is relied on.
  */
@@ -30,6 +31,9 @@ export async function bulkAppend(sql: SqlExecutor, appends: readonly PlannedAppe
       );
     });
   }
+  // Declared an appender before it takes its transaction id, as coffer_append does (the
+  // event store's README, "Never skipping an event"): call this first in its transaction.
+  await sql.query('SELECT coffer_begin_append()');
   await sql.query(
     `INSERT INTO coffer_events (position, transaction_id, stream_name, revision, event_id, type, data, metadata)
      SELECT (pg_current_xact_id()::text::bigint << 20) + x.i, pg_current_xact_id(), x.s, x.r, x.id, x.t, x.d, x.m

@@ -132,6 +132,110 @@ describe('postgres event store: global-log visibility under overlapping transact
     }
   });
 
+  it('is not held back by an open write transaction that does not append (another table, another connection)', async () => {
+    const [streamA, streamB] = [uniqueName('a'), uniqueName('b')];
+    const mine = (e: RecordedEvent) => [streamA, streamB].includes(e.streamName);
+    const start = await store.headPosition();
+    await sql.exec(`CREATE TABLE IF NOT EXISTS visibility_other (id text PRIMARY KEY)`);
+    const live = record(store, start ?? 'start', mine);
+    try {
+      // Like a projector's transaction: it has a transaction id older than the appends below.
+      const other = await openTransaction(sql, async (tx) => {
+        await tx.query(`INSERT INTO visibility_other (id) VALUES ($1)`, [uniqueName('row')]);
+        const { rows } = await tx.query<{ xid: string }>('SELECT pg_current_xact_id()::text AS xid');
+        return BigInt(rows[0]!.xid);
+      });
+      try {
+        const a = await store.append(streamA, [event('A')], NO_STREAM);
+        assert.ok(other.result < a.position >> 20n, 'the open transaction is older than the append');
+        const b = await openTransaction(sql, (tx) => store.appendWith(tx, streamB, [event('B')], NO_STREAM));
+        await b.commit();
+        assert.deepEqual(names(await readAllMine(store, start, mine)), ['A', 'B'], 'readAll passes it');
+        await live.until((events) => events.length >= 2);
+        assert.deepEqual(names(live.events), ['A', 'B'], 'so does a subscriber');
+      } finally {
+        await other.rollback();
+      }
+    } finally {
+      await live.handle.stop();
+    }
+  });
+
+  it('passes open non-appenders but stops at the oldest open appender, then delivers everything once', async () => {
+    const [streamA, streamB, streamC] = [uniqueName('a'), uniqueName('b'), uniqueName('c')];
+    const mine = (e: RecordedEvent) => [streamA, streamB, streamC].includes(e.streamName);
+    const start = await store.headPosition();
+    await sql.exec(`CREATE TABLE IF NOT EXISTS visibility_other (id text PRIMARY KEY)`);
+    const live = record(store, start ?? 'start', mine);
+    try {
+      const writeOther = (tx: SqlExecutor) =>
+        tx.query(`INSERT INTO visibility_other (id) VALUES ($1)`, [uniqueName('row')]);
+      const before = await openTransaction(sql, writeOther);
+      const c = await store.append(streamC, [event('C')], NO_STREAM);
+      // A declares itself an appender, takes its id with another write, and appends later.
+      const a = await openTransaction(sql, async (tx) => {
+        await store.beginAppending(tx);
+        await writeOther(tx);
+        return tx;
+      });
+      const between = await openTransaction(sql, writeOther);
+      let finished = false;
+      try {
+        const b = await store.append(streamB, [event('B')], NO_STREAM);
+        const appended = await store.appendWith(a.result, streamA, [event('A')], NO_STREAM);
+        assert.ok(c.position < appended.position && appended.position < b.position);
+        assert.deepEqual(names(await readAllMine(store, start, mine)), ['C'], 'readAll stops before A');
+        await sleep(QUIET_PERIOD_MS);
+        assert.deepEqual(names(live.events), ['C'], 'the subscriber too');
+
+        await a.commit();
+        finished = true;
+        await live.until((events) => events.length >= 3);
+        assert.deepEqual(names(live.events), ['C', 'A', 'B'], 'both open non-appenders are passed');
+        assert.deepEqual(names(await readAllMine(store, start, mine)), ['C', 'A', 'B']);
+        await sleep(QUIET_PERIOD_MS);
+        assert.equal(live.events.length, 3, 'nothing twice');
+      } finally {
+        if (!finished) await a.rollback();
+        await between.rollback();
+        await before.rollback();
+      }
+    } finally {
+      await live.handle.stop();
+    }
+  });
+
+  it('refuses appendWith in a transaction that already has an id, and accepts it after beginAppending', async () => {
+    const stream = uniqueName('late');
+    await sql.exec(`CREATE TABLE IF NOT EXISTS visibility_other (id text PRIMARY KEY)`);
+    await assert.rejects(
+      sql.transaction(async (tx) => {
+        await tx.query(`INSERT INTO visibility_other (id) VALUES ($1)`, [uniqueName('row')]);
+        await store.appendWith(tx, stream, [event('L')], NO_STREAM);
+      }),
+      (error: Error & { code?: string }) =>
+        error.code === '55000' && /already has a transaction id/.test(error.message),
+    );
+    await assert.rejects(store.readStream(stream), { name: 'StreamNotFoundError' });
+    const result = await sql.transaction(async (tx) => {
+      await store.beginAppending(tx);
+      await tx.query(`INSERT INTO visibility_other (id) VALUES ($1)`, [uniqueName('row')]);
+      return store.appendWith(tx, stream, [event('L')], NO_STREAM);
+    });
+    assert.equal(result.nextRevision, 0n);
+    // A savepoint that appended and rolled back leaves a transaction id without the declaration.
+    await assert.rejects(
+      sql.transaction(async (tx) => {
+        await tx.exec('SAVEPOINT s');
+        await store.appendWith(tx, uniqueName('sp'), [event('S')], NO_STREAM);
+        await tx.exec('ROLLBACK TO SAVEPOINT s');
+        await store.appendWith(tx, stream, [event('L2')], 0n);
+      }),
+      { code: '55000' },
+    );
+    assert.deepEqual(names(await store.readStream(stream)), ['L']);
+  });
+
   it('appends twice in one caller-held transaction at consecutive positions of that transaction', async () => {
     const stream = uniqueName('tx');
     const [first, second] = await sql.transaction(async (tx) => [
@@ -202,6 +306,83 @@ describe('postgres event store: global-log visibility under overlapping transact
       'restarted from checkpoints: every event once, in order',
     );
     assert.ok(restarts > 1);
+    assert.deepEqual(
+      (await readAllMine(store, start, mine)).map((e) => e.position),
+      expected,
+    );
+  });
+  it('with non-appending transactions and slow caller-held appends mixed in, subscribers get every event once, in order', async () => {
+    const prefix = uniqueName('mixed');
+    const mine = (e: RecordedEvent) => e.streamName.startsWith(prefix);
+    const start = await store.headPosition();
+    await sql.exec(`CREATE TABLE IF NOT EXISTS visibility_other (id text PRIMARY KEY)`);
+    const live = record(store, start ?? 'start', mine);
+    const restarted: RecordedEvent[] = [];
+    let stopRestarting = false;
+    const restartLoop = (async () => {
+      let checkpoint = start ?? ('start' as const);
+      for (let restarts = 0; !stopRestarting; restarts++) {
+        const sub = record(store, checkpoint, mine);
+        await sleep(15);
+        await sub.handle.stop();
+        restarted.push(...sub.events);
+        if (sub.lastPosition !== undefined) checkpoint = sub.lastPosition;
+        if (restarts > 4000) throw new Error('restart loop never finished');
+      }
+      const last = record(store, checkpoint, mine);
+      await sleep(QUIET_PERIOD_MS);
+      await last.handle.stop();
+      restarted.push(...last.events);
+    })();
+    const writeOther = (tx: SqlExecutor) =>
+      tx.query(`INSERT INTO visibility_other (id) VALUES ($1)`, [uniqueName('row')]);
+    const positions: bigint[] = [];
+    const ROUNDS = 25;
+    await Promise.all([
+      // Plain appends (group commit).
+      ...Array.from({ length: 12 }, async (_, w) => {
+        for (let i = 0; i < ROUNDS; i++) {
+          const r = await store.append(`${prefix}-p${w}`, [event('P')], i === 0 ? NO_STREAM : BigInt(i - 1));
+          positions.push(r.position);
+        }
+      }),
+      // Caller-held appends that take their id with another write, then wait before appending.
+      ...Array.from({ length: 6 }, async (_, w) => {
+        for (let i = 0; i < ROUNDS; i++) {
+          const r = await sql.transaction(async (tx) => {
+            await store.beginAppending(tx);
+            await writeOther(tx);
+            await sleep(Math.random() * 6);
+            return store.appendWith(tx, `${prefix}-t${w}`, [event('T')], i === 0 ? NO_STREAM : BigInt(i - 1));
+          });
+          store.committed(r.position);
+          positions.push(r.position);
+        }
+      }),
+      // Write transactions that never append, held open a little (like projectors').
+      ...Array.from({ length: 6 }, async () => {
+        for (let i = 0; i < ROUNDS; i++) {
+          await sql.transaction(async (tx) => {
+            await writeOther(tx);
+            await sleep(Math.random() * 8);
+          });
+        }
+      }),
+    ]);
+    await live.until((events) => events.length >= positions.length);
+    stopRestarting = true;
+    await withTimeout(restartLoop, 'the restarting subscriber');
+    await sleep(QUIET_PERIOD_MS);
+    await live.handle.stop();
+    const expected = [...positions].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+    assert.deepEqual(
+      live.events.map((e) => e.position),
+      expected,
+    );
+    assert.deepEqual(
+      restarted.map((e) => e.position),
+      expected,
+    );
     assert.deepEqual(
       (await readAllMine(store, start, mine)).map((e) => e.position),
       expected,

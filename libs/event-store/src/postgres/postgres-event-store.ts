@@ -54,22 +54,24 @@ interface EventRow {
 const COLUMNS = STREAM_COLUMNS;
 
 /**
- * The global log, read only below the oldest transaction still running: a transaction that took
- * its id earlier but commits later would otherwise land behind a reader that had moved past it.
- * Consequences: the log may trail an acknowledged append until every older transaction has
- * ended, and ANY open write transaction in the cluster (any database, any application) holds
- * delivery back while it stays open, so keep write transactions short. Must run outside a write
- * transaction (an open transaction holds xmin back, its own included).
+ * The global log, read only below the oldest transaction that may still add to it
+ * (coffer_log_bound, schema.ts; the argument is in ./README.md, "Never skipping an event"): a
+ * transaction that took its id earlier but commits later would otherwise land behind a reader
+ * that had moved past it. Transactions that do not append (projectors' writes, other
+ * applications') no longer hold the log back; an open append still does, as does any
+ * transaction that ended between the snapshot and the lock-table read. The snapshot is the
+ * statement's own (pg_current_snapshot() outside any function), so the rows read are exactly
+ * those it sees. Must run outside a write transaction.
  * Columns are qualified in ORDER BY because the text aliases would otherwise sort as text.
  */
 const READ_ALL = prepared(`SELECT ${COLUMNS} FROM coffer_events
-  WHERE position > $1::bigint AND position < (pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 20)
+  WHERE position > $1::bigint AND position < ((SELECT coffer_log_bound(pg_current_snapshot())) << 20)
   ORDER BY coffer_events.position LIMIT $2`);
 
 /** READ_ALL of some event types only (a scan of the log in position order that skips the others). */
 const READ_ALL_OF_TYPES = prepared(`SELECT ${COLUMNS} FROM coffer_events
   WHERE position > $1::bigint AND type = ANY($3::text[])
-    AND position < (pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 20)
+    AND position < ((SELECT coffer_log_bound(pg_current_snapshot())) << 20)
   ORDER BY coffer_events.position LIMIT $2`);
 
 const READ_STREAM = prepared(
@@ -143,7 +145,8 @@ export class PostgresEventStore implements EventStore {
 
   /**
    * Append inside a transaction the caller holds (e.g. `sql.transaction(tx => store.appendWith(tx, ...))`);
-   * call committed(position) after the commit. Events appended twice in one transaction get
+   * call committed(position) after the commit. Refused (SQLSTATE 55000) when the transaction
+   * already wrote something else without beginAppending() first. Events appended twice in one transaction get
    * consecutive positions of that transaction.
    */
   appendWith(
@@ -153,6 +156,16 @@ export class PostgresEventStore implements EventStore {
     expected: ExpectedRevision,
   ): Promise<AppendResult> {
     return appendWith(sql, stream, this.serialize(stream, events), expected, true);
+  }
+
+  /**
+   * Declares `tx` a transaction that may append, for a caller that writes something else before
+   * its appendWith: a transaction must declare itself before it takes a transaction id (its
+   * first write), or readers may already have passed that id (README, "Never skipping an
+   * event"). appendWith declares on its own when it comes first, and refuses when it is too late.
+   */
+  async beginAppending(tx: SqlExecutor): Promise<void> {
+    await tx.query('SELECT coffer_begin_append()');
   }
 
   private serialize(stream: StreamName, events: NewEvent[]) {

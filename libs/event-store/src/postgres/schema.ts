@@ -17,10 +17,26 @@ import type { SqlClient } from '#libs/sql/src/sql-client';
  * CTE cost more than executing it (7 ms vs 0.5 ms on PGlite). Each statement in it takes a fresh
  * snapshot (READ COMMITTED), so a loser reports the revision the winner left.
  *
+ * `coffer_begin_append` declares the transaction an appender (a shared advisory lock taken before
+ * its transaction id) and `coffer_log_bound` uses the declarations to bound global-log reads
+ * below the oldest transaction that may still append: the argument is in ./README.md, "Never
+ * skipping an event".
+ *
  * `coffer_append_batch` runs several appends, in order, in one transaction (group commit, see
  * append-batcher.ts): each is coffer_append continuing the transaction's positions, and each
  * reports its own outcome, so one append's conflict does not fail the others.
  */
+/**
+ * The advisory lock every appending transaction holds, shared, from before it takes its
+ * transaction id until it ends (coffer_begin_append). One key for every schema and database:
+ * the reader only needs to know which transactions may append, and a false "may" only makes it
+ * wait as it always did. As a bigint key it shows in pg_locks as classid 0x436f ('Co'), objid
+ * 0x66666572 ('ffer'), objsubid 1.
+ */
+const APPENDERS_LOCK_CLASSID = 0x436f;
+const APPENDERS_LOCK_OBJID = 0x66666572;
+const APPENDERS_LOCK = `${(BigInt(APPENDERS_LOCK_CLASSID) << 32n) | BigInt(APPENDERS_LOCK_OBJID)}`;
+
 const MIGRATION = `
 CREATE TABLE IF NOT EXISTS coffer_events (
   position bigint PRIMARY KEY,
@@ -34,17 +50,66 @@ CREATE TABLE IF NOT EXISTS coffer_events (
   CONSTRAINT coffer_events_stream_revision UNIQUE (stream_name, revision),
   CONSTRAINT coffer_events_position_in_transaction CHECK (position >> 20 = transaction_id::text::bigint)
 );
+CREATE OR REPLACE FUNCTION coffer_begin_append() RETURNS void LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF current_setting('coffer.appending', true) = 'on' THEN
+    RETURN;
+  END IF;
+  IF pg_current_xact_id_if_assigned() IS NOT NULL THEN
+    RAISE EXCEPTION 'coffer: this transaction already has a transaction id, so it can no longer append events'
+      USING ERRCODE = '55000',
+            HINT = 'Append (or call coffer_begin_append()) before the transaction''s first write.';
+  END IF;
+  PERFORM pg_advisory_xact_lock_shared(${APPENDERS_LOCK});
+  PERFORM set_config('coffer.appending', 'on', true);
+END
+$fn$;
+CREATE OR REPLACE FUNCTION coffer_log_bound(p_snapshot pg_snapshot) RETURNS bigint LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_xmax bigint := pg_snapshot_xmax(p_snapshot)::text::bigint;
+  v_not_appending bigint[];
+  v_xid bigint;
+BEGIN
+  IF pg_snapshot_xmin(p_snapshot)::text::bigint = v_xmax THEN
+    RETURN v_xmax; -- nothing was running
+  END IF;
+  -- One read of the lock table, AFTER p_snapshot was taken: the (32-bit) ids of transactions
+  -- running now without the appenders' lock. Each holds an ExclusiveLock on its own id.
+  WITH l AS MATERIALIZED (
+    SELECT locktype, virtualtransaction, transactionid, mode, granted, classid, objid, objsubid
+    FROM pg_locks WHERE locktype IN ('transactionid', 'advisory')
+  )
+  SELECT coalesce(array_agg(t.transactionid::text::bigint), '{}') INTO v_not_appending
+  FROM l t
+  WHERE t.locktype = 'transactionid' AND t.mode = 'ExclusiveLock' AND t.granted
+    AND NOT EXISTS (
+      SELECT 1 FROM l a
+      WHERE a.locktype = 'advisory' AND a.virtualtransaction = t.virtualtransaction
+        AND a.classid = ${APPENDERS_LOCK_CLASSID}::oid AND a.objid = ${APPENDERS_LOCK_OBJID}::oid AND a.objsubid = 1
+    );
+  FOR v_xid IN SELECT x::text::bigint FROM pg_snapshot_xip(p_snapshot) x ORDER BY 1 LOOP
+    IF NOT ((v_xid & 4294967295) = ANY (v_not_appending)) THEN
+      RETURN v_xid; -- may still append, or has ended since p_snapshot: we cannot tell what it wrote
+    END IF;
+  END LOOP;
+  RETURN v_xmax;
+END
+$fn$;
 CREATE OR REPLACE FUNCTION coffer_append(
   p_stream text, p_events json, p_expected text, p_continue_transaction boolean,
   OUT last_position bigint, OUT last_revision bigint, OUT actual_revision bigint
 ) LANGUAGE plpgsql AS $fn$
 DECLARE
-  v_xid xid8 := pg_current_xact_id();
-  v_first bigint := v_xid::text::bigint << 20;
+  v_xid xid8;
+  v_first bigint;
   v_base bigint;
   v_count bigint;
   v_claimed bigint;
 BEGIN
+  -- Declare this transaction an appender BEFORE it takes its id (see coffer_log_bound).
+  PERFORM coffer_begin_append();
+  v_xid := pg_current_xact_id();
+  v_first := v_xid::text::bigint << 20;
   IF p_continue_transaction THEN
     -- After events this same transaction appended earlier (appendWith in a caller's transaction).
     SELECT coalesce(max(position) + 1, v_first) INTO v_first FROM coffer_events

@@ -22,9 +22,9 @@ export interface SubscriptionSource {
 
 export const SUBSCRIPTION_BATCH = 500;
 /**
- * When a wake-up announced a position we could not read yet, something below it is still in
- * flight (held back by the snapshot xmin): poll soon, backing off while it stays held back (the
- * blocking transaction may be unrelated to us and long, or may roll back without notifying).
+ * When a wake-up announced a position we could not read yet, an older append is still in flight
+ * (readAll stops at the oldest transaction that may still append): poll soon, backing off while
+ * it stays held back (it may be a caller's long transaction, or roll back without notifying).
  */
 const HELD_BACK_POLL_MS = { first: 2, max: 20 };
 /** With nothing announced, poll anyway at this pace in case a notification was lost. */
@@ -33,7 +33,7 @@ const IDLE_POLL_MS = 250;
 /**
  * Catch-up then live subscription to the global log: reads batches strictly after its cursor,
  * awaits the handler before reading on, and sleeps until a wake-up or a poll when nothing is
- * readable. Reads never pass the snapshot xmin (see PostgresEventStore.readAll), so an event that
+ * readable. Reads never pass an append still in flight (see PostgresEventStore.readAll), so an event that
  * commits late with a lower position is still delivered, in position order, exactly once.
  */
 export class AllSubscription implements SubscriptionHandle {
