@@ -14,6 +14,7 @@ import type {
   StreamName,
   SubscribeOptions,
   SubscriptionHandle,
+  UnparsedRecordedEvent,
 } from '../port.js';
 import { validateNewEvents } from '../validate-new-events.js';
 import { appendWith } from './append.js';
@@ -52,6 +53,13 @@ interface EventRow {
 }
 
 const COLUMNS = STREAM_COLUMNS;
+/** COLUMNS with data and metadata as their JSON text (the json type's text is the stored text). */
+const UNPARSED_COLUMNS = `position::text AS position, stream_name, revision::text AS revision, event_id::text AS id, type, data::text AS data, metadata::text AS metadata`;
+
+interface UnparsedEventRow extends Omit<EventRow, 'data' | 'metadata'> {
+  data: string;
+  metadata: string;
+}
 
 /**
  * The global log, read only below the oldest transaction still running: a transaction that took
@@ -62,15 +70,19 @@ const COLUMNS = STREAM_COLUMNS;
  * transaction (an open transaction holds xmin back, its own included).
  * Columns are qualified in ORDER BY because the text aliases would otherwise sort as text.
  */
-const READ_ALL = prepared(`SELECT ${COLUMNS} FROM coffer_events
+const readAllText = (columns: string) => `SELECT ${columns} FROM coffer_events
   WHERE position > $1::bigint AND position < (pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 20)
-  ORDER BY coffer_events.position LIMIT $2`);
+  ORDER BY coffer_events.position LIMIT $2`;
+const READ_ALL = prepared(readAllText(COLUMNS));
+const READ_ALL_UNPARSED = prepared(readAllText(UNPARSED_COLUMNS));
 
 /** READ_ALL of some event types only (a scan of the log in position order that skips the others). */
-const READ_ALL_OF_TYPES = prepared(`SELECT ${COLUMNS} FROM coffer_events
+const readAllOfTypesText = (columns: string) => `SELECT ${columns} FROM coffer_events
   WHERE position > $1::bigint AND type = ANY($3::text[])
     AND position < (pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 20)
-  ORDER BY coffer_events.position LIMIT $2`);
+  ORDER BY coffer_events.position LIMIT $2`;
+const READ_ALL_OF_TYPES = prepared(readAllOfTypesText(COLUMNS));
+const READ_ALL_OF_TYPES_UNPARSED = prepared(readAllOfTypesText(UNPARSED_COLUMNS));
 
 const READ_STREAM = prepared(
   `SELECT ${COLUMNS} FROM coffer_events WHERE stream_name = $1 AND revision >= $2::bigint ORDER BY coffer_events.revision LIMIT $3`,
@@ -196,6 +208,21 @@ export class PostgresEventStore implements EventStore {
     return rows.map(toRecordedEvent);
   }
 
+  async readAllUnparsed(
+    from: FromPosition,
+    maxCount: number,
+    options?: ReadAllOptions,
+  ): Promise<UnparsedRecordedEvent[]> {
+    if (!Number.isInteger(maxCount) || maxCount < 0)
+      throw new RangeError(`maxCount must be a non-negative integer`);
+    const after = from === 'start' ? -1n : from;
+    const types = options?.eventTypes;
+    const { rows } = await (types
+      ? this.sql.query<UnparsedEventRow>(READ_ALL_OF_TYPES_UNPARSED, [after, maxCount, types])
+      : this.sql.query<UnparsedEventRow>(READ_ALL_UNPARSED, [after, maxCount]));
+    return rows.map(toUnparsedRecordedEvent);
+  }
+
   subscribeToAll(handler: EventBatchHandler, options: SubscribeOptions): SubscriptionHandle {
     if (this.closed) throw new Error('event store is closed');
     const store = this;
@@ -276,6 +303,18 @@ function toRecordedEvent(row: EventRow): RecordedEvent {
     type: row.type,
     data: row.data,
     metadata: row.metadata,
+    streamName: row.stream_name,
+    revision: BigInt(row.revision),
+    position: BigInt(row.position),
+  };
+}
+
+function toUnparsedRecordedEvent(row: UnparsedEventRow): UnparsedRecordedEvent {
+  return {
+    id: row.id,
+    type: row.type,
+    dataJson: row.data,
+    metadataJson: row.metadata,
     streamName: row.stream_name,
     revision: BigInt(row.revision),
     position: BigInt(row.position),
