@@ -53,13 +53,6 @@ interface EventRow {
 }
 
 const COLUMNS = STREAM_COLUMNS;
-/** COLUMNS with data and metadata as their JSON text (the json type's text is the stored text). */
-const UNPARSED_COLUMNS = `position::text AS position, stream_name, revision::text AS revision, event_id::text AS id, type, data::text AS data, metadata::text AS metadata`;
-
-interface UnparsedEventRow extends Omit<EventRow, 'data' | 'metadata'> {
-  data: string;
-  metadata: string;
-}
 
 /**
  * The global log, read only below the oldest transaction still running: a transaction that took
@@ -70,23 +63,36 @@ interface UnparsedEventRow extends Omit<EventRow, 'data' | 'metadata'> {
  * transaction (an open transaction holds xmin back, its own included).
  * Columns are qualified in ORDER BY because the text aliases would otherwise sort as text.
  */
-const readAllText = (columns: string) => `SELECT ${columns} FROM coffer_events
+const READ_ALL = prepared(`SELECT ${COLUMNS} FROM coffer_events
   WHERE position > $1::bigint AND position < (pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 20)
-  ORDER BY coffer_events.position LIMIT $2`;
-const READ_ALL = prepared(readAllText(COLUMNS));
-const READ_ALL_UNPARSED = prepared(readAllText(UNPARSED_COLUMNS));
+  ORDER BY coffer_events.position LIMIT $2`);
 
 /** READ_ALL of some event types only (a scan of the log in position order that skips the others). */
-const readAllOfTypesText = (columns: string) => `SELECT ${columns} FROM coffer_events
+const READ_ALL_OF_TYPES = prepared(`SELECT ${COLUMNS} FROM coffer_events
   WHERE position > $1::bigint AND type = ANY($3::text[])
     AND position < (pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 20)
-  ORDER BY coffer_events.position LIMIT $2`;
-const READ_ALL_OF_TYPES = prepared(readAllOfTypesText(COLUMNS));
-const READ_ALL_OF_TYPES_UNPARSED = prepared(readAllOfTypesText(UNPARSED_COLUMNS));
+  ORDER BY coffer_events.position LIMIT $2`);
 
 const READ_STREAM = prepared(
   `SELECT ${COLUMNS} FROM coffer_events WHERE stream_name = $1 AND revision >= $2::bigint ORDER BY coffer_events.revision LIMIT $3`,
 );
+
+/** COLUMNS with data and metadata as their JSON text (a json value's text is the stored text). */
+const UNPARSED_COLUMNS = `position::text AS position, stream_name, revision::text AS revision, event_id::text AS id, type, data::text AS data, metadata::text AS metadata`;
+/** A global-log read (the same statement, bound included) returning UNPARSED_COLUMNS. */
+function unparsedRead(statement: string): string {
+  const text = statement.replace(`SELECT ${COLUMNS} FROM`, `SELECT ${UNPARSED_COLUMNS} FROM`);
+  if (text === statement) throw new Error('unparsedRead: not a read of COLUMNS');
+  return prepared(text);
+}
+/** READ_ALL and READ_ALL_OF_TYPES for readAllUnparsed. */
+const READ_ALL_UNPARSED = unparsedRead(READ_ALL);
+const READ_ALL_OF_TYPES_UNPARSED = unparsedRead(READ_ALL_OF_TYPES);
+
+interface UnparsedEventRow extends Omit<EventRow, 'data' | 'metadata'> {
+  data: string;
+  metadata: string;
+}
 
 /**
  * EventStore over PostgreSQL or PGlite (same SQL). See position.ts for how a global position is
