@@ -1,7 +1,8 @@
 /**
  * Replay throughput: rebuild the customers read model from a large PostgreSQL event log.
  *
- *   npm run bench:replay            (node dist/bench/replay.js [--events 1000000] [--update-share 0.2] [--keep-schema])
+ *   npm run bench:replay            (node dist/bench/replay.js [--events 1000000] [--update-share 0.2] [--keep-schema]
+ *                                    [--log-schema SCHEMA])
  *
  * Builds the log in a fresh schema of the real PostgreSQL server with a BULK path, not append():
  * support/bulk-log.ts writes a chunk of appends per INSERT statement (one transaction each, a few
@@ -14,21 +15,25 @@
  * Then times replayProjector (libs/projections/src/rebuild.ts) of the customers projector over
  * the whole log (the document projectors' bulk rebuild path: COPY, indexes at the end, batches
  * folded while the previous one is written), checks the read model, and drops the schema
- * (unless --keep-schema: to profile a replay again on the same log).
+ * (unless --keep-schema: to profile a replay again on the same log). --log-schema SCHEMA replays
+ * the log such a run kept instead of building one (the check then reads what it expects from the
+ * log), and keeps it: for A/B runs of two builds on one log.
  */
 import { customersProjector } from '#libs/customers/src/customer.projection';
 import { NO_STREAM } from '#libs/event-store/src/port';
 import { PostgresEventStore } from '#libs/event-store/src/postgres/postgres-event-store';
 import { createPostgresClient } from '#libs/sql/src/postgres-client';
+import type { SqlClient } from '#libs/sql/src/sql-client';
 import { replayProjector, REBUILD_BATCH_SIZE } from '#libs/projections/src/rebuild';
 import { customerStream } from '#libs/customers/src/domain/customer.events';
-import { flagOption, numberOption } from './support/args.js';
+import { flagOption, numberOption, stringOption } from './support/args.js';
 import { customerCreated, customerId, customerUpdated } from './support/customer-events.js';
 import { assertBulkMatchesAppend, bulkAppend, type PlannedAppend } from './support/bulk-log.js';
 import { BackendCpuSampler, processCpuSeconds } from './support/cpu.js';
 import {
   BENCH_DATABASE_URL,
   benchSchemaClient,
+  existingSchemaClient,
   withApplicationName,
   postgresServerInfo,
 } from './support/postgres.js';
@@ -45,7 +50,8 @@ const REPLAY_APP = 'coffer-bench-replay';
 const report = startReport('replay');
 const totalEvents = Math.floor(numberOption('events', 1_000_000));
 const updateShare = numberOption('update-share', 0.2);
-const keepSchema = flagOption('keep-schema');
+const logSchema = stringOption('log-schema', '');
+const keepSchema = flagOption('keep-schema') || logSchema !== '';
 
 /** Small deterministic PRNG (mulberry32), so every run builds the same log. */
 function random(seed: number): () => number {
@@ -107,48 +113,13 @@ async function main(): Promise<void> {
   );
 
   const postgresServer = await postgresServerInfo();
-  const { sql, schema, drop } = await benchSchemaClient('bench_replay', PARALLEL_CHUNKS + 2);
+  const { sql, schema, drop } = logSchema
+    ? await existingSchemaClient(logSchema, PARALLEL_CHUNKS + 2)
+    : await benchSchemaClient('bench_replay', PARALLEL_CHUNKS + 2);
   try {
     const store = await PostgresEventStore.create(sql, { name: 'postgres' });
-
-    // 1. Build the log.
-    await assertBulkMatchesAppend([
-      { stream: customerStream(customerId(0)), events: [customerCreated(0)], expected: NO_STREAM },
-      {
-        stream: customerStream(customerId(1)),
-        events: [customerCreated(1), customerUpdated(1, 1)],
-        expected: NO_STREAM,
-      },
-      { stream: customerStream(customerId(0)), events: [customerUpdated(0, 1)], expected: 0n },
-    ]);
-    const appendChunk = (chunk: Append[]) => sql.transaction((tx) => bulkAppend(tx, chunk));
-    const state = { created: 0, revisions: new Int32Array(totalEvents), emitted: 0 };
-    const rnd = random(20260101);
-    const buildStart = process.hrtime.bigint();
-    let lastPrint = 0;
-    while (state.emitted < totalEvents) {
-      const wave = planWave(state, rnd);
-      await Promise.all(wave.map(appendChunk));
-      if (state.emitted - lastPrint >= 100_000 || state.emitted === totalEvents) {
-        lastPrint = state.emitted;
-        const s = msSince(buildStart) / 1000;
-        process.stderr.write(
-          `  built ${state.emitted.toLocaleString('en')} events (${Math.round(state.emitted / s).toLocaleString('en')}/s)\n`,
-        );
-      }
-    }
-    const buildSeconds = msSince(buildStart) / 1000;
-    const count = await store.countEvents?.();
-    if (count !== undefined && count !== totalEvents)
-      throw new Error(`log holds ${count} events, expected ${totalEvents}`);
-    await sql.exec('VACUUM ANALYZE coffer_events');
-    const { rows: sizeRows } = await sql.query<{ bytes: string }>(
-      `SELECT pg_total_relation_size('coffer_events')::text AS bytes`,
-    );
-    console.log(
-      `log built: ${totalEvents.toLocaleString('en')} events over ${state.created.toLocaleString('en')} customers in ${buildSeconds.toFixed(1)} s (${Math.round(totalEvents / buildSeconds).toLocaleString('en')} events/s)`,
-    );
-
+    const built = logSchema ? await keptLog(store, sql) : await buildLog(store, sql);
+    const { buildSeconds, logBytes, customers, updatedCustomer } = built;
     // 2. Replay it, on a pool of its own whose server processes we can find and time.
     const replaySql = await createPostgresClient({
       connectionString: withApplicationName(BENCH_DATABASE_URL, REPLAY_APP),
@@ -190,16 +161,15 @@ async function main(): Promise<void> {
 
     // 3. Check the outcome: one row per customer, and updates applied.
     const { rows } = await sql.query<{ n: string }>('SELECT count(*)::text AS n FROM customers');
-    if (Number(rows[0]!.n) !== state.created)
-      throw new Error(`customers has ${rows[0]!.n} rows, expected ${state.created}`);
-    const updated = state.revisions.findIndex((r) => r > 0);
-    if (updated >= 0) {
+    if (Number(rows[0]!.n) !== customers)
+      throw new Error(`customers has ${rows[0]!.n} rows, expected ${customers}`);
+    if (updatedCustomer) {
       const { rows: docs } = await sql.query<{ doc: { metadata: Record<string, string> } }>(
         'SELECT doc FROM customers WHERE id = $1',
-        [customerId(updated)],
+        [updatedCustomer.id],
       );
-      if (docs[0]?.doc.metadata.v !== String(state.revisions[updated]))
-        throw new Error(`customer ${customerId(updated)} misses its updates`);
+      if (docs[0]?.doc.metadata.v !== String(updatedCustomer.revision))
+        throw new Error(`customer ${updatedCustomer.id} misses its updates`);
     }
 
     const met = eventsPerSecond >= TARGET_EVENTS_PER_SECOND;
@@ -214,10 +184,11 @@ async function main(): Promise<void> {
     await store.close();
     const path = report.write(
       {
-        events: totalEvents,
-        customers: state.created,
+        events: shadow.events,
+        customers,
         updateShare,
-        updateEvents: totalEvents - state.created,
+        updateEvents: shadow.events - customers,
+        logSchema: logSchema || null,
         buildChunkEvents: CHUNK_EVENTS,
         buildParallelChunks: PARALLEL_CHUNKS,
         rebuildBatchSize: REBUILD_BATCH_SIZE,
@@ -226,9 +197,9 @@ async function main(): Promise<void> {
       },
       {
         build: {
-          seconds: round(buildSeconds),
-          eventsPerSecond: Math.round(totalEvents / buildSeconds),
-          logBytes: Number(sizeRows[0]!.bytes),
+          seconds: buildSeconds === null ? null : round(buildSeconds),
+          eventsPerSecond: buildSeconds === null ? null : Math.round(shadow.events / buildSeconds),
+          logBytes,
         },
         replay: {
           events: shadow.events,
@@ -237,7 +208,7 @@ async function main(): Promise<void> {
           loadSeconds: round(loadSeconds),
           finishSeconds: round(replaySeconds - loadSeconds),
           eventsPerSecond,
-          rows: state.created,
+          rows: customers,
           cpu,
         },
         target: { eventsPerSecond: TARGET_EVENTS_PER_SECOND, met },
@@ -257,6 +228,85 @@ async function main(): Promise<void> {
       await drop();
     }
   }
+}
+
+interface Log {
+  /** null: a kept log (--log-schema). */
+  buildSeconds: number | null;
+  logBytes: number;
+  customers: number;
+  /** A customer with updates, and the revision its document must show (metadata.v). */
+  updatedCustomer: { id: string; revision: number } | null;
+}
+
+/** 1. Build the log. */
+async function buildLog(store: PostgresEventStore, sql: SqlClient): Promise<Log> {
+  await assertBulkMatchesAppend([
+    { stream: customerStream(customerId(0)), events: [customerCreated(0)], expected: NO_STREAM },
+    {
+      stream: customerStream(customerId(1)),
+      events: [customerCreated(1), customerUpdated(1, 1)],
+      expected: NO_STREAM,
+    },
+    { stream: customerStream(customerId(0)), events: [customerUpdated(0, 1)], expected: 0n },
+  ]);
+  const appendChunk = (chunk: Append[]) => sql.transaction((tx) => bulkAppend(tx, chunk));
+  const state = { created: 0, revisions: new Int32Array(totalEvents), emitted: 0 };
+  const rnd = random(20260101);
+  const buildStart = process.hrtime.bigint();
+  let lastPrint = 0;
+  while (state.emitted < totalEvents) {
+    const wave = planWave(state, rnd);
+    await Promise.all(wave.map(appendChunk));
+    if (state.emitted - lastPrint >= 100_000 || state.emitted === totalEvents) {
+      lastPrint = state.emitted;
+      const s = msSince(buildStart) / 1000;
+      process.stderr.write(
+        `  built ${state.emitted.toLocaleString('en')} events (${Math.round(state.emitted / s).toLocaleString('en')}/s)\n`,
+      );
+    }
+  }
+  const buildSeconds = msSince(buildStart) / 1000;
+  const count = await store.countEvents?.();
+  if (count !== undefined && count !== totalEvents)
+    throw new Error(`log holds ${count} events, expected ${totalEvents}`);
+  await sql.exec('VACUUM ANALYZE coffer_events');
+  const { rows: sizeRows } = await sql.query<{ bytes: string }>(
+    `SELECT pg_total_relation_size('coffer_events')::text AS bytes`,
+  );
+  console.log(
+    `log built: ${totalEvents.toLocaleString('en')} events over ${state.created.toLocaleString('en')} customers in ${buildSeconds.toFixed(1)} s (${Math.round(totalEvents / buildSeconds).toLocaleString('en')} events/s)`,
+  );
+
+  const updated = state.revisions.findIndex((r) => r > 0);
+  return {
+    buildSeconds,
+    logBytes: Number(sizeRows[0]!.bytes),
+    customers: state.created,
+    updatedCustomer: updated >= 0 ? { id: customerId(updated), revision: state.revisions[updated]! } : null,
+  };
+}
+
+/** A log an earlier run kept: what the check expects, read from it. */
+async function keptLog(store: PostgresEventStore, sql: SqlClient): Promise<Log> {
+  const { rows } = await sql.query<{ customers: string; bytes: string }>(
+    `SELECT (SELECT count(*) FROM coffer_events WHERE type = 'CustomerCreated')::text AS customers,
+       pg_total_relation_size('coffer_events')::text AS bytes`,
+  );
+  const { rows: updated } = await sql.query<{ id: string; revision: string }>(
+    `SELECT data->>'id' AS id, revision::text AS revision FROM coffer_events
+      WHERE type = 'CustomerUpdated' ORDER BY position DESC LIMIT 1`,
+  );
+  const events = await store.countEvents();
+  console.log(
+    `kept log in ${logSchema}: ${events.toLocaleString('en')} events over ${Number(rows[0]!.customers).toLocaleString('en')} customers`,
+  );
+  return {
+    buildSeconds: null,
+    logBytes: Number(rows[0]!.bytes),
+    customers: Number(rows[0]!.customers),
+    updatedCustomer: updated[0] ? { id: updated[0].id, revision: Number(updated[0].revision) } : null,
+  };
 }
 
 const round = (n: number) => Math.round(n * 1000) / 1000;

@@ -26,6 +26,15 @@ export async function benchSchemaClient(
   };
 }
 
+/** A pooled client on an existing schema (a kept benchmark schema); drop() only closes it. */
+export async function existingSchemaClient(
+  schema: string,
+  max = 10,
+): Promise<{ sql: SqlClient; schema: string; drop(): Promise<void> }> {
+  const sql = await createPostgresClient({ connectionString: BENCH_DATABASE_URL, schema, max });
+  return { sql, schema, drop: () => sql.close() };
+}
+
 export async function dropSchema(schema: string): Promise<void> {
   const admin = new pg.Client({ connectionString: BENCH_DATABASE_URL });
   await admin.connect();

@@ -24,12 +24,14 @@ import {
   type AppendResult,
   MAX_EVENT_BYTES,
   NO_STREAM,
+  parseRecordedEvent,
   type EventMetadata,
   type EventStore,
   type FromPosition,
   type NewEvent,
   type RecordedEvent,
   type SubscriptionHandle,
+  type UnparsedRecordedEvent,
 } from '#libs/event-store/src/port';
 
 export type EventStoreFactory = () => Promise<{ store: EventStore; cleanup(): Promise<void> }>;
@@ -333,6 +335,28 @@ export function eventStoreContract(target: string, factory: EventStoreFactory): 
             ours.map((e) => e.type),
             types,
           );
+      });
+
+      it('readAllUnparsed, where offered, is readAll with data and metadata as their JSON text', async (t) => {
+        const readAllUnparsed = store.readAllUnparsed?.bind(store);
+        if (!readAllUnparsed) return t.skip('not offered by this adapter');
+        const stream = streamName('unparsed');
+        const head = await store.headPosition();
+        const data = { zeta: 1, alpha: { list: [1, 'two', null] }, text: 'naïve 😀 "q" \\ \n' };
+        await store.append(stream, [{ ...event('X0'), data }, event('Y1'), event('X2')], NO_STREAM);
+        const all = await readAllOf(store, head ?? 'start', [stream], 3);
+        for (const only of [undefined, { eventTypes: ['X0', 'X2'] }]) {
+          const unparsed: UnparsedRecordedEvent[] = (
+            await readAllUnparsed(head ?? 'start', 1000, only)
+          ).filter((e) => e.streamName === stream);
+          const expected = only ? all.filter((e) => e.type !== 'Y1') : all;
+          assert.deepEqual(unparsed.map(parseRecordedEvent), expected);
+          assert.deepEqual(
+            unparsed.map((e) => [e.dataJson, e.metadataJson]),
+            expected.map((e) => [JSON.stringify(e.data), JSON.stringify(e.metadata)]),
+            'the text is the stored JSON, key order included',
+          );
+        }
       });
 
       it('reports the head position: null when empty, then the last appended position', async () => {

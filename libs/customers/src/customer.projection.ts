@@ -1,6 +1,6 @@
 import { defineDocumentProjector } from '#libs/projections/src/document-projector';
 import type { CustomerObject, DeletedCustomerObject } from './domain/customer.js';
-import type { CustomerEvent } from './domain/customer.events.js';
+import { customerStream, type CustomerEvent } from './domain/customer.events.js';
 import { evolveCustomer } from './domain/customer.evolve.js';
 
 type CustomerDoc = CustomerObject | DeletedCustomerObject;
@@ -9,6 +9,7 @@ const CUSTOMER_EVENT_TYPES: readonly CustomerEvent['type'][] = [
   'CustomerUpdated',
   'CustomerDeleted',
 ];
+const STREAM_PREFIX = customerStream('');
 const isCustomerEvent = (type: string) =>
   type === 'CustomerCreated' || type === 'CustomerUpdated' || type === 'CustomerDeleted';
 
@@ -31,6 +32,11 @@ CREATE INDEX IF NOT EXISTS customers_clock_idx ON customers (account_id, livemod
   // Appended to a new stream only (the decider creates from the initial state), with a new id.
   createdBy: ['CustomerCreated'],
   rowIdOf: (event) => (isCustomerEvent(event.type) ? (event.data as { id: string }).id : null),
+  // A customer's events are appended to customerStream(its id).
+  rowIdOfStream: (stream, type) =>
+    isCustomerEvent(type) && stream.startsWith(STREAM_PREFIX)
+      ? stream.slice(STREAM_PREFIX.length)
+      : undefined,
   evolve(doc, recorded) {
     const event = { type: recorded.type, data: recorded.data } as CustomerEvent;
     if (event.type === 'CustomerDeleted') return { id: event.data.id, object: 'customer', deleted: true };

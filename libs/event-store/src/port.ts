@@ -50,6 +50,33 @@ export interface RecordedEvent<Data = unknown> {
   position: GlobalPosition;
 }
 
+/**
+ * A recorded event as stored, its data and metadata still JSON text (see
+ * EventStore.readAllUnparsed): `JSON.parse` of each gives what `readAll` returns.
+ */
+export interface UnparsedRecordedEvent {
+  id: string;
+  type: string;
+  dataJson: string;
+  metadataJson: string;
+  streamName: StreamName;
+  revision: bigint;
+  position: GlobalPosition;
+}
+
+/** The RecordedEvent an UnparsedRecordedEvent stands for. */
+export function parseRecordedEvent(event: UnparsedRecordedEvent): RecordedEvent {
+  return {
+    id: event.id,
+    type: event.type,
+    data: JSON.parse(event.dataJson) as unknown,
+    metadata: JSON.parse(event.metadataJson) as EventMetadata,
+    streamName: event.streamName,
+    revision: event.revision,
+    position: event.position,
+  };
+}
+
 export interface AppendResult {
   /** Revision of the last event appended (the stream's new current revision). */
   nextRevision: bigint;
@@ -112,6 +139,17 @@ export interface EventStore {
    * (see ReadAllOptions), so fewer than maxCount means the log has no more of them for now.
    */
   readAll(from: FromPosition, maxCount: number, options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /**
+   * readAll, with each event's data and metadata left as JSON text, where the backend stores
+   * them as text (PostgreSQL, PGlite). For a reader that parses an event only when it uses it,
+   * so that a batch waiting its turn holds strings, not object graphs (rebuilds: see
+   * buildShadow).
+   */
+  readAllUnparsed?(
+    from: FromPosition,
+    maxCount: number,
+    options?: ReadAllOptions,
+  ): Promise<UnparsedRecordedEvent[]>;
   /** Catch up from `from`, then stay live. */
   subscribeToAll(handler: EventBatchHandler, options: SubscribeOptions): SubscriptionHandle;
   /** Position of the newest event in the global log, or null when the log is empty. */

@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { EventStore, FromPosition, GlobalPosition, RecordedEvent } from '#libs/event-store/src/port';
+import type {
+  EventStore,
+  FromPosition,
+  GlobalPosition,
+  RecordedEvent,
+  UnparsedRecordedEvent,
+} from '#libs/event-store/src/port';
 import type { SqlClient, SqlExecutor, SqlTransaction } from '#libs/sql/src/sql-client';
 import { CHECKPOINTS_DDL, readCheckpoint, writeCheckpoint } from './checkpoints.js';
 import type { Projector, RebuildWrite } from './projector.js';
@@ -18,6 +24,9 @@ const MAX_DIFF_ROWS = 20;
 /** Times verify catches its shadow up to a live checkpoint that keeps moving. */
 const MAX_VERIFY_ROUNDS = 5;
 
+/** An event of the log as a rebuild reads it. */
+type LogEvent = RecordedEvent | UnparsedRecordedEvent;
+
 export interface RebuildProgress {
   projector: string;
   events: number;
@@ -35,6 +44,9 @@ export interface Shadow {
  * search_path pointing at the shadow), stopping at the head, or at `until`. A projector with a
  * bulk path (`projector.rebuild`) gets its tables from `rebuild.ddl` and its batches through a
  * RebuildSession; call finishShadow before the tables go live.
+ *
+ * A session that can take events still JSON text (`prepareUnparsed`) gets them so, from a store
+ * that can read them so (`readAllUnparsed`); otherwise events are read parsed.
  *
  * With a bulk path, a batch is prepared (read the rows it touches, fold in Node) while the
  * previous batch's writes run in PostgreSQL, and the read of the next batch (another pooled
@@ -68,13 +80,19 @@ export async function buildShadow(
     exec: (text) => inShadow((tx) => tx.exec(text)),
   };
   const session = projector.rebuild?.start({ empty: shadow.position === 'start' });
-  const prepare = async (events: RecordedEvent[]): Promise<RebuildWrite | null> =>
-    session
-      ? session.prepare(shadowStatements, events)
-      : (tx: SqlTransaction) => projector.project(tx, events);
   const only = projector.eventTypes ? { eventTypes: projector.eventTypes } : undefined;
+  // Events left as JSON text when both the store and the session can (see prepareUnparsed).
+  const unparsed = session?.prepareUnparsed && store.readAllUnparsed ? session : undefined;
+  const prepare = async (events: LogEvent[]): Promise<RebuildWrite | null> =>
+    unparsed
+      ? unparsed.prepareUnparsed!(shadowStatements, events as UnparsedRecordedEvent[])
+      : session
+        ? session.prepare(shadowStatements, events as RecordedEvent[])
+        : (tx: SqlTransaction) => projector.project(tx, events as RecordedEvent[]);
   const read = (from: FromPosition) => {
-    const batch = store.readAll(from, batchSize, only);
+    const batch: Promise<LogEvent[]> = unparsed
+      ? store.readAllUnparsed!(from, batchSize, only)
+      : store.readAll(from, batchSize, only);
     batch.catch(() => undefined); // awaited below; not unhandled if projecting fails first
     return batch;
   };

@@ -14,6 +14,7 @@ import type {
   StreamName,
   SubscribeOptions,
   SubscriptionHandle,
+  UnparsedRecordedEvent,
 } from '../port.js';
 import { validateNewEvents } from '../validate-new-events.js';
 import { appendWith } from './append.js';
@@ -77,6 +78,23 @@ const READ_ALL_OF_TYPES = prepared(`SELECT ${COLUMNS} FROM coffer_events
 const READ_STREAM = prepared(
   `SELECT ${COLUMNS} FROM coffer_events WHERE stream_name = $1 AND revision >= $2::bigint ORDER BY coffer_events.revision LIMIT $3`,
 );
+
+/** COLUMNS with data and metadata as their JSON text (a json value's text is the stored text). */
+const UNPARSED_COLUMNS = `position::text AS position, stream_name, revision::text AS revision, event_id::text AS id, type, data::text AS data, metadata::text AS metadata`;
+/** A global-log read (the same statement, bound included) returning UNPARSED_COLUMNS. */
+function unparsedRead(statement: string): string {
+  const text = statement.replace(`SELECT ${COLUMNS} FROM`, `SELECT ${UNPARSED_COLUMNS} FROM`);
+  if (text === statement) throw new Error('unparsedRead: not a read of COLUMNS');
+  return prepared(text);
+}
+/** READ_ALL and READ_ALL_OF_TYPES for readAllUnparsed. */
+const READ_ALL_UNPARSED = unparsedRead(READ_ALL);
+const READ_ALL_OF_TYPES_UNPARSED = unparsedRead(READ_ALL_OF_TYPES);
+
+interface UnparsedEventRow extends Omit<EventRow, 'data' | 'metadata'> {
+  data: string;
+  metadata: string;
+}
 
 /**
  * EventStore over PostgreSQL or PGlite (same SQL). See position.ts for how a global position is
@@ -209,6 +227,21 @@ export class PostgresEventStore implements EventStore {
     return rows.map(toRecordedEvent);
   }
 
+  async readAllUnparsed(
+    from: FromPosition,
+    maxCount: number,
+    options?: ReadAllOptions,
+  ): Promise<UnparsedRecordedEvent[]> {
+    if (!Number.isInteger(maxCount) || maxCount < 0)
+      throw new RangeError(`maxCount must be a non-negative integer`);
+    const after = from === 'start' ? -1n : from;
+    const types = options?.eventTypes;
+    const { rows } = await (types
+      ? this.sql.query<UnparsedEventRow>(READ_ALL_OF_TYPES_UNPARSED, [after, maxCount, types])
+      : this.sql.query<UnparsedEventRow>(READ_ALL_UNPARSED, [after, maxCount]));
+    return rows.map(toUnparsedRecordedEvent);
+  }
+
   subscribeToAll(handler: EventBatchHandler, options: SubscribeOptions): SubscriptionHandle {
     if (this.closed) throw new Error('event store is closed');
     const store = this;
@@ -289,6 +322,18 @@ function toRecordedEvent(row: EventRow): RecordedEvent {
     type: row.type,
     data: row.data,
     metadata: row.metadata,
+    streamName: row.stream_name,
+    revision: BigInt(row.revision),
+    position: BigInt(row.position),
+  };
+}
+
+function toUnparsedRecordedEvent(row: UnparsedEventRow): UnparsedRecordedEvent {
+  return {
+    id: row.id,
+    type: row.type,
+    dataJson: row.data,
+    metadataJson: row.metadata,
     streamName: row.stream_name,
     revision: BigInt(row.revision),
     position: BigInt(row.position),
