@@ -5,21 +5,25 @@ import { TEST_DATABASE_URL, uniqueName } from '#test/support/env';
 import { eventStoreContract } from './event-store.contract.js';
 
 // The real PostgreSQL server, one fresh schema per store, dropped in cleanup.
-eventStoreContract('postgres', async () => {
-  const schema = uniqueName('es_contract');
-  const sql = await createPostgresClient({ connectionString: TEST_DATABASE_URL, schema });
-  const store = await PostgresEventStore.create(sql, { name: 'postgres', ownsClient: true });
-  return {
-    store,
-    async cleanup() {
-      await store.close();
-      const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-      await admin.connect();
-      try {
-        await admin.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
-      } finally {
-        await admin.end();
-      }
-    },
-  };
-});
+eventStoreContract(
+  'postgres',
+  async () => {
+    const schema = uniqueName('es_contract');
+    const sql = await createPostgresClient({ connectionString: TEST_DATABASE_URL, schema });
+    const store = await PostgresEventStore.create(sql, { name: 'postgres', ownsClient: true });
+    return {
+      store,
+      async cleanup() {
+        await store.close();
+        const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+        await admin.connect();
+        try {
+          await admin.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
+        } finally {
+          await admin.end();
+        }
+      },
+    };
+  },
+  { readAllUnparsed: true },
+);
