@@ -50,6 +50,37 @@ describe('payment intents via stripe-node (pglite)', () => {
     assert.deepEqual(await stripe.paymentIntents.retrieve(pi.id), pi);
   });
 
+  it('create+confirm with a pm_card_* token: everything the answer names reads back at once (its new PaymentMethod, charge, balance transaction, events)', async () => {
+    const pi = await stripe.paymentIntents.create({
+      amount: 1500,
+      currency: 'usd',
+      payment_method: 'pm_card_visa',
+      confirm: true,
+    });
+    assert.equal(pi.status, 'succeeded');
+    const pm = await stripe.paymentMethods.retrieve(pi.payment_method as string);
+    assert.deepEqual([pm.card?.last4, pm.customer], ['4242', null]);
+    const expanded = await stripe.paymentIntents.retrieve(pi.id, {
+      expand: ['payment_method', 'latest_charge.balance_transaction'],
+    });
+    assert.deepEqual(expanded.payment_method, pm);
+    const charge = expanded.latest_charge as Stripe.Charge;
+    assert.equal(charge.payment_method, pm.id);
+    assert.equal((charge.balance_transaction as Stripe.BalanceTransaction).amount, 1500);
+    const types = (await stripe.events.list({ limit: 100 })).data
+      .filter((e) => [pi.id, charge.id].includes((e.data.object as { id: string }).id))
+      .map((e) => e.type);
+    assert.deepEqual(types, ['payment_intent.succeeded', 'charge.succeeded', 'payment_intent.created']);
+    // Each use of a token is a new PaymentMethod, as at Stripe.
+    const again = await stripe.paymentIntents.create({
+      amount: 1500,
+      currency: 'usd',
+      payment_method: 'pm_card_visa',
+      confirm: true,
+    });
+    assert.notEqual(again.payment_method, pm.id);
+  });
+
   it('every test card: approving cards succeed, declining cards answer 402 card_error and leave the intent requires_payment_method', async () => {
     for (const testCard of TEST_CARDS) {
       const pi = await stripe.paymentIntents.create({ amount: 1000, currency: 'usd' });

@@ -16,6 +16,13 @@ export interface StripeEventSource {
    * not read its snapshot. Declare only what holds.
    */
   readonly createdBy?: readonly string[];
+  /**
+   * Its objects are touched by most batches (an account's Balance: every capture moves it). The
+   * events projector keeps each one's last written snapshot in memory and, instead of reading it
+   * every batch, has its write check that the table still holds that snapshot; a batch that
+   * finds otherwise writes nothing, reads the snapshots and projects again in its transaction.
+   */
+  readonly hot?: boolean;
   /** The Stripe object the event is about. */
   objectIdOf(event: RecordedEvent): string;
   /**
@@ -44,6 +51,12 @@ export interface StripeEventContext {
   /** Which context an event reads and evolves (null: none). Keys share the snapshots' id space: prefix them. */
   keyOf(event: RecordedEvent): string | null;
   evolve(context: unknown, event: RecordedEvent): unknown;
+  /**
+   * Event types (of any source) that begin a key's context: nothing comes before one (the first
+   * event of a new stream), so a batch in which such an event precedes the key's first use does
+   * not read it. `keyOf` must give the key for these events too. Declare only what holds.
+   */
+  readonly startedBy?: readonly string[];
 }
 
 export interface StripeEventDraft {

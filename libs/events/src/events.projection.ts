@@ -3,7 +3,7 @@ import type { Projector } from '#libs/projections/src/projector';
 import { prepared, type SqlExecutor } from '#libs/sql/src/sql-client';
 import { STRIPE_API_VERSION } from './api-version.js';
 import { stripeEventId } from './event-id.js';
-import type { StripeEventSource, StripeObject } from './event-source.js';
+import type { StripeEventContext, StripeEventSource, StripeObject } from './event-source.js';
 
 export interface StripeEventResource {
   id: string;
@@ -52,6 +52,32 @@ const WRITE_BATCH = prepared(`WITH upserted AS (
   INSERT INTO events (id, account_id, livemode, created, type, position, doc)
   SELECT id, account_id, livemode, created, type, position::numeric, doc
   FROM jsonb_to_recordset($3::jsonb) AS x(id text, account_id text, livemode boolean, created bigint, type text, position text, doc jsonb)`);
+/**
+ * WRITE_BATCH for a batch that used remembered snapshots of hot objects instead of reading them
+ * ($4: the snapshots it assumed): it writes only if the table still holds every one of them, and
+ * answers whether it found otherwise (stale: nothing written).
+ */
+const WRITE_BATCH_CHECKED = prepared(`WITH stale AS (
+    SELECT EXISTS (
+      SELECT 1 FROM jsonb_to_recordset($4::jsonb) AS x(id text, doc jsonb)
+      LEFT JOIN event_object_snapshots s ON s.id = x.id
+      WHERE s.doc IS DISTINCT FROM x.doc
+    ) AS yes
+  ), upserted AS (
+    INSERT INTO event_object_snapshots (id, doc) SELECT id, doc FROM jsonb_to_recordset($1::jsonb) AS x(id text, doc jsonb)
+    WHERE NOT (SELECT yes FROM stale)
+    ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc
+  ), removed AS (
+    DELETE FROM event_object_snapshots WHERE id = ANY($2::text[]) AND NOT (SELECT yes FROM stale)
+  ), inserted AS (
+    INSERT INTO events (id, account_id, livemode, created, type, position, doc)
+    SELECT id, account_id, livemode, created, type, position::numeric, doc
+    FROM jsonb_to_recordset($3::jsonb) AS x(id text, account_id text, livemode boolean, created bigint, type text, position text, doc jsonb)
+    WHERE NOT (SELECT yes FROM stale)
+  )
+  SELECT yes AS stale FROM stale`);
+/** Hot objects' snapshots remembered at most (one per account and mode that moved money lately). */
+const MAX_REMEMBERED = 1_000;
 
 /**
  * Projects domain events into Stripe `Event` resources. It keeps its own snapshot of each
@@ -66,8 +92,105 @@ const WRITE_BATCH = prepared(`WITH upserted AS (
  */
 export function defineEventsProjector(sources: readonly StripeEventSource[]): Projector {
   const byType = new Map<string, StripeEventSource[]>();
+  const startersByType = new Map<string, StripeEventContext[]>();
   for (const source of sources)
     for (const type of source.eventTypes) byType.set(type, [...(byType.get(type) ?? []), source]);
+  for (const source of sources)
+    for (const type of source.context?.startedBy ?? [])
+      startersByType.set(type, [...(startersByType.get(type) ?? []), source.context!]);
+  /**
+   * The last snapshot this projector wrote of each hot object (StripeEventSource.hot). Only an
+   * assumption: the write checks it (WRITE_BATCH_CHECKED), so a replay, another worker or a
+   * rolled-back batch costs one more round trip, never a wrong snapshot.
+   */
+  const remembered = new Map<string, StripeObject>();
+
+  async function projectBatch(
+    tx: SqlExecutor,
+    relevant: readonly RecordedEvent[],
+    useRemembered: boolean,
+  ): Promise<void> {
+    // The snapshots to read: every object and context the batch touches, except objects whose
+    // first event in the batch creates them and contexts a batch event begins (nothing to read),
+    // and hot objects remembered from the last batch (assumed, and checked by the write).
+    const ids = new Set<string>();
+    const created = new Set<string>();
+    const started = new Set<string>();
+    const assumed = new Map<string, StripeObject>();
+    const hot = new Set<string>();
+    for (const e of relevant) {
+      for (const context of startersByType.get(e.type) ?? []) {
+        const key = context.keyOf(e);
+        if (key !== null && !ids.has(key)) started.add(key);
+      }
+      for (const source of byType.get(e.type) ?? []) {
+        const objectId = source.objectIdOf(e);
+        if (source.hot) hot.add(objectId);
+        if (!ids.has(objectId) && !created.has(objectId) && !assumed.has(objectId)) {
+          const known = useRemembered && source.hot ? remembered.get(objectId) : undefined;
+          if (known) assumed.set(objectId, known);
+          else if (source.createdBy?.includes(e.type)) created.add(objectId);
+          else ids.add(objectId);
+        }
+        const contextKey = source.context?.keyOf(e);
+        if (contextKey && !started.has(contextKey)) ids.add(contextKey);
+      }
+    }
+    const { rows } =
+      ids.size === 0
+        ? { rows: [] }
+        : await tx.query<{ id: string; doc: StripeObject }>(SELECT_SNAPSHOTS, [[...ids]]);
+    const snapshots = new Map<string, StripeObject | null>(rows.map((r) => [r.id, r.doc]));
+    for (const [id, doc] of assumed) snapshots.set(id, doc);
+    const events: Record<string, unknown>[] = [];
+    for (const recorded of relevant) {
+      let index = 0;
+      for (const source of byType.get(recorded.type) ?? []) {
+        const objectId = source.objectIdOf(recorded);
+        const before = snapshots.get(objectId) ?? null;
+        const contextKey = source.context?.keyOf(recorded) ?? null;
+        const context = contextKey === null ? null : (snapshots.get(contextKey) ?? null);
+        const after = source.evolve(before, recorded, context);
+        snapshots.set(objectId, after);
+        if (contextKey !== null)
+          snapshots.set(contextKey, source.context!.evolve(context, recorded) as StripeObject | null);
+        for (const draft of source.stripeEventsOf(recorded, before, after)) {
+          const doc = toStripeEvent(recorded, index++, draft);
+          events.push({
+            id: doc.id,
+            account_id: recorded.metadata.accountId ?? '',
+            livemode: doc.livemode,
+            created: doc.created,
+            type: doc.type,
+            position: recorded.position.toString(),
+            doc,
+          });
+        }
+      }
+    }
+    const live = [...snapshots].filter(([, doc]) => doc !== null).map(([id, doc]) => ({ id, doc }));
+    const gone = [...snapshots].filter(([, doc]) => doc === null).map(([id]) => id);
+    if (assumed.size > 0) {
+      const expected = [...assumed].map(([id, doc]) => ({ id, doc }));
+      const { rows: answer } = await tx.query<{ stale: boolean }>(WRITE_BATCH_CHECKED, [
+        JSON.stringify(live),
+        gone,
+        JSON.stringify(events),
+        JSON.stringify(expected),
+      ]);
+      if (answer[0]?.stale) {
+        for (const id of assumed.keys()) remembered.delete(id);
+        return projectBatch(tx, relevant, false);
+      }
+    } else if (live.length + gone.length + events.length > 0)
+      await tx.query(WRITE_BATCH, [JSON.stringify(live), gone, JSON.stringify(events)]);
+    for (const id of hot) {
+      const doc = snapshots.get(id) ?? null;
+      remembered.delete(id);
+      if (doc !== null) remembered.set(id, doc);
+    }
+    while (remembered.size > MAX_REMEMBERED) remembered.delete(remembered.keys().next().value!);
+  }
 
   return {
     name: 'events',
@@ -77,58 +200,9 @@ export function defineEventsProjector(sources: readonly StripeEventSource[]): Pr
     tables: ['events', 'event_object_snapshots'],
     ddl: DDL,
     async project(tx: SqlExecutor, batch: readonly RecordedEvent[]): Promise<void> {
-      const relevant = batch.filter((e) => byType.has(e.type));
-      if (relevant.length === 0) return;
-      // The snapshots to read: every object and context the batch touches, except objects whose
-      // first event in the batch creates them (nothing to read).
-      const ids = new Set<string>();
-      const created = new Set<string>();
-      for (const e of relevant) {
-        for (const source of byType.get(e.type)!) {
-          const objectId = source.objectIdOf(e);
-          if (!ids.has(objectId) && !created.has(objectId)) {
-            if (source.createdBy?.includes(e.type)) created.add(objectId);
-            else ids.add(objectId);
-          }
-          const contextKey = source.context?.keyOf(e);
-          if (contextKey) ids.add(contextKey);
-        }
-      }
-      const { rows } =
-        ids.size === 0
-          ? { rows: [] }
-          : await tx.query<{ id: string; doc: StripeObject }>(SELECT_SNAPSHOTS, [[...ids]]);
-      const snapshots = new Map<string, StripeObject | null>(rows.map((r) => [r.id, r.doc]));
-      const events: Record<string, unknown>[] = [];
-      for (const recorded of relevant) {
-        let index = 0;
-        for (const source of byType.get(recorded.type)!) {
-          const objectId = source.objectIdOf(recorded);
-          const before = snapshots.get(objectId) ?? null;
-          const contextKey = source.context?.keyOf(recorded) ?? null;
-          const context = contextKey === null ? null : (snapshots.get(contextKey) ?? null);
-          const after = source.evolve(before, recorded, context);
-          snapshots.set(objectId, after);
-          if (contextKey !== null)
-            snapshots.set(contextKey, source.context!.evolve(context, recorded) as StripeObject | null);
-          for (const draft of source.stripeEventsOf(recorded, before, after)) {
-            const doc = toStripeEvent(recorded, index++, draft);
-            events.push({
-              id: doc.id,
-              account_id: recorded.metadata.accountId ?? '',
-              livemode: doc.livemode,
-              created: doc.created,
-              type: doc.type,
-              position: recorded.position.toString(),
-              doc,
-            });
-          }
-        }
-      }
-      const live = [...snapshots].filter(([, doc]) => doc !== null).map(([id, doc]) => ({ id, doc }));
-      const gone = [...snapshots].filter(([, doc]) => doc === null).map(([id]) => id);
-      if (live.length + gone.length + events.length > 0)
-        await tx.query(WRITE_BATCH, [JSON.stringify(live), gone, JSON.stringify(events)]);
+      const relevant = batch.filter((e) => byType.has(e.type) || startersByType.has(e.type));
+      if (!relevant.some((e) => byType.has(e.type))) return;
+      await projectBatch(tx, relevant, true);
     },
   };
 }

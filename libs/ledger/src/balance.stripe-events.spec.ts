@@ -8,7 +8,9 @@ import { ProjectionWaiter } from '#libs/projections/src/projection-waiter';
 import { ProjectorRunner } from '#libs/projections/src/projector-runner';
 import { verifyProjector } from '#libs/projections/src/rebuild';
 import { createPgliteClient } from '#libs/sql/src/pglite-client';
-import type { SqlClient } from '#libs/sql/src/sql-client';
+import type { SqlClient, SqlExecutor } from '#libs/sql/src/sql-client';
+import type { RecordedEvent } from '#libs/event-store/src/port';
+import type { Projector } from '#libs/projections/src/projector';
 import { SyntheticIntent } from '#test/support/payment-events';
 import { balanceEventSource } from './balance.stripe-events.js';
 import type { BalanceObject } from './domain/balance.js';
@@ -110,5 +112,91 @@ describe('balance.available events', () => {
     );
     const verified = await verifyProjector(sql, store, projector);
     assert.equal(verified.ok, true, JSON.stringify(verified.diffs));
+  });
+});
+
+describe('the events projector remembers the Balance between batches', () => {
+  const owner = { accountId: 'acct_hot', livemode: false };
+  const sources = [customerEventSource, balanceEventSource];
+  const snapshotReads = (statements: string[]) =>
+    statements.filter((t) => t.trimStart().startsWith('SELECT') && t.includes('event_object_snapshots WHERE'))
+      .length;
+
+  /** Projects each batch in its own transaction, with the projector `projectorFor` gives for it; `between` runs before each. */
+  async function project(
+    sql: SqlClient,
+    batches: RecordedEvent[][],
+    projectorFor: () => Projector,
+    between: (index: number) => Promise<void>,
+  ): Promise<string[][]> {
+    const sent: string[][] = [];
+    for (const [index, batch] of batches.entries()) {
+      await between(index);
+      const projector = projectorFor();
+      await sql.transaction(async (tx) => {
+        const statements: string[] = [];
+        const counting: SqlExecutor = {
+          query: (text, params) => {
+            statements.push(text.replace(/\s+/g, ' '));
+            return tx.query(text, params);
+          },
+          exec: (text) => tx.exec(text),
+        };
+        await projector.project(counting, batch);
+        sent.push(statements);
+      });
+    }
+    return sent;
+  }
+
+  it('reads it only when the table no longer holds what it wrote, and projects as a projector that always reads', async () => {
+    const log = await createPgliteClient();
+    const store = await PostgresEventStore.create(log, { name: 'pglite' });
+    const x = new SyntheticIntent('pi_hx', owner);
+    const y = new SyntheticIntent('pi_hy', owner);
+    await x.append(store, x.created(1000), x.authorized('ch_hx', 1000), x.captured('ch_hx', 1000, 'txn_hx'));
+    await y.append(store, y.created(2000), y.authorized('ch_hy', 2000), y.captured('ch_hy', 2000, 'txn_hy'));
+    await x.append(store, x.settled('ch_hx', 1000));
+    await y.append(store, y.settled('ch_hy', 2000));
+    const all = await store.readAll('start', 100);
+    await store.close();
+    await log.close();
+    const batches = [all.slice(0, 3), all.slice(3, 6), all.slice(6, 7), all.slice(7, 8)];
+
+    // Before the third batch, the Balance snapshot disappears behind the projector's back (as
+    // after a replay's swap, or a batch of another worker): both projections must notice.
+    const tamper = (sql: SqlClient) => async (index: number) => {
+      if (index === 2) await sql.exec(`DELETE FROM event_object_snapshots WHERE id LIKE 'balance:%'`);
+    };
+    const remembering = defineEventsProjector(sources);
+    const a = await createPgliteClient();
+    const b = await createPgliteClient();
+    try {
+      await a.exec(remembering.ddl);
+      await b.exec(remembering.ddl);
+      const sent = await project(a, batches, () => remembering, tamper(a));
+      await project(b, batches, () => defineEventsProjector(sources), tamper(b));
+      const contents = async (sql: SqlClient) => ({
+        events: (await sql.query('SELECT id, type, doc FROM events ORDER BY position, id')).rows,
+        snapshots: (await sql.query('SELECT id, doc FROM event_object_snapshots ORDER BY id')).rows,
+      });
+      const remembered = await contents(a);
+      assert.deepEqual(remembered, await contents(b));
+      assert.ok(
+        remembered.events.some((e) => (e as { type: string }).type === 'balance.available'),
+        'the settlements changed available funds',
+      );
+      // 1: the Balance (the intent's ledger context begins in the batch); 2: nothing; 3: the
+      // intent's ledger context, then (the check finds the Balance gone) the context and the
+      // Balance again; 4: the intent's ledger context only.
+      assert.deepEqual(sent.map(snapshotReads), [1, 0, 2, 1]);
+      assert.deepEqual(
+        sent.map((s) => s.filter((t) => t.includes('INSERT INTO events')).length),
+        [1, 1, 2, 1],
+      );
+    } finally {
+      await a.close();
+      await b.close();
+    }
   });
 });

@@ -26,9 +26,12 @@ const availableOf = (balance: StripeObject | null) =>
  */
 export const balanceEventSource: StripeEventSource = {
   eventTypes: LEDGER_EVENT_TYPES,
+  hot: true,
   objectIdOf: balanceKey,
   context: {
     keyOf: (event) => `ledger:${paymentIntentOf(event)}`,
+    // An intent's ledger fold begins with its stream (PaymentIntentCreated's data.id is the intent).
+    startedBy: ['PaymentIntentCreated'],
     evolve: (context, event) => applyLedgerFact(context as IntentLedger | null, ledgerFactOf(event)).state,
   },
   evolve(object, event, context) {
