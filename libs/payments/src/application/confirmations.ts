@@ -48,7 +48,7 @@ export class Confirmations {
    * The payment method a request names; null when it names none. A PaymentMethod it creates
    * (card data, a `pm_card_*` token) is decided and its append started, not awaited: `appended`
    * (null when nothing was created) goes to PaymentStreams.run with the intent's command, which
-   * appends beside it and waits once for both.
+   * lets it commit before appending the intent's events and waits once for both.
    */
   async resolve(
     context: CommandContext,

@@ -53,10 +53,10 @@ export class PaymentStreams {
    * when the command created a PaymentMethod); `[]` answers as soon as the events are appended.
    *
    * `paymentMethodAppended`: the started append of a PaymentMethod the request created
-   * (Confirmations.resolve). The intent's append goes beside it (the store's group commit puts
-   * concurrent appends in one transaction when it is busy); then both are awaited and the read
-   * models waited for once, up to the later of the two positions. The PaymentMethod is recorded
-   * whatever becomes of the intent's command, as when it was appended first.
+   * (Confirmations.resolve). It must commit before the intent's append is issued: the two go in
+   * separate transactions, and an intent must never name a PaymentMethod the log lacks (a failed
+   * PaymentMethod append fails the request before the intent exists). The read models are then
+   * waited for once, up to the later of the two positions.
    */
   async run(
     command: PaymentIntentCommand,
@@ -68,17 +68,16 @@ export class PaymentStreams {
   ): Promise<PaymentOutcome> {
     const pending = options.paymentMethodAppended ?? null;
     const waitFor = options.waitFor ?? (pending ? WITH_PAYMENT_METHOD_READ_MODELS : PAYMENT_READ_MODELS);
-    const outcome = await this.runtime
-      .handle(paymentIntentDecider, paymentIntentStream(command.id), command, context, {
-        waitFor: pending ? [] : waitFor,
-        newStream: command.type === 'CreatePaymentIntent',
-      })
-      .catch(async (error: unknown) => {
-        await pending?.catch(() => undefined);
-        throw error;
-      });
+    const methodPosition = pending ? await pending : null;
+    const outcome = await this.runtime.handle(
+      paymentIntentDecider,
+      paymentIntentStream(command.id),
+      command,
+      context,
+      { waitFor: pending ? [] : waitFor, newStream: command.type === 'CreatePaymentIntent' },
+    );
     if (pending) {
-      const position = later(outcome.position, await pending);
+      const position = later(outcome.position, methodPosition);
       if (position !== null && waitFor.length > 0) await this.waiter?.waitFor(position, waitFor);
     }
     const state = outcome.state as ExistingPayment;
