@@ -2,8 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Command, CommandHandler } from '@nestjs/cqrs';
 import type { CommandContext } from '#libs/commands/src/command-context';
 import { CommandRuntime } from '#libs/commands/src/command-runtime';
-import type { GlobalPosition } from '#libs/event-store/src/port';
-import { fold } from '#libs/kernel/src/decider';
 import { DomainError } from '#libs/kernel/src/domain-error';
 import type { Metadata, MetadataPatch } from '#libs/kernel/src/metadata';
 import type { CardBehaviour } from '#libs/payments/src/cards/test-cards';
@@ -174,45 +172,6 @@ export class AttachPaymentMethodHandler extends PaymentMethodHandler<AttachPayme
     }
     return super.execute(command);
   }
-}
-
-/**
- * A new PaymentMethod whose append has been started but not awaited. `state` is what the append
- * records: the decider's outcome on a new stream, decided here (pure) before the append goes.
- * `appended` settles with the append's global position (it is already handled, so a caller that
- * throws before awaiting it leaves no unhandled rejection).
- */
-export interface StartedPaymentMethod {
-  state: ActivePaymentMethod;
-  appended: Promise<GlobalPosition | null>;
-}
-
-/**
- * CreatePaymentMethod for a caller that appends its own events at once and waits once for both
- * (a PaymentIntent confirmed with a `pm_card_*` token or card data): the PaymentMethod's append
- * and the caller's go together, in one group-commit transaction when the store is busy, instead
- * of one after the other. The id is new, so the decision cannot depend on a stream read; the
- * runtime still appends with NO_STREAM and decides again on what it finds.
- */
-export function startCreatePaymentMethod(
-  runtime: CommandRuntime,
-  command: CreatePaymentMethod,
-): StartedPaymentMethod {
-  const domain = toDomain(command);
-  const state = fold(
-    paymentMethodDecider,
-    paymentMethodDecider.decide(domain, paymentMethodDecider.initialState()),
-  );
-  if (state.status !== 'active')
-    throw new Error(`payment method ${command.id} is not active after CreatePaymentMethod`);
-  const appended = runtime
-    .handle(paymentMethodDecider, paymentMethodStream(command.id), domain, command.context, {
-      waitFor: command.waitFor,
-      newStream: true,
-    })
-    .then((outcome) => outcome.position);
-  appended.catch(() => undefined);
-  return { state, appended };
 }
 
 export const PAYMENT_METHOD_COMMAND_HANDLERS = [

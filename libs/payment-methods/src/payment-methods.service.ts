@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { CommandContext } from '#libs/commands/src/command-context';
 import { CommandRuntime } from '#libs/commands/src/command-runtime';
-import type { GlobalPosition } from '#libs/event-store/src/port';
 import type { Metadata } from '#libs/kernel/src/metadata';
 import { TEST_PAYMENT_METHOD_TOKENS, type CardBehaviour } from '#libs/payments/src/cards/test-cards';
 import type { ChargedCard } from '#libs/payments/src/domain/payment-intent.events';
@@ -25,7 +24,6 @@ import {
   CreatePaymentMethod,
   DetachPaymentMethod,
   PAYMENT_METHOD_READ_MODELS,
-  startCreatePaymentMethod,
   UpdatePaymentMethod,
   type ActivePaymentMethod,
   type PaymentMethodUpdate,
@@ -49,16 +47,6 @@ export interface ResolvedPaymentMethod {
   processor: 'simulated' | 'none';
   /** The PaymentMethod as the API shows it now (a declined payment reports it in last_payment_error). */
   paymentMethod: PaymentMethodObject;
-}
-
-/**
- * A PaymentMethod resolved for a charge by a caller that appends its own events next:
- * `appended` is the append of the PaymentMethod the reference created (a `pm_card_*` token,
- * card data), started and not awaited (StartedPaymentMethod); null when it named an existing one.
- */
-export interface StartedResolution {
-  method: ResolvedPaymentMethod;
-  appended: Promise<GlobalPosition | null> | null;
 }
 
 export interface NewCardPaymentMethod {
@@ -120,27 +108,6 @@ export class PaymentMethodsService {
   }
 
   /**
-   * resolveForCharge and createCard for a caller whose own command appends at once (a
-   * PaymentIntent's confirmation): a PaymentMethod the reference creates is decided here and its
-   * append started, not awaited, so it goes with the caller's. The caller awaits `appended`
-   * after its own append and waits once, for the later of the two positions.
-   */
-  async startForCharge(
-    ctx: CommandContext,
-    ref: { id?: string; card?: RawCard; billingDetails?: BillingDetailsInput; param: string },
-  ): Promise<StartedResolution> {
-    const input = ref.card
-      ? { input: { card: ref.card, billingDetails: ref.billingDetails }, paramPrefix: `${ref.param}[card]` }
-      : this.tokenCard(ctx, ref.id!);
-    if (!input) return { method: await this.resolveForCharge(ctx, ref.id!, ref.param), appended: null };
-    const started = startCreatePaymentMethod(
-      this.runtime,
-      this.cardCommand(ctx, input.input, input.paramPrefix, NO_WAIT),
-    );
-    return { method: resolved(started.state), appended: started.appended };
-  }
-
-  /**
    * Attach to a customer of the same account and mode; a no-op when already attached to it.
    * Attaching, detaching and updating happen at the customer's time (PaymentTime: its test
    * clock's frozen time when it lives on one), so their events are dated as the clock's.
@@ -164,8 +131,16 @@ export class PaymentMethodsService {
     param = 'payment_method',
     waitFor: readonly string[] = PAYMENT_METHOD_READ_MODELS,
   ): Promise<ActivePaymentMethod> {
-    const token = this.tokenCard(ctx, ref);
-    if (token) return this.createFromCard(ctx, token.input, token.paramPrefix, waitFor);
+    const number = TEST_PAYMENT_METHOD_TOKENS[ref];
+    if (number !== undefined && Object.hasOwn(TEST_PAYMENT_METHOD_TOKENS, ref) && !ctx.livemode) {
+      const today = yearMonthOf(ctx.now);
+      return this.createFromCard(
+        ctx,
+        { card: { number, exp_month: today.month, exp_year: today.year + 1 } },
+        'card',
+        waitFor,
+      );
+    }
     if (!hasPrefix(ref, 'pm')) throw paymentMethodMissing(ref, param);
     const { state } = await this.runtime.load(paymentMethodDecider, paymentMethodStream(ref));
     if (state.status !== 'active' || state.accountId !== ctx.accountId || state.livemode !== ctx.livemode)
@@ -223,38 +198,13 @@ export class PaymentMethodsService {
     return ((await this.commands.execute(command)) as ActivePaymentMethod).paymentMethod;
   }
 
-  /** The card a `pm_card_*` test token stands for (test mode only; expiring a year from now); null for anything else. */
-  private tokenCard(
-    ctx: CommandContext,
-    ref: string,
-  ): { input: NewCardPaymentMethod; paramPrefix: string } | null {
-    const number = TEST_PAYMENT_METHOD_TOKENS[ref];
-    if (number === undefined || !Object.hasOwn(TEST_PAYMENT_METHOD_TOKENS, ref) || ctx.livemode) return null;
-    const today = yearMonthOf(ctx.now);
-    return {
-      input: { card: { number, exp_month: today.month, exp_year: today.year + 1 } },
-      paramPrefix: 'card',
-    };
-  }
-
+  /** The only place a card number is read: it becomes facts + a fingerprint, then is dropped. */
   private async createFromCard(
     ctx: CommandContext,
     input: NewCardPaymentMethod,
     paramPrefix: string,
     waitFor: readonly string[],
   ): Promise<ActivePaymentMethod> {
-    return (await this.commands.execute(
-      this.cardCommand(ctx, input, paramPrefix, waitFor),
-    )) as ActivePaymentMethod;
-  }
-
-  /** The only place a card number is read: it becomes facts + a fingerprint, then is dropped. */
-  private cardCommand(
-    ctx: CommandContext,
-    input: NewCardPaymentMethod,
-    paramPrefix: string,
-    waitFor: readonly string[],
-  ): CreatePaymentMethod {
     const { facts, digits } = readCard(input.card, {
       livemode: ctx.livemode,
       today: yearMonthOf(ctx.now),
@@ -264,7 +214,7 @@ export class PaymentMethodsService {
       ...facts.card,
       fingerprint: this.fingerprinter.fingerprint(ctx.accountId, digits),
     };
-    return new CreatePaymentMethod(
+    const command = new CreatePaymentMethod(
       ctx,
       newId('pm'),
       { card, cvcProvided: facts.cvcProvided, behaviour: facts.behaviour },
@@ -273,6 +223,7 @@ export class PaymentMethodsService {
       input.metadata ?? {},
       waitFor,
     );
+    return (await this.commands.execute(command)) as ActivePaymentMethod;
   }
 }
 

@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { CommandContext } from '#libs/commands/src/command-context';
 import type { AppConfig } from '#libs/config/src/config';
-import type { GlobalPosition } from '#libs/event-store/src/port';
 import { DomainError } from '#libs/kernel/src/domain-error';
 import type { BillingDetailsInput } from '#libs/payment-methods/src/payment-methods.service';
 import {
@@ -44,28 +43,27 @@ export class Confirmations {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  /**
-   * The payment method a request names; null when it names none. A PaymentMethod it creates
-   * (card data, a `pm_card_*` token) is decided and its append started, not awaited: `appended`
-   * (null when nothing was created) goes to PaymentStreams.run with the intent's command, which
-   * lets it commit before appending the intent's events and waits once for both.
-   */
+  /** The payment method a request names (creating it for card data or a pm_card_* token); null when it names none. */
   async resolve(
     context: CommandContext,
     ref: PaymentMethodRef,
-  ): Promise<{ method: ResolvedPaymentMethod | null; appended: Promise<GlobalPosition | null> | null }> {
+  ): Promise<{ method: ResolvedPaymentMethod | null; created: boolean }> {
     if (ref.data)
-      return this.paymentMethods.startForCharge(context, {
-        card: ref.data.card,
-        billingDetails: ref.data.billingDetails,
-        param: ref.param ?? 'payment_method_data',
-      });
+      return {
+        method: await this.paymentMethods.createCard(
+          context,
+          ref.data.card,
+          ref.data.billingDetails,
+          ref.param ?? 'payment_method_data',
+        ),
+        created: true,
+      };
     if (ref.id)
-      return this.paymentMethods.startForCharge(context, {
-        id: ref.id,
-        param: ref.param ?? 'payment_method',
-      });
-    return { method: null, appended: null };
+      return {
+        method: await this.paymentMethods.resolveForCharge(context, ref.id, ref.param ?? 'payment_method'),
+        created: ref.id.startsWith('pm_card_'),
+      };
+    return { method: null, created: false };
   }
 
   /** A confirmation attempt with the processor's answer; live mode is refused (no processor connector yet). */

@@ -133,7 +133,7 @@ export class CreatePaymentIntentHandler extends PaymentIntentHandler {
       : null;
     const context = await this.time.of(command.context, fields.customer, customer?.testClock);
     if (confirm && context.livemode) throw liveModeUnsupported();
-    const { method, appended } = await this.confirmations.resolve(context, {
+    const { method, created } = await this.confirmations.resolve(context, {
       id: fields.payment_method ?? undefined,
       data: paymentMethodData ?? undefined,
     });
@@ -150,7 +150,7 @@ export class CreatePaymentIntentHandler extends PaymentIntentHandler {
         confirmation,
       },
       context,
-      { paymentMethodAppended: appended, waitFor },
+      { newPaymentMethod: created, waitFor },
     );
     if (confirm) await this.confirmations.saveForFutureUse(context, state, method);
     return state.intent;
@@ -171,19 +171,19 @@ export class UpdatePaymentIntentHandler extends PaymentIntentHandler {
       changes.customer ?? current.intent.customer,
       customer?.testClock,
     );
-    let appended = null;
+    let created = false;
     if (paymentMethodData || changes.payment_method) {
       const resolved = await this.confirmations.resolve(context, {
         id: changes.payment_method ?? undefined,
         data: paymentMethodData ?? undefined,
       });
       changes.payment_method = resolved.method!.id;
-      appended = resolved.appended;
+      created = resolved.created;
     }
     const { state } = await this.streams.run(
       { type: 'UpdatePaymentIntent', ...owner(context, id), changes, metadata },
       context,
-      { paymentMethodAppended: appended },
+      { newPaymentMethod: created },
     );
     return state.intent;
   }
@@ -199,12 +199,12 @@ export class ConfirmPaymentIntentHandler extends PaymentIntentHandler {
     const ref = given
       ? { id: paymentMethod ?? undefined, data: paymentMethodData ?? undefined }
       : { id: current.intent.payment_method ?? undefined };
-    const { method, appended } = await this.confirmations.resolve(context, ref);
+    const { method, created } = await this.confirmations.resolve(context, ref);
     const confirmation = this.confirmations.prepare(context, method, given, offSession);
     const { state } = await this.streams.run(
       { type: 'ConfirmPaymentIntent', ...owner(context, id), changes, confirmation },
       context,
-      { paymentMethodAppended: appended, waitFor },
+      { newPaymentMethod: created, waitFor },
     );
     await this.confirmations.saveForFutureUse(context, state, method);
     return state.intent;

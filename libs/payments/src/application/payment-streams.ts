@@ -1,8 +1,6 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { CommandContext } from '#libs/commands/src/command-context';
 import { CommandRuntime } from '#libs/commands/src/command-runtime';
-import { POSITION_WAITER, type PositionWaiter } from '#libs/commands/src/position-waiter';
-import type { GlobalPosition } from '#libs/event-store/src/port';
 import { DomainError } from '#libs/kernel/src/domain-error';
 import { ledgerProjector } from '#libs/ledger/src/ledger.projection';
 import { PAYMENT_METHOD_READ_MODELS } from '#libs/payment-methods/src/payment-methods.service';
@@ -45,41 +43,26 @@ export class PaymentStreams {
   constructor(
     private readonly runtime: CommandRuntime,
     private readonly timers: PaymentTimersQueue,
-    @Optional() @Inject(POSITION_WAITER) private readonly waiter?: PositionWaiter,
   ) {}
 
   /**
    * `waitFor` replaces the default wait (the payment read models, and the PaymentMethod ones
    * when the command created a PaymentMethod); `[]` answers as soon as the events are appended.
-   *
-   * `paymentMethodAppended`: the started append of a PaymentMethod the request created
-   * (Confirmations.resolve). It must commit before the intent's append is issued: the two go in
-   * separate transactions, and an intent must never name a PaymentMethod the log lacks (a failed
-   * PaymentMethod append fails the request before the intent exists). The read models are then
-   * waited for once, up to the later of the two positions.
    */
   async run(
     command: PaymentIntentCommand,
     context: CommandContext,
-    options: {
-      paymentMethodAppended?: Promise<GlobalPosition | null> | null;
-      waitFor?: readonly string[];
-    } = {},
+    options: { newPaymentMethod?: boolean; waitFor?: readonly string[] } = {},
   ): Promise<PaymentOutcome> {
-    const pending = options.paymentMethodAppended ?? null;
-    const waitFor = options.waitFor ?? (pending ? WITH_PAYMENT_METHOD_READ_MODELS : PAYMENT_READ_MODELS);
-    const methodPosition = pending ? await pending : null;
+    const waitFor =
+      options.waitFor ?? (options.newPaymentMethod ? WITH_PAYMENT_METHOD_READ_MODELS : PAYMENT_READ_MODELS);
     const outcome = await this.runtime.handle(
       paymentIntentDecider,
       paymentIntentStream(command.id),
       command,
       context,
-      { waitFor: pending ? [] : waitFor, newStream: command.type === 'CreatePaymentIntent' },
+      { waitFor, newStream: command.type === 'CreatePaymentIntent' },
     );
-    if (pending) {
-      const position = later(outcome.position, methodPosition);
-      if (position !== null && waitFor.length > 0) await this.waiter?.waitFor(position, waitFor);
-    }
     const state = outcome.state as ExistingPayment;
     // A test clock's timers wait for its advance (PaymentTimerSteps), never for the wall clock.
     if (!context.testClock)
@@ -102,11 +85,6 @@ export class PaymentStreams {
       throw paymentIntentMissing(id, param);
     return state;
   }
-}
-
-function later(a: GlobalPosition | null, b: GlobalPosition | null): GlobalPosition | null {
-  if (a === null) return b;
-  return b === null || a > b ? a : b;
 }
 
 /**
