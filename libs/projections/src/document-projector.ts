@@ -106,14 +106,7 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
     const touched = new Map<string, RecordedEvent[]>();
     for (const event of events) {
       const id = spec.rowIdOf(event);
-      if (id === null) continue;
-      if (eventTypes && !eventTypes.has(event.type))
-        throw new Error(
-          `projector ${spec.name}: rowIdOf returns a row for ${event.type}, which its eventTypes leave out (rebuilds would skip it)`,
-        );
-      const list = touched.get(id);
-      if (list) list.push(event);
-      else touched.set(id, [event]);
+      if (id !== null) addTouched(touched, id, event);
     }
     return touched;
   }
@@ -131,15 +124,20 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
         if (parsedId === null) continue;
         id = parsedId;
       }
-      if (eventTypes && !eventTypes.has(event.type))
-        throw new Error(
-          `projector ${spec.name}: rowIdOf returns a row for ${event.type}, which its eventTypes leave out (rebuilds would skip it)`,
-        );
-      const list = touched.get(id);
-      if (list) list.push(event);
-      else touched.set(id, [event]);
+      addTouched(touched, id, event);
     }
     return touched;
+  }
+
+  /** Adds an event to its row's list in group()/groupUnparsed(), refusing a type eventTypes leaves out. */
+  function addTouched<E extends { type: string }>(touched: Map<string, E[]>, id: string, event: E): void {
+    if (eventTypes && !eventTypes.has(event.type))
+      throw new Error(
+        `projector ${spec.name}: rowIdOf returns a row for ${event.type}, which its eventTypes leave out (rebuilds would skip it)`,
+      );
+    const list = touched.get(id);
+    if (list) list.push(event);
+    else touched.set(id, [event]);
   }
 
   /** The touched rows whose earlier document the fold needs: not those a `createdBy` event begins. */
