@@ -10,9 +10,10 @@ import { ProjectorRunner } from '#libs/projections/src/projector-runner';
 import { ProjectionWaiter } from '#libs/projections/src/projection-waiter';
 import { replayProjector, verifyProjector } from '#libs/projections/src/rebuild';
 import { createPgliteClient } from '#libs/sql/src/pglite-client';
-import type { SqlClient, SqlExecutor } from '#libs/sql/src/sql-client';
+import type { SqlClient } from '#libs/sql/src/sql-client';
 import type { RecordedEvent } from '#libs/event-store/src/port';
 import { defineEventsProjector, type StripeEventResource } from './events.projection.js';
+import { recordingExecutor } from '#test/support/recording-executor';
 
 const fields: CustomerFields = {
   address: null,
@@ -124,14 +125,7 @@ describe('events projection', () => {
       const statements: string[] = [];
       await fresh.transaction((tx) =>
         projector.project(
-          {
-            query: (text: unknown, params?: unknown[]) => {
-              const sqlText = typeof text === 'string' ? text : (text as { text: string }).text;
-              statements.push(sqlText.trimStart().split(/\s/)[0]!);
-              return tx.query(text as string, params);
-            },
-            exec: (text: string) => tx.exec(text),
-          } as SqlExecutor,
+          recordingExecutor(tx, (text) => statements.push(text.trimStart().split(/\s/)[0]!)),
           log,
         ),
       );
@@ -205,13 +199,7 @@ describe('events projection: objects created in the batch', () => {
       for (const batch of batches)
         await sql.transaction(async (tx) => {
           const statements: string[] = [];
-          const counting: SqlExecutor = {
-            query: (text, params) => {
-              statements.push(text.replace(/\s+/g, ' '));
-              return tx.query(text, params);
-            },
-            exec: (text) => tx.exec(text),
-          };
+          const counting = recordingExecutor(tx, (text) => statements.push(text.replace(/\s+/g, ' ')));
           await projector.project(counting, batch);
           sent.push(statements);
         });

@@ -8,12 +8,13 @@ import { ProjectionWaiter } from '#libs/projections/src/projection-waiter';
 import { ProjectorRunner } from '#libs/projections/src/projector-runner';
 import { verifyProjector } from '#libs/projections/src/rebuild';
 import { createPgliteClient } from '#libs/sql/src/pglite-client';
-import type { SqlClient, SqlExecutor } from '#libs/sql/src/sql-client';
+import type { SqlClient } from '#libs/sql/src/sql-client';
 import type { RecordedEvent } from '#libs/event-store/src/port';
 import type { Projector } from '#libs/projections/src/projector';
 import { SyntheticIntent } from '#test/support/payment-events';
 import { balanceEventSource } from './balance.stripe-events.js';
 import type { BalanceObject } from './domain/balance.js';
+import { recordingExecutor } from '#test/support/recording-executor';
 
 describe('balance.available events', () => {
   let sql: SqlClient;
@@ -135,13 +136,7 @@ describe('the events projector remembers the Balance between batches', () => {
       const projector = projectorFor();
       await sql.transaction(async (tx) => {
         const statements: string[] = [];
-        const counting: SqlExecutor = {
-          query: (text, params) => {
-            statements.push(text.replace(/\s+/g, ' '));
-            return tx.query(text, params);
-          },
-          exec: (text) => tx.exec(text),
-        };
+        const counting = recordingExecutor(tx, (text) => statements.push(text.replace(/\s+/g, ' ')));
         await projector.project(counting, batch);
         sent.push(statements);
       });

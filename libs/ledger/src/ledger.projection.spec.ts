@@ -5,11 +5,12 @@ import { ProjectionWaiter } from '#libs/projections/src/projection-waiter';
 import { ProjectorRunner } from '#libs/projections/src/projector-runner';
 import { verifyProjector } from '#libs/projections/src/rebuild';
 import { createPgliteClient } from '#libs/sql/src/pglite-client';
-import type { SqlClient, SqlExecutor } from '#libs/sql/src/sql-client';
+import type { SqlClient } from '#libs/sql/src/sql-client';
 import { SyntheticIntent, T0 } from '#test/support/payment-events';
 import type { BalanceTransactionObject } from './domain/balance-transaction.js';
 import { derivedBalanceTransactionId } from './domain/derived-id.js';
 import { ledgerProjector } from './ledger.projection.js';
+import { recordingExecutor } from '#test/support/recording-executor';
 
 describe('ledger projector on PGlite (synthetic contract events)', () => {
   let sql: SqlClient;
@@ -200,13 +201,7 @@ describe('ledger projector: statements per batch', () => {
         const statements: string[] = [];
         await sql.transaction((tx) =>
           ledgerProjector.project(
-            {
-              query: (text: string, params?: unknown[]) => {
-                statements.push(text.trimStart().slice(0, 6));
-                return tx.query(text, params);
-              },
-              exec: (text: string) => tx.exec(text),
-            } as SqlExecutor,
+            recordingExecutor(tx, (text) => statements.push(text.trimStart().slice(0, 6))),
             batch,
           ),
         );

@@ -5,36 +5,13 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPgliteClient } from '#libs/sql/src/pglite-client';
-import { createPostgresClient } from '#libs/sql/src/postgres-client';
 import type { SqlClient, SqlExecutor } from '#libs/sql/src/sql-client';
-import { TEST_DATABASE_URL, uniqueName } from '#test/support/env';
+import { sqlTargets } from '#test/support/sql-targets';
 import { CheckpointFlusher } from './checkpoint-flusher.js';
 import { CHECKPOINTS_DDL, readCheckpoint, writeCheckpoint } from './checkpoints.js';
+import { recordingExecutor } from '#test/support/recording-executor';
 
-const targets: Array<[string, () => Promise<{ sql: SqlClient; cleanup(): Promise<void> }>]> = [
-  [
-    'pglite',
-    async () => {
-      const sql = await createPgliteClient();
-      return { sql, cleanup: () => sql.close() };
-    },
-  ],
-  [
-    'postgres',
-    async () => {
-      const schema = uniqueName('flusher');
-      const sql = await createPostgresClient({ connectionString: TEST_DATABASE_URL, schema, max: 2 });
-      return {
-        sql,
-        async cleanup() {
-          await sql.exec(`DROP SCHEMA ${schema} CASCADE`);
-          await sql.close();
-        },
-      };
-    },
-  ],
-];
+const targets = sqlTargets('flusher', 2);
 
 for (const [target, factory] of targets) {
   describe(`CheckpointFlusher: ${target}`, () => {
@@ -45,13 +22,7 @@ for (const [target, factory] of targets) {
     before(async () => {
       ({ sql, cleanup } = await factory());
       await sql.exec(CHECKPOINTS_DDL);
-      counting = {
-        query: (text, params) => {
-          statements++;
-          return sql.query(text, params);
-        },
-        exec: (text) => sql.exec(text),
-      } as SqlExecutor;
+      counting = recordingExecutor(sql, () => statements++);
     });
     after(() => cleanup());
 

@@ -4,6 +4,7 @@ import type { RecordedEvent } from '#libs/event-store/src/port';
 import type { SqlExecutor } from '#libs/sql/src/sql-client';
 import { createPgliteClient } from '#libs/sql/src/pglite-client';
 import { defineDocumentProjector, projectDocumentsTogether } from './document-projector.js';
+import { recordingExecutor } from '#test/support/recording-executor';
 
 const event = (id: string, amount: unknown): RecordedEvent => ({
   id: '00000000-0000-4000-8000-000000000001',
@@ -28,14 +29,7 @@ const things = defineDocumentProjector<{ id: string; amount: unknown }>({
 /** The statements sent through `tx`, by their first word. */
 function counting(tx: SqlExecutor): { tx: SqlExecutor; sent: string[] } {
   const sent: string[] = [];
-  const wrapped: SqlExecutor = {
-    query: (text, params) => {
-      sent.push(text.trim().split(/\s/)[0]!);
-      return tx.query(text, params);
-    },
-    exec: (text) => tx.exec(text),
-  };
-  return { tx: wrapped, sent };
+  return { tx: recordingExecutor(tx, (text) => sent.push(text.trim().split(/\s/)[0]!)), sent };
 }
 
 const typed = (type: string, id: string, amount: number): RecordedEvent => ({ ...event(id, amount), type });
@@ -140,13 +134,7 @@ describe('document projector', () => {
         const statements: string[] = [];
         await sql.transaction((tx) =>
           tallies.project(
-            {
-              query: (text: unknown, params?: unknown[]) => {
-                statements.push(String(typeof text === 'string' ? text : (text as { text: string }).text));
-                return tx.query(text as string, params);
-              },
-              exec: (text: string) => tx.exec(text),
-            } as SqlExecutor,
+            recordingExecutor(tx, (text) => statements.push(text)),
             batch,
           ),
         );
@@ -204,13 +192,7 @@ describe('document projector', () => {
         const statements: string[] = [];
         await sql.transaction((tx) =>
           project(
-            {
-              query: (text: string, params?: unknown[]) => {
-                statements.push(text.trimStart().split(/\s/)[0]!);
-                return tx.query(text, params);
-              },
-              exec: (text: string) => tx.exec(text),
-            } as SqlExecutor,
+            recordingExecutor(tx, (text) => statements.push(text.trimStart().split(/\s/)[0]!)),
             batch,
           ),
         );

@@ -5,39 +5,16 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPgliteClient } from '#libs/sql/src/pglite-client';
-import { createPostgresClient } from '#libs/sql/src/postgres-client';
 import type { SqlClient, SqlExecutor } from '#libs/sql/src/sql-client';
-import { TEST_DATABASE_URL, uniqueName } from '#test/support/env';
+import { uniqueName } from '#test/support/env';
+import { sqlTargets } from '#test/support/sql-targets';
 import { WrongExpectedRevisionError } from '../errors.js';
 import { ANY, NO_STREAM, type GlobalPosition } from '../port.js';
 import { validateNewEvents } from '../validate-new-events.js';
 import { AppendBatcher } from './append-batcher.js';
 import { PostgresEventStore } from './postgres-event-store.js';
 
-const targets: Array<[string, () => Promise<{ sql: SqlClient; cleanup(): Promise<void> }>]> = [
-  [
-    'pglite',
-    async () => {
-      const sql = await createPgliteClient();
-      return { sql, cleanup: () => sql.close() };
-    },
-  ],
-  [
-    'postgres',
-    async () => {
-      const schema = uniqueName('batcher');
-      const sql = await createPostgresClient({ connectionString: TEST_DATABASE_URL, schema, max: 4 });
-      return {
-        sql,
-        async cleanup() {
-          await sql.exec(`DROP SCHEMA ${schema} CASCADE`);
-          await sql.close();
-        },
-      };
-    },
-  ],
-];
+const targets = sqlTargets('batcher', 4);
 
 const events = (stream: string, n = 1) =>
   validateNewEvents(

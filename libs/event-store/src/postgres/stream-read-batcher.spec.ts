@@ -5,38 +5,16 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPgliteClient } from '#libs/sql/src/pglite-client';
-import { createPostgresClient } from '#libs/sql/src/postgres-client';
 import type { SqlClient, SqlExecutor } from '#libs/sql/src/sql-client';
-import { TEST_DATABASE_URL, uniqueName } from '#test/support/env';
+import { uniqueName } from '#test/support/env';
+import { sqlTargets } from '#test/support/sql-targets';
 import { StreamNotFoundError } from '../errors.js';
 import { NO_STREAM, type RecordedEvent } from '../port.js';
 import { PostgresEventStore } from './postgres-event-store.js';
 import { StreamReadBatcher } from './stream-read-batcher.js';
+import { recordingExecutor } from '#test/support/recording-executor';
 
-const targets: Array<[string, () => Promise<{ sql: SqlClient; cleanup(): Promise<void> }>]> = [
-  [
-    'pglite',
-    async () => {
-      const sql = await createPgliteClient();
-      return { sql, cleanup: () => sql.close() };
-    },
-  ],
-  [
-    'postgres',
-    async () => {
-      const schema = uniqueName('read_batcher');
-      const sql = await createPostgresClient({ connectionString: TEST_DATABASE_URL, schema, max: 4 });
-      return {
-        sql,
-        async cleanup() {
-          await sql.exec(`DROP SCHEMA ${schema} CASCADE`);
-          await sql.close();
-        },
-      };
-    },
-  ],
-];
+const targets = sqlTargets('read_batcher', 4);
 
 const happened = (i: number) => ({
   type: 'Happened',
@@ -54,13 +32,9 @@ for (const [target, factory] of targets) {
     before(async () => {
       ({ sql, cleanup } = await factory());
       store = await PostgresEventStore.create(sql);
-      counting = {
-        query: (text, params) => {
-          if (text.includes('coffer_events')) statements.push(text.includes('= ANY') ? 'batch' : 'one');
-          return sql.query(text, params);
-        },
-        exec: (text) => sql.exec(text),
-      } as SqlExecutor;
+      counting = recordingExecutor(sql, (text) => {
+        if (text.includes('coffer_events')) statements.push(text.includes('= ANY') ? 'batch' : 'one');
+      });
     });
     after(async () => {
       await store.close();
