@@ -51,6 +51,8 @@ CREATE TABLE IF NOT EXISTS coffer_events (
   CONSTRAINT coffer_events_position_in_transaction CHECK (position >> 20 = transaction_id::text::bigint)
 );
 CREATE OR REPLACE FUNCTION coffer_begin_append() RETURNS void LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_void text;
 BEGIN
   IF current_setting('coffer.appending', true) = 'on' THEN
     RETURN;
@@ -60,8 +62,9 @@ BEGIN
       USING ERRCODE = '55000',
             HINT = 'Append (or call coffer_begin_append()) before the transaction''s first write.';
   END IF;
-  PERFORM pg_advisory_xact_lock_shared(${APPENDERS_LOCK});
-  PERFORM set_config('coffer.appending', 'on', true);
+  -- Assignments, not PERFORM: a simple expression is evaluated directly, PERFORM runs an executor.
+  v_void := pg_advisory_xact_lock_shared(${APPENDERS_LOCK});
+  v_void := set_config('coffer.appending', 'on', true);
 END
 $fn$;
 CREATE OR REPLACE FUNCTION coffer_log_bound(p_snapshot pg_snapshot) RETURNS bigint LANGUAGE plpgsql AS $fn$
@@ -100,14 +103,18 @@ CREATE OR REPLACE FUNCTION coffer_append(
   OUT last_position bigint, OUT last_revision bigint, OUT actual_revision bigint
 ) LANGUAGE plpgsql AS $fn$
 DECLARE
+  v_void text;
   v_xid xid8;
   v_first bigint;
   v_base bigint;
   v_count bigint;
   v_claimed bigint;
 BEGIN
-  -- Declare this transaction an appender BEFORE it takes its id (see coffer_log_bound).
-  PERFORM coffer_begin_append();
+  -- Declare this transaction an appender BEFORE it takes its id (see coffer_log_bound); once
+  -- declared (the rest of a batch), not again. An assignment, not PERFORM (no executor run).
+  IF current_setting('coffer.appending', true) IS DISTINCT FROM 'on' THEN
+    v_void := coffer_begin_append();
+  END IF;
   v_xid := pg_current_xact_id();
   v_first := v_xid::text::bigint << 20;
   IF p_continue_transaction THEN
@@ -123,13 +130,20 @@ BEGIN
     ELSE
       v_base := p_expected::bigint;
     END IF;
-    -- Claim base+1 with the first event; an exact expected revision must also exist.
-    INSERT INTO coffer_events (position, transaction_id, stream_name, revision, event_id, type, data, metadata)
-      SELECT v_first, v_xid, p_stream, v_base + 1, (e->>'id')::uuid, e->>'type', e->'data', e->'metadata'
-      FROM (SELECT p_events->0 AS e) first_event
-      WHERE v_base < 0 OR p_expected = 'any'
-         OR EXISTS (SELECT 1 FROM coffer_events WHERE stream_name = p_stream AND revision = v_base)
-      ON CONFLICT (stream_name, revision) DO NOTHING;
+    -- Claim base+1 with the first event; an exact expected revision must also exist. The event's
+    -- fields come from one parse of its json (json_to_record; a json field keeps its exact text).
+    IF v_base < 0 OR p_expected = 'any' THEN
+      INSERT INTO coffer_events (position, transaction_id, stream_name, revision, event_id, type, data, metadata)
+        SELECT v_first, v_xid, p_stream, v_base + 1, e.id, e.type, e.data, e.metadata
+        FROM json_to_record(p_events->0) AS e(id uuid, type text, data json, metadata json)
+        ON CONFLICT (stream_name, revision) DO NOTHING;
+    ELSE
+      INSERT INTO coffer_events (position, transaction_id, stream_name, revision, event_id, type, data, metadata)
+        SELECT v_first, v_xid, p_stream, v_base + 1, e.id, e.type, e.data, e.metadata
+        FROM json_to_record(p_events->0) AS e(id uuid, type text, data json, metadata json)
+        WHERE EXISTS (SELECT 1 FROM coffer_events WHERE stream_name = p_stream AND revision = v_base)
+        ON CONFLICT (stream_name, revision) DO NOTHING;
+    END IF;
     GET DIAGNOSTICS v_claimed = ROW_COUNT;
     EXIT WHEN v_claimed = 1;
     IF p_expected <> 'any' THEN
@@ -144,9 +158,9 @@ BEGIN
   v_count := json_array_length(p_events);
   IF v_count > 1 THEN
     INSERT INTO coffer_events (position, transaction_id, stream_name, revision, event_id, type, data, metadata)
-      SELECT v_first + e.ord - 1, v_xid, p_stream, v_base + e.ord, (e.value->>'id')::uuid, e.value->>'type',
-             e.value->'data', e.value->'metadata'
-      FROM json_array_elements(p_events) WITH ORDINALITY AS e(value, ord)
+      SELECT v_first + e.ord - 1, v_xid, p_stream, v_base + e.ord, e.id, e.type, e.data, e.metadata
+      FROM ROWS FROM (json_to_recordset(p_events) AS (id uuid, type text, data json, metadata json))
+        WITH ORDINALITY AS e(id, type, data, metadata, ord)
       WHERE e.ord > 1;
   END IF;
   last_position := v_first + v_count - 1;
@@ -158,12 +172,16 @@ CREATE OR REPLACE FUNCTION coffer_append_batch(p_appends json)
 RETURNS TABLE (last_position bigint, last_revision bigint, actual_revision bigint)
 LANGUAGE plpgsql AS $fn$
 DECLARE
-  v_append json;
+  v_append record;
+  v_result record;
 BEGIN
-  FOR v_append IN SELECT value FROM json_array_elements(p_appends) LOOP
-    SELECT a.last_position, a.last_revision, a.actual_revision
-      INTO last_position, last_revision, actual_revision
-      FROM coffer_append(v_append->>'stream', v_append->'events', v_append->>'expected', true) a;
+  -- One parse of the batch; each append's events keep their exact text (a json field of json_to_recordset).
+  FOR v_append IN SELECT a.stream, a.expected, a.events FROM json_to_recordset(p_appends) AS a(stream text, expected text, events json) LOOP
+    -- An assignment, not SELECT ... INTO: evaluated directly, without an executor run per append.
+    v_result := coffer_append(v_append.stream, v_append.events, v_append.expected, true);
+    last_position := v_result.last_position;
+    last_revision := v_result.last_revision;
+    actual_revision := v_result.actual_revision;
     RETURN NEXT;
   END LOOP;
 END
