@@ -36,6 +36,14 @@ import type { SqlClient } from '#libs/sql/src/sql-client';
 const APPENDERS_LOCK_CLASSID = 0x436f;
 const APPENDERS_LOCK_OBJID = 0x66666572;
 const APPENDERS_LOCK = `${(BigInt(APPENDERS_LOCK_CLASSID) << 32n) | BigInt(APPENDERS_LOCK_OBJID)}`;
+/**
+ * The exclusive advisory lock an appending transaction takes on its own id once it has one
+ * (coffer_append), key APPENDER_MARK_BASE + the id's low 32 bits (pg_locks: classid 0x4361,
+ * 'Ca'; objid the id). A reader that finds it held for the oldest running transaction knows that
+ * one may append without reading pg_locks (coffer_log_bound). Only ever a shortcut to the answer
+ * the full check would give; a collision with someone else's lock only makes a reader stop early.
+ */
+const APPENDER_MARK_BASE = `${0x4361n << 32n}`;
 
 const MIGRATION = `
 CREATE TABLE IF NOT EXISTS coffer_events (
@@ -72,10 +80,19 @@ DECLARE
   v_xmax bigint := pg_snapshot_xmax(p_snapshot)::text::bigint;
   v_not_appending bigint[];
   v_xid bigint;
+  v_void boolean;
 BEGIN
   IF pg_snapshot_xmin(p_snapshot)::text::bigint = v_xmax THEN
     RETURN v_xmax; -- nothing was running
   END IF;
+  -- Shortcut (README, "the appender's mark"): the oldest running transaction holds its mark, so
+  -- it may append and is the bound the full check below would give. A failed attempt for any
+  -- other reason (another reader testing it this instant) still leaves xmin, always a safe bound.
+  v_xid := pg_snapshot_xmin(p_snapshot)::text::bigint;
+  IF NOT pg_try_advisory_lock(${APPENDER_MARK_BASE} + (v_xid & 4294967295)) THEN
+    RETURN v_xid;
+  END IF;
+  v_void := pg_advisory_unlock(${APPENDER_MARK_BASE} + (v_xid & 4294967295));
   -- One read of the lock table, AFTER p_snapshot was taken: the (32-bit) ids of transactions
   -- running now without the appenders' lock. Each holds an ExclusiveLock on its own id.
   WITH l AS MATERIALIZED (
@@ -114,8 +131,12 @@ BEGIN
   -- declared (the rest of a batch), not again. An assignment, not PERFORM (no executor run).
   IF current_setting('coffer.appending', true) IS DISTINCT FROM 'on' THEN
     v_void := coffer_begin_append();
+    v_xid := pg_current_xact_id();
+    -- The appender's mark on its own id, a reader's shortcut (see APPENDER_MARK_BASE).
+    v_void := pg_advisory_xact_lock(${APPENDER_MARK_BASE} + (v_xid::text::bigint & 4294967295));
+  ELSE
+    v_xid := pg_current_xact_id();
   END IF;
-  v_xid := pg_current_xact_id();
   v_first := v_xid::text::bigint << 20;
   IF p_continue_transaction THEN
     -- After events this same transaction appended earlier (appendWith in a caller's transaction).
