@@ -236,6 +236,32 @@ describe('postgres event store: global-log visibility under overlapping transact
     assert.deepEqual(names(await store.readStream(stream)), ['L']);
   });
 
+  it("an open append holds its appender's mark on its own id, and a log read stops there", async () => {
+    const a = await openTransaction(sql, (tx) =>
+      store.appendWith(tx, uniqueName('mark'), [event('M')], NO_STREAM),
+    );
+    const xid = a.result.position >> 20n;
+    const marks = async () =>
+      (
+        await sql.query<{ n: string }>(
+          `SELECT count(*)::text AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = 17249
+             AND objid = $1::bigint::oid AND objsubid = 1 AND mode = 'ExclusiveLock' AND granted`,
+          [xid & 0xffffffffn],
+        )
+      ).rows[0]!.n;
+    try {
+      assert.equal(await marks(), '1');
+      const { rows } = await sql.query<{ bound: string }>(
+        'SELECT coffer_log_bound(pg_current_snapshot())::text AS bound',
+      );
+      // Older transactions elsewhere on the server may stop it earlier; never past the open append.
+      assert.ok(BigInt(rows[0]!.bound) <= xid, `bound ${rows[0]!.bound} past the open append ${xid}`);
+    } finally {
+      await a.commit();
+    }
+    assert.equal(await marks(), '0');
+  });
+
   it('appends twice in one caller-held transaction at consecutive positions of that transaction', async () => {
     const stream = uniqueName('tx');
     const [first, second] = await sql.transaction(async (tx) => [
