@@ -80,19 +80,18 @@ DECLARE
   v_xmax bigint := pg_snapshot_xmax(p_snapshot)::text::bigint;
   v_not_appending bigint[];
   v_xid bigint;
-  v_void boolean;
 BEGIN
   IF pg_snapshot_xmin(p_snapshot)::text::bigint = v_xmax THEN
     RETURN v_xmax; -- nothing was running
   END IF;
   -- Shortcut (README, "the appender's mark"): the oldest running transaction holds its mark, so
-  -- it may append and is the bound the full check below would give. A failed attempt for any
-  -- other reason (another reader testing it this instant) still leaves xmin, always a safe bound.
+  -- it may append and is the bound the full check below would give. Tried in share mode, so
+  -- readers testing the same mark at once do not stop each other; should anyone else hold that
+  -- key exclusively, xmin is still a safe bound. Transaction-level: nothing can outlive the read.
   v_xid := pg_snapshot_xmin(p_snapshot)::text::bigint;
-  IF NOT pg_try_advisory_lock(${APPENDER_MARK_BASE} + (v_xid & 4294967295)) THEN
+  IF NOT pg_try_advisory_xact_lock_shared(${APPENDER_MARK_BASE} + (v_xid & 4294967295)) THEN
     RETURN v_xid;
   END IF;
-  v_void := pg_advisory_unlock(${APPENDER_MARK_BASE} + (v_xid & 4294967295));
   -- One read of the lock table, AFTER p_snapshot was taken: the (32-bit) ids of transactions
   -- running now without the appenders' lock. Each holds an ExclusiveLock on its own id.
   WITH l AS MATERIALIZED (
