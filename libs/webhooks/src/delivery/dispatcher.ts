@@ -73,21 +73,20 @@ interface MatchedRow {
  *
  * Each round:
  *
- * 1. reads how far the `events` projector has committed its table (its checkpoint row is
- *    written with its rows), and makes sure the `webhook_targets` projector has passed that
- *    point too (so no endpoint created just before an event is missed because its read model
- *    lagged: in this process that is the projector's own event, no query);
- * 2. in one statement, reads the Stripe Events after its own checkpoint up to there, matches
- *    them against their accounts' enabled endpoints (same mode, enabled before the event,
+ * 1. in one statement, takes how far the `events` projector has committed its table, no
+ *    further than the `webhook_targets` projector has passed (so no endpoint created just
+ *    before an event is missed because its read model lagged; in this process that is the
+ *    runner's own position), reads the Stripe Events after its own checkpoint up to there,
+ *    matches them against their accounts' enabled endpoints (same mode, enabled before the event,
  *    `enabled_events`), writes a pending delivery row for each match that has none, and
  *    returns the deliveries to enqueue: the rows it inserted, and those it found still
  *    `pending` (see claimBatch);
- * 3. adds their jobs (addBulk), and only then moves its checkpoint.
+ * 2. adds their jobs (addBulk), and only then moves its checkpoint.
  *
  * While no endpoint is enabled at all, a round costs no statement (see skipUnmatched).
  *
- * With nothing new it sleeps until the `events` projector passes what it dispatched: the
- * store's commit notification wakes the projector, whose advance wakes the dispatcher. No poll
+ * With nothing new it sleeps until the `events` and `webhook_targets` projectors pass what it
+ * dispatched: the store's commit notification wakes them, and their advance the dispatcher. No poll
  * (a bounded wait re-checks every few seconds in case a wake-up was missed).
  *
  * Crash safety: the checkpoint is kept in memory and written after the jobs are in Redis,
@@ -211,36 +210,23 @@ export class WebhookDispatcher {
     if (targetsHere && this.noEndpointsWhile !== null && targetsHere.changes === this.noEndpointsWhile)
       return this.skipUnmatched(session, targetsHere.currentPosition, term);
     this.noEndpointsWhile = null;
-    const { rows } = await session.query<{ name: string; position: string | null }>(
-      `SELECT name, position::text AS position FROM coffer_projector_checkpoints WHERE name = ANY($1::text[])`,
-      [[EVENTS_PROJECTOR, TARGETS_PROJECTOR]],
-    );
-    const at = (name: string) => {
-      const position = rows.find((r) => r.name === name)?.position;
-      return position == null ? null : BigInt(position);
-    };
-    const projected = at(EVENTS_PROJECTOR);
-    if (projected === null || (this.done !== 'start' && projected <= this.done)) return false;
-    const targets = at(TARGETS_PROJECTOR);
-    // Its stored checkpoint trails it by up to a flush when it had nothing to write: ask it.
-    if (
-      (targets === null || targets < projected) &&
-      !(await until(this.deps.waiter.waitFor(projected, [TARGETS_PROJECTOR]), term))
-    )
-      return true;
-
     const limit = this.options.batchSize ?? 500;
     const changes = targetsHere?.changes;
-    const { deliveries, positions, last, anyEnabled } = await claimBatch(
+    // How far the targets table is known complete: the runner here says so at once (its stored
+    // checkpoint trails it by up to a flush when it had nothing to write); elsewhere, the row.
+    const targetsAt =
+      targetsHere && targetsHere.currentPosition !== 'start' ? targetsHere.currentPosition : null;
+    const { deliveries, positions, last, anyEnabled, bound } = await claimBatch(
       session,
       this.done,
-      projected,
+      targetsAt,
       limit,
     );
     // No endpoint enabled, the projector here held still throughout (its writes before the
     // statement committed, none since): the table stays so until it moves (dispatchOnce).
     if (targetsHere && !anyEnabled && targetsHere.changes === changes) this.noEndpointsWhile = changes;
-    const upTo = positions === limit && last !== null ? last : projected;
+    if (bound === null || (this.done !== 'start' && bound <= this.done)) return false;
+    const upTo = positions === limit && last !== null ? last : bound;
     if (deliveries.length > 0) {
       const jobs = deliveries.map((d) => ({
         name: d.type,
@@ -331,13 +317,20 @@ function until(wait: Promise<boolean>, signal: AbortSignal): Promise<boolean> {
 }
 
 /**
- * One statement: the Stripe Events after `from` up to `upTo` (whole positions only, at most
+ * One statement: the Stripe Events after `from` up to the bound (whole positions only, at most
  * `limit` positions), matched against their accounts' enabled endpoints (same mode, enabled
  * before the event, `enabled_events`), with a pending row written for every (event, endpoint)
  * that has none. Returns, in log order, the deliveries to enqueue: the rows inserted now, and
  * the rows found still `pending` (a re-read after a crash or a failed round: their job may
  * never have been added; the conflict's no-op update returns them), never one that has
- * finished. Also how many positions were read and the last.
+ * finished. Also how many positions were read and the last, and whether any endpoint at all is
+ * enabled.
+ *
+ * The bound is how far the `events` projector has committed its table (its checkpoint row is
+ * written with its rows), but no further than the `webhook_targets` table is known complete:
+ * `targetsAt` (the runner in this process), else that projector's checkpoint row. So no
+ * endpoint created just before an event is missed because its read model lagged; reading the
+ * rows here saves the round a statement of its own. No bound (null): nothing projected yet.
  *
  * The statement returns the batch's events (type, position) and the delivery rows apart, and
  * they are paired here: joining the matches with the insert's RETURNING in SQL joins two CTE
@@ -354,13 +347,14 @@ function until(wait: Promise<boolean>, signal: AbortSignal): Promise<boolean> {
 async function claimBatch(
   sql: SqlExecutor,
   from: FromPosition,
-  upTo: GlobalPosition,
+  targetsAt: GlobalPosition | null,
   limit: number,
 ): Promise<{
   deliveries: MatchedRow[];
   positions: number;
   last: GlobalPosition | null;
   anyEnabled: boolean;
+  bound: GlobalPosition | null;
 }> {
   const { rows } = await sql.query<{
     kind: 'summary' | 'event' | 'delivery';
@@ -370,10 +364,17 @@ async function claimBatch(
     livemode: boolean | null;
     type: string | null;
     position: string | null;
+    bound: string | null;
   }>(
-    `WITH positions AS (
+    `WITH head AS MATERIALIZED (
+       SELECT (SELECT position FROM coffer_projector_checkpoints WHERE name = '${EVENTS_PROJECTOR}') AS events,
+              COALESCE($2::numeric,
+                       (SELECT position FROM coffer_projector_checkpoints WHERE name = '${TARGETS_PROJECTOR}')) AS targets
+     ), bound AS MATERIALIZED (
+       SELECT CASE WHEN events IS NULL OR targets IS NULL THEN NULL ELSE LEAST(events, targets) END AS position FROM head
+     ), positions AS (
        SELECT DISTINCT position FROM events
-       WHERE ($1::numeric IS NULL OR position > $1::numeric) AND position <= $2::numeric
+       WHERE ($1::numeric IS NULL OR position > $1::numeric) AND position <= (SELECT position FROM bound)
        ORDER BY position LIMIT $3
      ), batch AS MATERIALIZED (
        SELECT e.id, e.account_id, e.livemode, e.type, e.position FROM events e
@@ -392,12 +393,13 @@ async function claimBatch(
      )
      SELECT 'summary' AS kind, NULL AS id, NULL AS endpoint_id, NULL AS account_id,
             EXISTS (SELECT 1 FROM webhook_targets WHERE status = 'enabled') AS livemode,
-            (SELECT count(*)::text FROM positions) AS type, (SELECT max(position)::text FROM positions) AS position
+            (SELECT count(*)::text FROM positions) AS type, (SELECT max(position)::text FROM positions) AS position,
+            (SELECT position::text FROM bound) AS bound
      UNION ALL
-     SELECT 'event', id, NULL, NULL, NULL, type, position::text FROM batch
+     SELECT 'event', id, NULL, NULL, NULL, type, position::text, NULL FROM batch
      UNION ALL
-     SELECT 'delivery', event_id, endpoint_id, account_id, livemode, NULL, NULL FROM enqueue`,
-    [from === 'start' ? null : from.toString(), upTo.toString(), limit, Date.now()],
+     SELECT 'delivery', event_id, endpoint_id, account_id, livemode, NULL, NULL, NULL FROM enqueue`,
+    [from === 'start' ? null : from.toString(), targetsAt?.toString() ?? null, limit, Date.now()],
   );
   const events = new Map<string, { type: string; position: bigint }>();
   for (const row of rows)
@@ -431,6 +433,7 @@ async function claimBatch(
     positions: Number(summary?.type ?? 0),
     last: summary?.position == null ? null : BigInt(summary.position),
     anyEnabled: summary?.livemode !== false,
+    bound: summary?.bound == null ? null : BigInt(summary.bound),
   };
 }
 
