@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { GlobalPosition } from '#libs/event-store/src/port';
+import type { FromPosition, GlobalPosition } from '#libs/event-store/src/port';
 import type { SqlExecutor } from '#libs/sql/src/sql-client';
 import type { PositionWaiter } from '#libs/commands/src/position-waiter';
 import { hasPassed, readCheckpoint } from './checkpoints.js';
@@ -10,12 +10,25 @@ export const READ_YOUR_WRITES_TIMEOUT_MS = 5_000;
 /** Checkpoint polling interval when the projector runs in another process (ROLE=api). */
 const POLL_INTERVAL_MS = 5;
 
+/** What a reader in this process may know of a projector running here (ProjectorRunner). */
+export interface LocalProjector {
+  readonly currentPosition: FromPosition;
+  /** Bumped whenever its tables may have changed (ProjectorRunner.changes). */
+  readonly changes: number;
+}
+
+/** The projectors running in this process, by name. */
+export interface LocalProjectors {
+  /** The projector if it runs in this process, else undefined. */
+  local(name: string): LocalProjector | undefined;
+}
+
 /**
  * Resolves once projectors have passed a position: instantly through the runner's events when
  * it runs in this process, otherwise by polling its checkpoint row.
  */
-export class ProjectionWaiter implements PositionWaiter {
-  private readonly local = new Map<string, ProjectorRunner>();
+export class ProjectionWaiter implements PositionWaiter, LocalProjectors {
+  private readonly runners = new Map<string, ProjectorRunner>();
 
   constructor(
     private readonly sql: SqlExecutor,
@@ -23,7 +36,11 @@ export class ProjectionWaiter implements PositionWaiter {
   ) {}
 
   register(runner: ProjectorRunner): void {
-    this.local.set(runner.projector.name, runner);
+    this.runners.set(runner.projector.name, runner);
+  }
+
+  local(name: string): LocalProjector | undefined {
+    return this.runners.get(name);
   }
 
   async waitFor(position: GlobalPosition, projectors: readonly string[]): Promise<boolean> {
@@ -33,7 +50,7 @@ export class ProjectionWaiter implements PositionWaiter {
   }
 
   private waitOne(name: string, position: GlobalPosition, deadline: number): Promise<boolean> {
-    const runner = this.local.get(name);
+    const runner = this.runners.get(name);
     return runner ? waitForRunner(runner, position, deadline) : this.pollCheckpoint(name, position, deadline);
   }
 

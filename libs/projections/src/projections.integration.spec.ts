@@ -11,6 +11,7 @@ import { createPostgresClient } from '#libs/sql/src/postgres-client';
 import { createPgliteClient } from '#libs/sql/src/pglite-client';
 import type { SqlClient } from '#libs/sql/src/sql-client';
 import { TEST_DATABASE_URL, uniqueName } from '#test/support/env';
+import { hasPassed } from './checkpoints.js';
 import { ProjectorRunner } from './projector-runner.js';
 import { ProjectionWaiter } from './projection-waiter.js';
 import { replayProjector, verifyProjector } from './rebuild.js';
@@ -48,6 +49,7 @@ for (const target of ['pglite', 'postgres'] as const) {
     let store: PostgresEventStore;
     let runner: ProjectorRunner;
     let runtime: CommandRuntime;
+    let waiter: ProjectionWaiter;
     let schema: string | undefined;
 
     before(async () => {
@@ -59,7 +61,7 @@ for (const target of ['pglite', 'postgres'] as const) {
         });
       store = await PostgresEventStore.create(sql, { name: target });
       runner = new ProjectorRunner(sql, store, customersProjector);
-      const waiter = new ProjectionWaiter(sql);
+      waiter = new ProjectionWaiter(sql);
       waiter.register(runner);
       runtime = new CommandRuntime(store, waiter);
       await runner.start();
@@ -106,6 +108,28 @@ for (const target of ['pglite', 'postgres'] as const) {
       });
       assert.equal((await row('cus_1'))?.doc.name, 'Ada');
       assert.deepEqual((await row('cus_1'))?.doc.metadata, { b: '2' });
+    });
+
+    it('counts its changes: a batch it writes moves the count, one it skips does not', async () => {
+      const before = runner.changes;
+      const skipped = await store.append(
+        'other-1',
+        [{ type: 'SomethingElse', data: {}, metadata: { occurredAt: new Date().toISOString() } }],
+        'any',
+      );
+      assert.ok(await waiter.waitFor(skipped.position, ['customers']));
+      assert.equal(runner.changes, before, 'nothing written: the tables hold still');
+      assert.ok(hasPassed(runner.currentPosition, skipped.position));
+      await run({
+        type: 'CreateCustomer',
+        id: 'cus_changes',
+        accountId: 'acct_a',
+        livemode: false,
+        created: 1767225600,
+        fields,
+        metadata: {},
+      });
+      assert.equal(runner.changes, before + 1, 'a written batch moves it');
     });
 
     it('racing commands on one stream are re-decided, none lost', async () => {

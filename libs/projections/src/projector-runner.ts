@@ -53,6 +53,8 @@ export class ProjectorRunner extends EventEmitter implements FlushableRunner {
   private stopped = false;
   private restartTimer: NodeJS.Timeout | null = null;
   private restartDelay = RESTART_DELAY_MS.first;
+  /** See `changes`. */
+  private changeCount = 0;
 
   private readonly flusher: CheckpointFlusher;
 
@@ -76,10 +78,24 @@ export class ProjectorRunner extends EventEmitter implements FlushableRunner {
     return this.position;
   }
 
+  /**
+   * Bumped whenever this runner's tables may have changed, or its position moved, other than
+   * by a batch it applied with nothing to write: on start, on every batch it wrote (once the
+   * rows are committed, together with the new position) and on every resubscription (a moved
+   * checkpoint, a failure). While it holds still, the tables are as they were when it was
+   * read, through every log position up to `currentPosition`: the projector had nothing to
+   * write for any event in between (a reader in this process can skip re-reading them, see
+   * WebhookDispatcher).
+   */
+  get changes(): number {
+    return this.changeCount;
+  }
+
   async start(): Promise<void> {
     await ensureProjectorTables(this.sql, this.projector);
     const checkpoint = await readCheckpoint(this.sql, this.projector.name);
     this.position = this.persisted = checkpoint?.position ?? 'start';
+    this.changeCount++;
     this.subscribe();
   }
 
@@ -110,6 +126,7 @@ export class ProjectorRunner extends EventEmitter implements FlushableRunner {
 
   private restart(error: Error): void {
     if (this.stopped) return;
+    this.changeCount++;
     const delay = error instanceof CheckpointMoved ? 0 : this.restartDelay;
     if (error instanceof CheckpointMoved) {
       const movedForward =
@@ -144,8 +161,10 @@ export class ProjectorRunner extends EventEmitter implements FlushableRunner {
       const last = batch[batch.length - 1]!.position;
       const wrote = await this.projectLazily(batch, last);
       this.position = last;
-      if (wrote) this.persisted = last;
-      else if (!this.stopped) this.flusher.schedule(this);
+      if (wrote) {
+        this.persisted = last;
+        this.changeCount++;
+      } else if (!this.stopped) this.flusher.schedule(this);
       this.restartDelay = RESTART_DELAY_MS.first;
       this.emit('advanced', last);
     });

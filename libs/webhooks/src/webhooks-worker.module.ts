@@ -12,6 +12,7 @@ import { CommandRuntime } from '#libs/commands/src/command-runtime';
 import { POSITION_WAITER, type PositionWaiter } from '#libs/commands/src/position-waiter';
 import type { AppConfig } from '#libs/config/src/config';
 import type { Clock } from '#libs/platform/src/clock';
+import { ProjectionWaiter } from '#libs/projections/src/projection-waiter';
 import { APP_CONFIG, CLOCK, LOGGER, READ_SQL, REDIS } from '#libs/platform/src/tokens';
 import type { SqlClient } from '#libs/sql/src/sql-client';
 import type { SecretBox } from './crypto/secret-box.js';
@@ -49,6 +50,7 @@ class WebhookDeliveryHost implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(WEBHOOK_QUEUE) private readonly queue: Queue<DeliveryJob>,
     @Inject(POSITION_WAITER) private readonly waiter: PositionWaiter,
     private readonly runtime: CommandRuntime,
+    private readonly projections: ProjectionWaiter,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -74,6 +76,7 @@ class WebhookDeliveryHost implements OnApplicationBootstrap, OnApplicationShutdo
       queue: this.queue,
       schedules: webhooks.retrySchedule,
       logger,
+      projectors: this.projections,
     });
     await this.dispatcher.start();
     logger.info(

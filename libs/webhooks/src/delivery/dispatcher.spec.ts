@@ -12,7 +12,11 @@ import pg from 'pg';
 import { pino, type Logger } from 'pino';
 import { defineEventsProjector } from '#libs/events/src/events.projection';
 import { CHECKPOINTS_DDL, writeCheckpoint } from '#libs/projections/src/checkpoints';
-import { ProjectionWaiter } from '#libs/projections/src/projection-waiter';
+import {
+  ProjectionWaiter,
+  type LocalProjector,
+  type LocalProjectors,
+} from '#libs/projections/src/projection-waiter';
 import { createPostgresClient, quoteIdent } from '#libs/sql/src/postgres-client';
 import type { SqlClient } from '#libs/sql/src/sql-client';
 import { TEST_DATABASE_URL, TEST_REDIS_URL, uniqueName } from '#test/support/env';
@@ -84,10 +88,11 @@ class Fixture {
   async dispatcher(
     logger: Logger = pino({ level: 'silent' }),
     queue = this.queue,
+    projectors?: LocalProjectors,
   ): Promise<WebhookDispatcher> {
     const sql = await this.client();
     const dispatcher = new WebhookDispatcher(
-      { sql, waiter: new ProjectionWaiter(sql, 200), queue, schedules: SCHEDULES, logger },
+      { sql, waiter: new ProjectionWaiter(sql, 200), queue, schedules: SCHEDULES, logger, projectors },
       { leaderRetryMs: 50 },
     );
     this.closers.push(() => dispatcher.stop());
@@ -151,6 +156,11 @@ class Fixture {
     await eventually('the dispatcher checkpoint reaches the last event', async () => {
       return (await this.checkpoint()) === this.position;
     });
+  }
+
+  /** The log position of the last event written. */
+  get head(): bigint {
+    return this.position;
   }
 
   /** Every job in the queue, whatever its state, as `<evt>-<we>` ids. */
@@ -401,5 +411,39 @@ describe('WebhookDispatcher', () => {
         job.data.livemode,
         job.data.endpointId === liveEndpoint || job.data.endpointId === liveOnlyUpdates,
       );
+  });
+
+  it('while no endpoint is enabled, reads nothing until the targets projector here changes its tables', async () => {
+    fixture = await new Fixture().open();
+    // The webhook_targets projector as this process runs it: how far it is, and its change count.
+    const targets: { currentPosition: LocalProjector['currentPosition']; changes: number } = {
+      currentPosition: 'start',
+      changes: 1,
+    };
+    const events = async (count: number) => {
+      const ids = await fixture.events('acct_a', false, count);
+      targets.currentPosition = fixture.head;
+      return ids;
+    };
+    await fixture.dispatcher(undefined, undefined, {
+      local: (name) => (name === 'webhook_targets' ? targets : undefined),
+    });
+    // A round reads the log and finds no endpoint enabled; the next rounds read nothing.
+    await events(3);
+    await fixture.dispatched();
+    await events(3);
+    await fixture.dispatched();
+    // An endpoint written while the count holds still (never so with a real projector: writing
+    // it moves the count) is not seen: these events were not read.
+    const endpoint = await fixture.target('acct_a', false);
+    await events(3);
+    await fixture.dispatched();
+    assert.deepEqual(await fixture.jobIds(), []);
+    assert.deepEqual(await fixture.deliveryRows(), []);
+    // The count moves: the next round reads the log from where the dispatcher is.
+    targets.changes++;
+    const later = await events(3);
+    await fixture.dispatched();
+    assert.deepEqual(await fixture.jobIds(), expectedJobs(later, [endpoint]));
   });
 });

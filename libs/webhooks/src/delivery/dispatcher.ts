@@ -5,6 +5,7 @@ import type { PositionWaiter } from '#libs/commands/src/position-waiter';
 import type { FromPosition, GlobalPosition } from '#libs/event-store/src/port';
 import { CHECKPOINTS_DDL, readCheckpoint } from '#libs/projections/src/checkpoints';
 import { CHECKPOINT_FLUSH_MS } from '#libs/projections/src/checkpoint-flusher';
+import type { LocalProjectors } from '#libs/projections/src/projection-waiter';
 import { acquireLeadership, type Leadership } from '#libs/sql/src/leader-lock';
 import type { SqlClient, SqlExecutor } from '#libs/sql/src/sql-client';
 import { enabledEventsMatchSql } from '../domain/enabled-events.js';
@@ -22,6 +23,13 @@ const EVENTS_PROJECTOR = 'events';
 const TARGETS_PROJECTOR = 'webhook_targets';
 /** Jobs per addBulk call (one MULTI in Redis). */
 const ADD_CHUNK = 1000;
+/**
+ * The stored checkpoint is written at most this often (the newest position, in the
+ * background; at once when the dispatcher stops leading). Every reader tolerates its lag: a
+ * new leader re-reads at most this much of the log (re-adding only pending deliveries), and
+ * `pending_webhooks` counts an event past it from the endpoints (PendingWebhooksCounter).
+ */
+const PERSIST_GAP_MS = 250;
 
 export interface DispatcherOptions {
   /** Log positions read per round (events sharing a position are never split). */
@@ -37,6 +45,12 @@ export interface DispatcherDeps {
   queue: Queue<DeliveryJob>;
   schedules: RetrySchedules;
   logger: Logger;
+  /**
+   * The projectors running in this process (the worker role runs them all): lets the
+   * dispatcher skip its rounds while no endpoint is enabled (see dispatchOnce). Without it,
+   * every round reads the log.
+   */
+  projectors?: LocalProjectors;
 }
 
 /** One (event, endpoint) delivery the dispatcher found. */
@@ -59,26 +73,27 @@ interface MatchedRow {
  *
  * Each round:
  *
- * 1. reads how far the `events` projector has committed its table (its checkpoint row is
- *    written with its rows), and makes sure the `webhook_targets` projector has passed that
- *    point too (so no endpoint created just before an event is missed because its read model
- *    lagged: in this process that is the projector's own event, no query);
- * 2. in one statement, reads the Stripe Events after its own checkpoint up to there, matches
- *    them against their accounts' enabled endpoints (same mode, enabled before the event,
+ * 1. in one statement, takes how far the `events` projector has committed its table, no
+ *    further than the `webhook_targets` projector has passed (so no endpoint created just
+ *    before an event is missed because its read model lagged; in this process that is the
+ *    runner's own position), reads the Stripe Events after its own checkpoint up to there,
+ *    matches them against their accounts' enabled endpoints (same mode, enabled before the event,
  *    `enabled_events`), writes a pending delivery row for each match that has none, and
  *    returns the deliveries to enqueue: the rows it inserted, and those it found still
  *    `pending` (see claimBatch);
- * 3. adds their jobs (addBulk), and only then moves its checkpoint.
+ * 2. adds their jobs (addBulk), and only then moves its checkpoint.
  *
- * With nothing new it sleeps until the `events` projector passes what it dispatched: the
- * store's commit notification wakes the projector, whose advance wakes the dispatcher. No poll
+ * While no endpoint is enabled at all, a round costs no statement (see skipUnmatched).
+ *
+ * With nothing new it sleeps until the `events` and `webhook_targets` projectors pass what it
+ * dispatched: the store's commit notification wakes them, and their advance the dispatcher. No poll
  * (a bounded wait re-checks every few seconds in case a wake-up was missed).
  *
  * Crash safety: the checkpoint is kept in memory and written after the jobs are in Redis,
- * without holding up the next round, and never backwards. A leader dying between inserting
- * rows and adding their jobs leaves rows `pending` past the stored checkpoint: the next round
- * (a failed round is retried from the same checkpoint) or the next leader reads those events
- * again and re-adds the jobs of every delivery still pending. A delivery that has finished
+ * without holding up the next round, never backwards, at most every PERSIST_GAP_MS. A leader
+ * dying between inserting rows and adding their jobs leaves rows `pending` past the stored
+ * checkpoint: the next round (a failed round is retried from the same checkpoint) or the next
+ * leader reads those events again and re-adds the jobs of every delivery still pending. A delivery that has finished
  * (succeeded, failed, canceled) is never enqueued again, even when its completed job has been
  * trimmed from Redis; a pending one's job, if it exists, has not finished, so the deterministic
  * job id makes the re-add a no-op.
@@ -91,7 +106,14 @@ export class WebhookDispatcher {
   private done: FromPosition = 'start';
   private persisting: Promise<void> | null = null;
   private toPersist: GlobalPosition | null = null;
+  private lastPersistAt = -Infinity;
   private leadership: Leadership | null = null;
+  /**
+   * Set by a round that found no enabled endpoint at all while the `webhook_targets` projector
+   * of this process held still (its `changes` count, the same before and after): until that
+   * count moves, no event can match, and rounds only move the checkpoint (see dispatchOnce).
+   */
+  private noEndpointsWhile: number | null = null;
 
   constructor(
     private readonly deps: DispatcherDeps,
@@ -150,6 +172,7 @@ export class WebhookDispatcher {
     let lastEmptyRound = -Infinity;
     let positioned = false;
     this.toPersist = null;
+    this.noEndpointsWhile = null;
     while (!term.aborted) {
       try {
         // Read on taking the lead, not at start: a previous leader may have moved it since.
@@ -164,7 +187,7 @@ export class WebhookDispatcher {
         // re-checks). It may already have, with its checkpoint row not yet written (it writes it
         // within a flush interval when it had no rows to write): empty rounds are spaced by that.
         const from = this.done === 'start' ? 0n : this.done;
-        await until(this.deps.waiter.waitFor(from + 1n, [EVENTS_PROJECTOR]), term);
+        await until(this.deps.waiter.waitFor(from + 1n, [EVENTS_PROJECTOR, TARGETS_PROJECTOR]), term);
         const gap = lastEmptyRound + CHECKPOINT_FLUSH_MS - performance.now();
         lastEmptyRound = performance.now();
         if (gap > 0) await sleep(gap, undefined, { signal: term }).catch(() => undefined);
@@ -183,27 +206,27 @@ export class WebhookDispatcher {
    * when a statement or the add to Redis fails.
    */
   private async dispatchOnce(session: SqlExecutor, term: AbortSignal): Promise<boolean> {
-    const { rows } = await session.query<{ name: string; position: string | null }>(
-      `SELECT name, position::text AS position FROM coffer_projector_checkpoints WHERE name = ANY($1::text[])`,
-      [[EVENTS_PROJECTOR, TARGETS_PROJECTOR]],
-    );
-    const at = (name: string) => {
-      const position = rows.find((r) => r.name === name)?.position;
-      return position == null ? null : BigInt(position);
-    };
-    const projected = at(EVENTS_PROJECTOR);
-    if (projected === null || (this.done !== 'start' && projected <= this.done)) return false;
-    const targets = at(TARGETS_PROJECTOR);
-    // Its stored checkpoint trails it by up to a flush when it had nothing to write: ask it.
-    if (
-      (targets === null || targets < projected) &&
-      !(await until(this.deps.waiter.waitFor(projected, [TARGETS_PROJECTOR]), term))
-    )
-      return true;
-
+    const targetsHere = this.deps.projectors?.local(TARGETS_PROJECTOR);
+    if (targetsHere && this.noEndpointsWhile !== null && targetsHere.changes === this.noEndpointsWhile)
+      return this.skipUnmatched(session, targetsHere.currentPosition, term);
+    this.noEndpointsWhile = null;
     const limit = this.options.batchSize ?? 500;
-    const { deliveries, positions, last } = await claimBatch(session, this.done, projected, limit);
-    const upTo = positions === limit && last !== null ? last : projected;
+    const changes = targetsHere?.changes;
+    // How far the targets table is known complete: the runner here says so at once (its stored
+    // checkpoint trails it by up to a flush when it had nothing to write); elsewhere, the row.
+    const targetsAt =
+      targetsHere && targetsHere.currentPosition !== 'start' ? targetsHere.currentPosition : null;
+    const { deliveries, positions, last, anyEnabled, bound } = await claimBatch(
+      session,
+      this.done,
+      targetsAt,
+      limit,
+    );
+    // No endpoint enabled, the projector here held still throughout (its writes before the
+    // statement committed, none since): the table stays so until it moves (dispatchOnce).
+    if (targetsHere && !anyEnabled && targetsHere.changes === changes) this.noEndpointsWhile = changes;
+    if (bound === null || (this.done !== 'start' && bound <= this.done)) return false;
+    const upTo = positions === limit && last !== null ? last : bound;
     if (deliveries.length > 0) {
       const jobs = deliveries.map((d) => ({
         name: d.type,
@@ -223,18 +246,40 @@ export class WebhookDispatcher {
         await this.deps.queue.addBulk(jobs.slice(i, i + ADD_CHUNK));
     }
     this.done = upTo;
-    this.persist(session, upTo);
+    this.persist(session, upTo, term);
     return true;
   }
 
-  /** Write the checkpoint in the background, one write at a time, the newest position winning. */
-  private persist(session: SqlExecutor, position: GlobalPosition): void {
+  /**
+   * A round while no endpoint is enabled: move past everything the `webhook_targets` projector
+   * of this process has passed, with no statement. Sound because that projector applied every
+   * event up to `passed` itself with nothing to write (its `changes` count has not moved since a
+   * round saw no enabled endpoint): no endpoint was created or re-enabled in between, so none
+   * is active from a position before `passed`, and an event up to there matches none. An
+   * endpoint created later is active only from its creation's position, past `passed`: its
+   * creation moves the count, and the next round reads the log from here.
+   */
+  private skipUnmatched(session: SqlExecutor, passed: FromPosition, term: AbortSignal): boolean {
+    if (passed === 'start' || (this.done !== 'start' && passed <= this.done)) return false;
+    this.done = passed;
+    this.persist(session, passed, term);
+    return true;
+  }
+
+  /**
+   * Write the checkpoint in the background, one write at a time, the newest position winning,
+   * at most once per PERSIST_GAP_MS (at once when `term` aborts: the dispatcher stops leading).
+   */
+  private persist(session: SqlExecutor, position: GlobalPosition, term: AbortSignal): void {
     this.toPersist = position;
     if (this.persisting) return;
     this.persisting = (async () => {
       while (this.toPersist !== null) {
+        const wait = this.lastPersistAt + PERSIST_GAP_MS - performance.now();
+        if (wait > 0 && !term.aborted) await sleep(wait, undefined, { signal: term }).catch(() => undefined);
         const next = this.toPersist;
         this.toPersist = null;
+        this.lastPersistAt = performance.now();
         try {
           await session.query(
             `UPDATE coffer_projector_checkpoints SET position = $2::numeric
@@ -272,13 +317,20 @@ function until(wait: Promise<boolean>, signal: AbortSignal): Promise<boolean> {
 }
 
 /**
- * One statement: the Stripe Events after `from` up to `upTo` (whole positions only, at most
+ * One statement: the Stripe Events after `from` up to the bound (whole positions only, at most
  * `limit` positions), matched against their accounts' enabled endpoints (same mode, enabled
  * before the event, `enabled_events`), with a pending row written for every (event, endpoint)
  * that has none. Returns, in log order, the deliveries to enqueue: the rows inserted now, and
  * the rows found still `pending` (a re-read after a crash or a failed round: their job may
  * never have been added; the conflict's no-op update returns them), never one that has
- * finished. Also how many positions were read and the last.
+ * finished. Also how many positions were read and the last, and whether any endpoint at all is
+ * enabled.
+ *
+ * The bound is how far the `events` projector has committed its table (its checkpoint row is
+ * written with its rows), but no further than the `webhook_targets` table is known complete:
+ * `targetsAt` (the runner in this process), else that projector's checkpoint row. So no
+ * endpoint created just before an event is missed because its read model lagged; reading the
+ * rows here saves the round a statement of its own. No bound (null): nothing projected yet.
  *
  * The statement returns the batch's events (type, position) and the delivery rows apart, and
  * they are paired here: joining the matches with the insert's RETURNING in SQL joins two CTE
@@ -295,9 +347,15 @@ function until(wait: Promise<boolean>, signal: AbortSignal): Promise<boolean> {
 async function claimBatch(
   sql: SqlExecutor,
   from: FromPosition,
-  upTo: GlobalPosition,
+  targetsAt: GlobalPosition | null,
   limit: number,
-): Promise<{ deliveries: MatchedRow[]; positions: number; last: GlobalPosition | null }> {
+): Promise<{
+  deliveries: MatchedRow[];
+  positions: number;
+  last: GlobalPosition | null;
+  anyEnabled: boolean;
+  bound: GlobalPosition | null;
+}> {
   const { rows } = await sql.query<{
     kind: 'summary' | 'event' | 'delivery';
     id: string | null;
@@ -306,10 +364,17 @@ async function claimBatch(
     livemode: boolean | null;
     type: string | null;
     position: string | null;
+    bound: string | null;
   }>(
-    `WITH positions AS (
+    `WITH head AS MATERIALIZED (
+       SELECT (SELECT position FROM coffer_projector_checkpoints WHERE name = '${EVENTS_PROJECTOR}') AS events,
+              COALESCE($2::numeric,
+                       (SELECT position FROM coffer_projector_checkpoints WHERE name = '${TARGETS_PROJECTOR}')) AS targets
+     ), bound AS MATERIALIZED (
+       SELECT CASE WHEN events IS NULL OR targets IS NULL THEN NULL ELSE LEAST(events, targets) END AS position FROM head
+     ), positions AS (
        SELECT DISTINCT position FROM events
-       WHERE ($1::numeric IS NULL OR position > $1::numeric) AND position <= $2::numeric
+       WHERE ($1::numeric IS NULL OR position > $1::numeric) AND position <= (SELECT position FROM bound)
        ORDER BY position LIMIT $3
      ), batch AS MATERIALIZED (
        SELECT e.id, e.account_id, e.livemode, e.type, e.position FROM events e
@@ -326,13 +391,15 @@ async function claimBatch(
        ON CONFLICT (event_id, endpoint_id) DO UPDATE SET status = d.status WHERE d.status = 'pending'
        RETURNING d.event_id, d.endpoint_id, d.account_id, d.livemode
      )
-     SELECT 'summary' AS kind, NULL AS id, NULL AS endpoint_id, NULL AS account_id, NULL::boolean AS livemode,
-            (SELECT count(*)::text FROM positions) AS type, (SELECT max(position)::text FROM positions) AS position
+     SELECT 'summary' AS kind, NULL AS id, NULL AS endpoint_id, NULL AS account_id,
+            EXISTS (SELECT 1 FROM webhook_targets WHERE status = 'enabled') AS livemode,
+            (SELECT count(*)::text FROM positions) AS type, (SELECT max(position)::text FROM positions) AS position,
+            (SELECT position::text FROM bound) AS bound
      UNION ALL
-     SELECT 'event', id, NULL, NULL, NULL, type, position::text FROM batch
+     SELECT 'event', id, NULL, NULL, NULL, type, position::text, NULL FROM batch
      UNION ALL
-     SELECT 'delivery', event_id, endpoint_id, account_id, livemode, NULL, NULL FROM enqueue`,
-    [from === 'start' ? null : from.toString(), upTo.toString(), limit, Date.now()],
+     SELECT 'delivery', event_id, endpoint_id, account_id, livemode, NULL, NULL, NULL FROM enqueue`,
+    [from === 'start' ? null : from.toString(), targetsAt?.toString() ?? null, limit, Date.now()],
   );
   const events = new Map<string, { type: string; position: bigint }>();
   for (const row of rows)
@@ -358,12 +425,15 @@ async function claimBatch(
         : 1
       : compare(a.event_id, b.event_id) || compare(a.endpoint_id, b.endpoint_id),
   );
-  // The summary row: how many positions were read (in `type`) and the last (in `position`).
+  // The summary row: how many positions were read (in `type`), the last (in `position`), and
+  // whether any endpoint at all is enabled (in `livemode`).
   const summary = rows.find((r) => r.kind === 'summary');
   return {
     deliveries,
     positions: Number(summary?.type ?? 0),
     last: summary?.position == null ? null : BigInt(summary.position),
+    anyEnabled: summary?.livemode !== false,
+    bound: summary?.bound == null ? null : BigInt(summary.bound),
   };
 }
 
