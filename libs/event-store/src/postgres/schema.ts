@@ -20,7 +20,12 @@ import type { SqlClient } from '#libs/sql/src/sql-client';
  * `coffer_begin_append` declares the transaction an appender (a shared advisory lock taken before
  * its transaction id) and `coffer_log_bound` uses the declarations to bound global-log reads
  * below the oldest transaction that may still append: the argument is in ./README.md, "Never
- * skipping an event".
+ * skipping an event". `coffer_append` also marks its transaction (APPENDER_MARK_BASE) so that a
+ * reader whose oldest running transaction is an append can stop there without reading pg_locks.
+ *
+ * PostgreSQL CPU: steps are PL/pgSQL simple expressions (`v := f()`) wherever they can be, since
+ * `PERFORM` and `SELECT ... INTO` start an executor each; json is parsed once per event
+ * (json_to_record) rather than once per `->>`.
  *
  * `coffer_append_batch` runs several appends, in order, in one transaction (group commit, see
  * append-batcher.ts): each is coffer_append continuing the transaction's positions, and each
