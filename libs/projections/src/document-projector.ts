@@ -38,7 +38,7 @@ export interface DocumentProjectorSpec<Doc> {
    * Event types that begin a row (a resource's creation, appended to a new stream): there is
    * no document before one, and evolve is given null. A live batch does not read the rows whose
    * events in the batch begin with one of these, so a batch of creations costs one statement
-   * less. Declare only what holds: an event of such a type for a row that exists would be folded
+   * less; a rebuild's batch does not look them up either. Declare only what holds: an event of such a type for a row that exists would be folded
    * from null.
    */
   createdBy?: readonly string[];
