@@ -38,7 +38,7 @@ export interface DocumentProjectorSpec<Doc> {
    * Event types that begin a row (a resource's creation, appended to a new stream): there is
    * no document before one, and evolve is given null. A live batch does not read the rows whose
    * events in the batch begin with one of these, so a batch of creations costs one statement
-   * less. Declare only what holds: an event of such a type for a row that exists would be folded
+   * less; a rebuild's batch does not look them up either. Declare only what holds: an event of such a type for a row that exists would be folded
    * from null.
    */
   createdBy?: readonly string[];
@@ -238,8 +238,11 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
       const source = new Uint8Array(touched.size);
       const take: string[] = [];
       let i = 0;
-      for (const id of touched.keys()) {
+      for (const [id, rowEvents] of touched) {
         if (unsettled.has(id)) source[i] = FROM_PREVIOUS_BATCH;
+        // Like the live path (rowsToLoad), a row its batch begins with a `createdBy` event has no
+        // document before: no lookup (most rows of a long log, whose lookups cost Node ≈ 1 µs each).
+        else if (createdBy?.has(rowEvents[0]!.type)) source[i] = NEW_ROW;
         else if (written?.mightHave(id) ?? true) {
           source[i] = FROM_TABLE;
           take.push(id);
@@ -394,6 +397,8 @@ export function projectDocumentsTogether(
 /** An event of a bulk batch: parsed, or still JSON text (prepareUnparsed). */
 type BulkEvent = RecordedEvent | UnparsedRecordedEvent;
 
+/** Where a bulk batch's row comes from: nowhere (no earlier document: NEW_ROW or 0), the table, or the previous batch. */
+const NEW_ROW = 0;
 const FROM_TABLE = 1;
 const FROM_PREVIOUS_BATCH = 2;
 
