@@ -81,8 +81,10 @@ export async function createPgliteClient(options: PgliteClientOptions = {}): Pro
       try {
         result = await fn(tx, begun);
       } catch (error) {
-        await channel.request({ op: 'rollback' }).catch(() => {});
+        // As after COMMIT below: the worker takes what follows in order, so hand on at once.
+        const rolledBack = channel.request({ op: 'rollback' });
         release();
+        await rolledBack.catch(() => {});
         throw error;
       }
       // The worker takes statements after COMMIT in order, so the next holder need not wait for its reply.
