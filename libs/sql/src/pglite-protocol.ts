@@ -20,6 +20,27 @@ export type PgliteRequest =
   | { id: number; op: 'unlisten'; listener: number }
   | { id: number; op: 'close' };
 
+/** A request before the channel numbers it. */
+export type PgliteCall = PgliteRequest extends infer R
+  ? R extends PgliteRequest
+    ? Omit<R, 'id'>
+    : never
+  : never;
+
+/** How the client reaches PGlite: a worker thread (pglite-worker-channel.ts) or this one (pglite-inline-channel.ts). */
+export interface PgliteChannel {
+  request<T>(call: PgliteCall): Promise<T>;
+  /** For a transaction's statements: the reply without waiting for this thread's event loop. */
+  requestSync<T>(call: PgliteCall): Promise<T>;
+  /** No request is outstanding: one sent now is PGlite's next. */
+  readonly idle: boolean;
+  addListener(onNotify: (payload: string) => void): number;
+  removeListener(id: number): void;
+  /** Resolves when PGlite is gone (closed, or failed). */
+  readonly closed: Promise<void>;
+  close(): Promise<void>;
+}
+
 export type PgliteReply =
   | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; error: SerializedError }
