@@ -98,6 +98,12 @@ describe('loadConfig', () => {
     });
   });
 
+  it('runs PGlite in a worker thread unless PGLITE_THREAD=main', () => {
+    assert.equal(loadConfig({}).pgliteThread, 'worker');
+    assert.equal(loadConfig({ PGLITE_THREAD: 'main' }).pgliteThread, 'main');
+    rejects({ PGLITE_THREAD: 'both' }, /^PGLITE_THREAD must be one of worker, main, got "both"$/);
+  });
+
   it('keeps the read side on PGlite when EVENT_STORE=pglite even if DATABASE_URL is set', () => {
     assert.equal(loadConfig({ DATABASE_URL: PG }).readSide.kind, 'pglite');
   });

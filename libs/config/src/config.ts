@@ -23,6 +23,7 @@ export type Role = (typeof ROLES)[number];
 
 export const EVENT_STORE_KINDS = ['pglite', 'postgres', 'eventstoredb'] as const;
 export type EventStoreKind = (typeof EVENT_STORE_KINDS)[number];
+export const PGLITE_THREADS = ['worker', 'main'] as const;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -42,6 +43,8 @@ export interface AppConfig {
   eventStore: EventStoreKind;
   /** Absolute path of the directory holding PGlite's files. */
   dataDir: string;
+  /** Where PGlite runs: a worker thread of its own, or the main thread (PGLITE_THREAD). */
+  pgliteThread: (typeof PGLITE_THREADS)[number];
   databaseUrl?: string;
   eventStoreUrl?: string;
   redisUrl: string;
@@ -77,6 +80,7 @@ export const DEFAULTS = {
   ROLE: 'all',
   EVENT_STORE: 'pglite',
   DATA_DIR: './data',
+  PGLITE_THREAD: 'worker',
   REDIS_URL: 'redis://127.0.0.1:6379',
   LOG_LEVEL: 'info',
   SHUTDOWN_GRACE_MS: 10_000,
@@ -98,6 +102,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const role = oneOf('ROLE', get('ROLE') ?? DEFAULTS.ROLE, ROLES);
   const eventStore = oneOf('EVENT_STORE', get('EVENT_STORE') ?? DEFAULTS.EVENT_STORE, EVENT_STORE_KINDS);
   const dataDir = resolve(get('DATA_DIR') ?? DEFAULTS.DATA_DIR);
+  const pgliteThread = oneOf('PGLITE_THREAD', get('PGLITE_THREAD') ?? DEFAULTS.PGLITE_THREAD, PGLITE_THREADS);
   const logLevel = oneOf('LOG_LEVEL', get('LOG_LEVEL') ?? DEFAULTS.LOG_LEVEL, LOG_LEVELS);
   const shutdownGraceMs = parseNonNegativeInt(
     'SHUTDOWN_GRACE_MS',
@@ -180,6 +185,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     role,
     eventStore,
     dataDir,
+    pgliteThread,
     databaseUrl,
     eventStoreUrl,
     redisUrl,

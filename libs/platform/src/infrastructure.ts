@@ -65,7 +65,7 @@ async function openStores(
   const { PostgresEventStore } = await import('#libs/event-store/src/postgres/postgres-event-store');
 
   if (config.eventStore === 'pglite') {
-    const sql = await openPglite(config.dataDir, closers, timeoutMs);
+    const sql = await openPglite(config, config.dataDir, closers, timeoutMs);
     const eventStore = await attempt('PGlite', pgliteDir(config.dataDir), timeoutMs, () =>
       PostgresEventStore.create(sql, { name: 'pglite' }),
     );
@@ -86,7 +86,7 @@ async function openStores(
   const readSql =
     config.readSide.kind === 'postgres'
       ? await openPostgres(config.readSide.url, closers, timeoutMs)
-      : await openPglite(config.readSide.dataDir, closers, timeoutMs);
+      : await openPglite(config, config.readSide.dataDir, closers, timeoutMs);
   const { EventStoreDbEventStore } =
     await import('#libs/event-store/src/eventstoredb/eventstoredb-event-store');
   const url = config.eventStoreUrl!;
@@ -103,7 +103,12 @@ function pgliteDir(dataDir: string): string {
   return join(dataDir, 'pglite');
 }
 
-async function openPglite(dataDir: string, closers: Closers, timeoutMs: number): Promise<SqlClient> {
+async function openPglite(
+  config: AppConfig,
+  dataDir: string,
+  closers: Closers,
+  timeoutMs: number,
+): Promise<SqlClient> {
   const { createPgliteClient } = await import('#libs/sql/src/pglite-client');
   const dir = pgliteDir(dataDir);
   // Opening PGlite the first time initialises a database (a few seconds on a slow disk).
@@ -111,7 +116,7 @@ async function openPglite(dataDir: string, closers: Closers, timeoutMs: number):
     await mkdir(dir, { recursive: true });
     const unlock = await lockDataDir(dir);
     closers.add(unlock);
-    const sql = await createPgliteClient({ dataDir: dir });
+    const sql = await createPgliteClient({ dataDir: dir, thread: config.pgliteThread });
     closers.add(() => sql.close());
     await sql.query('SELECT 1');
     return sql;

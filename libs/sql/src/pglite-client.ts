@@ -1,4 +1,7 @@
-import { PGlite, types, type Results } from '@electric-sql/pglite';
+import { ConnectionGate } from './connection-gate.js';
+import { InlineChannel } from './pglite-inline-channel.js';
+import type { PgliteCall, PgliteChannel } from './pglite-protocol.js';
+import { WorkerChannel } from './pglite-worker-channel.js';
 import {
   copyWith,
   transactionSettings,
@@ -10,74 +13,119 @@ import {
 export interface PgliteClientOptions {
   /** Directory for the database files; undefined = in-memory. */
   dataDir?: string;
+  /**
+   * Where PGlite runs: 'worker' (default), a worker thread of its own; 'main', this thread, as
+   * before the worker (PGLITE_THREAD; see docs/architecture.md for when that is faster).
+   */
+  thread?: 'worker' | 'main';
 }
 
 /**
- * SqlClient over PGlite (embedded WebAssembly PostgreSQL, one connection in-process).
- * Type mapping matches the node-postgres client: int8 and numeric come back as strings
- * (PGlite's own default returns int8 as number or bigint depending on size).
- * PGlite runs one statement at a time: a transaction holds the only connection, so calling
- * the client (not `tx`) from inside `transaction()` waits forever.
+ * SqlClient over PGlite (embedded WebAssembly PostgreSQL, one connection), run in a worker
+ * thread (pglite-worker.ts): PGlite executes SQL synchronously, which in the main thread would
+ * stall every other task of the process (HTTP, queue workers, timers) for the length of each
+ * statement; in its own thread it uses a second core instead. Statements outside a transaction
+ * are sent at once (the worker runs them in order); a transaction holds the connection, its
+ * statements sent one by one, and the others wait for it.
+ * Type mapping matches the node-postgres client: int8 and numeric come back as strings,
+ * json parsed, timestamptz as Date. Calling the client (not `tx`) from inside `transaction()`
+ * waits forever, as it would with PGlite in this thread.
  */
 export async function createPgliteClient(options: PgliteClientOptions = {}): Promise<SqlClient> {
-  const db = await PGlite.create({
-    dataDir: options.dataDir,
-    parsers: { [types.INT8]: (value: string) => value, [types.NUMERIC]: (value: string) => value },
-  });
-  const toResult = <Row>(result: Results<Row>): QueryResult<Row> => ({
-    rows: result.rows,
-    rowCount: result.rowCount ?? result.affectedRows ?? result.rows.length,
-  });
-  const query = async <Row>(sql: string, params?: unknown[]) => toResult(await db.query<Row>(sql, params));
-  const exec = async (sql: string) => {
-    await db.exec(sql);
-  };
-  let markClosed!: () => void;
-  const closed = new Promise<void>((resolve) => (markClosed = resolve));
+  const channel: PgliteChannel =
+    options.thread === 'main'
+      ? await InlineChannel.start(options.dataDir)
+      : await WorkerChannel.start(options.dataDir);
+  const gate = new ConnectionGate();
+  const shared = <T>(request: PgliteCall) => gate.shared(() => channel.request<T>(request));
+  const query = <Row>(sql: string, params?: unknown[]) =>
+    shared<QueryResult<Row>>({ op: 'query', sql, params: params && cloneable(params) });
+  const exec = (sql: string) => shared<void>({ op: 'exec', sql });
   return {
     kind: 'pglite',
     query,
     exec,
     // The one connection: a session over it ends only with the client (closing the session is a no-op).
-    session: async () => ({ query, exec, lost: closed, close: async () => {} }),
-    transaction: (fn, options) =>
-      db.transaction(async (tx) => {
-        let last: string | undefined;
-        const executor: SqlTransaction = {
-          query: async <Row>(sql: string, params?: unknown[]) => toResult(await tx.query<Row>(sql, params)),
-          exec: async (sql) => {
-            await tx.exec(sql);
-          },
-          // PGlite reads COPY data from a Blob passed as '/dev/blob'.
-          async copyFrom(table, columns, chunks, copyOptions) {
-            const statement = `COPY ${table} (${columns.join(', ')}) FROM '/dev/blob'${copyWith(copyOptions)}`;
-            const result = await tx.query(statement, [], {
-              blob: new Blob([...chunks]),
-            });
-            return result.affectedRows ?? 0;
-          },
-          beforeCommit(statement) {
-            if (last !== undefined) throw new Error('beforeCommit: one statement per transaction');
-            last = statement;
-          },
-        };
-        const settings = transactionSettings(options);
-        if (settings.length > 0) await tx.exec(settings.join('; '));
-        const begun = options?.begin ? (await tx.query<Record<string, unknown>>(options.begin)).rows : [];
-        const result = await fn(executor, begun);
-        if (last !== undefined) await tx.exec(last);
-        return result;
-      }),
-    async listen(channel, onNotify) {
+    session: async () => ({ query, exec, lost: channel.closed, close: async () => {} }),
+    async transaction(fn, options) {
+      const settings = transactionSettings(options);
+      const release = await gate.exclusive();
+      let begun: Record<string, unknown>[];
+      try {
+        // Waited for with this thread blocked when nothing is ahead of it (the worker answers at
+        // once); else the worker has statements to finish first, and this thread other work.
+        const begin = { op: 'begin', settings, begin: options?.begin } as const;
+        begun = await (channel.idle ? channel.requestSync(begin) : channel.request(begin));
+      } catch (error) {
+        release();
+        throw error;
+      }
+      let last: string | undefined;
+      const tx: SqlTransaction = {
+        query: <Row>(sql: string, params?: unknown[]) =>
+          channel.requestSync<QueryResult<Row>>({ op: 'query', sql, params: params && cloneable(params) }),
+        exec: (sql) => channel.requestSync<void>({ op: 'exec', sql }),
+        copyFrom: (table, columns, chunks, copyOptions) =>
+          channel.requestSync<number>({
+            op: 'copy',
+            statement: `COPY ${table} (${columns.join(', ')}) FROM '/dev/blob'${copyWith(copyOptions)}`,
+            chunks: [...chunks],
+          }),
+        beforeCommit(statement) {
+          if (last !== undefined) throw new Error('beforeCommit: one statement per transaction');
+          last = statement;
+        },
+      };
+      let result: Awaited<ReturnType<typeof fn>>;
+      try {
+        result = await fn(tx, begun);
+      } catch (error) {
+        // As after COMMIT below: the worker takes what follows in order, so hand on at once.
+        const rolledBack = channel.request({ op: 'rollback' });
+        release();
+        await rolledBack.catch(() => {});
+        throw error;
+      }
+      // The worker takes statements after COMMIT in order, so the next holder need not wait for its reply.
+      const committed = channel.request<void>({ op: 'commit', last });
+      release();
+      await committed;
+      return result;
+    },
+    async listen(name, onNotify) {
       // PGlite splices the name into LISTEN/UNLISTEN unquoted, so only plain lowercase names work both ways.
-      if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel))
-        throw new Error(`channel ${JSON.stringify(channel)}: use a lowercase identifier`);
-      const unlisten = await db.listen(channel, onNotify);
-      return () => unlisten();
+      if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name))
+        throw new Error(`channel ${JSON.stringify(name)}: use a lowercase identifier`);
+      const listener = channel.addListener(onNotify);
+      try {
+        await shared({ op: 'listen', channel: name, listener });
+      } catch (error) {
+        channel.removeListener(listener);
+        throw error;
+      }
+      return async () => {
+        channel.removeListener(listener);
+        await shared({ op: 'unlisten', listener }).catch(() => {});
+      };
     },
-    async close() {
-      markClosed();
-      await db.close();
-    },
+    close: () => channel.close(),
   };
+}
+
+/**
+ * Parameters as they must cross to the worker: a plain object (a json/jsonb value) as its JSON
+ * text, which PGlite would make of it — after a structured clone, values nested in it with a
+ * toJSON of their own (a class instance) would have lost it. Everything else clones as it is.
+ */
+function cloneable(params: unknown[]): unknown[] {
+  let copy: unknown[] | undefined;
+  for (let i = 0; i < params.length; i++) {
+    const value = params[i];
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) continue;
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) continue;
+    copy ??= [...params];
+    copy[i] = JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? v.toString() : v));
+  }
+  return copy ?? params;
 }

@@ -23,6 +23,14 @@ const targets: Array<[string, () => Promise<{ sql: SqlClient; cleanup(): Promise
     },
   ],
   [
+    'pglite (main thread)',
+    async () => {
+      // PGLITE_THREAD=main: PGlite in this thread, as before the worker.
+      const sql = await createPgliteClient({ thread: 'main' });
+      return { sql, cleanup: () => sql.close() };
+    },
+  ],
+  [
     'postgres',
     async () => {
       const schema = uniqueName('sql_client');
@@ -49,7 +57,7 @@ for (const [target, factory] of targets) {
     after(() => cleanup?.());
 
     it('reports its kind', () => {
-      assert.equal(sql.kind, target);
+      assert.equal(sql.kind, target.split(' ')[0]);
     });
 
     it('returns int8 and numeric as strings, int4 as numbers, json parsed, timestamptz as Date', async () => {
