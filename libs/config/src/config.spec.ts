@@ -98,9 +98,9 @@ describe('loadConfig', () => {
     });
   });
 
-  it('runs PGlite in a worker thread unless PGLITE_THREAD=main', () => {
-    assert.equal(loadConfig({}).pgliteThread, 'worker');
-    assert.equal(loadConfig({ PGLITE_THREAD: 'main' }).pgliteThread, 'main');
+  it('runs PGlite in the main thread unless PGLITE_THREAD=worker', () => {
+    assert.equal(loadConfig({}).pgliteThread, 'main');
+    assert.equal(loadConfig({ PGLITE_THREAD: 'worker' }).pgliteThread, 'worker');
     rejects({ PGLITE_THREAD: 'both' }, /^PGLITE_THREAD must be one of worker, main, got "both"$/);
   });
 

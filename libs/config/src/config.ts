@@ -80,7 +80,7 @@ export const DEFAULTS = {
   ROLE: 'all',
   EVENT_STORE: 'pglite',
   DATA_DIR: './data',
-  PGLITE_THREAD: 'worker',
+  PGLITE_THREAD: 'main',
   REDIS_URL: 'redis://127.0.0.1:6379',
   LOG_LEVEL: 'info',
   SHUTDOWN_GRACE_MS: 10_000,

@@ -1,5 +1,5 @@
 /**
- * The PGlite client runs PGlite in a worker thread: SQL leaves this thread's event loop free,
+ * With `thread: 'worker'` (PGLITE_THREAD=worker) the PGlite client runs PGlite in a worker thread: SQL leaves this thread's event loop free,
  * errors and values cross intact, transactions keep the one connection to themselves, and an
  * idle client does not hold the process open. (What both clients share: sql-client.spec.ts.)
  */
@@ -15,7 +15,7 @@ import type { SqlClient } from './sql-client.js';
 describe('PGlite client (worker thread)', () => {
   let sql: SqlClient;
   before(async () => {
-    sql = await createPgliteClient();
+    sql = await createPgliteClient({ thread: 'worker' });
     await sql.exec('CREATE TABLE items (id int PRIMARY KEY, label text NOT NULL, doc jsonb, bytes bytea)');
   });
   after(() => sql?.close());

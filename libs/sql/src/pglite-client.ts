@@ -14,15 +14,15 @@ export interface PgliteClientOptions {
   /** Directory for the database files; undefined = in-memory. */
   dataDir?: string;
   /**
-   * Where PGlite runs: 'worker' (default), a worker thread of its own; 'main', this thread, as
-   * before the worker (PGLITE_THREAD; see docs/architecture.md for when that is faster).
+   * Where PGlite runs: 'main' (default), this thread; 'worker', a worker thread of its own
+   * (PGLITE_THREAD; see docs/architecture.md for the measured trade-off).
    */
   thread?: 'worker' | 'main';
 }
 
 /**
- * SqlClient over PGlite (embedded WebAssembly PostgreSQL, one connection), run in a worker
- * thread (pglite-worker.ts): PGlite executes SQL synchronously, which in the main thread would
+ * SqlClient over PGlite (embedded WebAssembly PostgreSQL, one connection), run in this thread
+ * (pglite-inline-channel.ts) or in a worker thread (pglite-worker.ts, `thread: 'worker'`): PGlite executes SQL synchronously, which in the main thread would
  * stall every other task of the process (HTTP, queue workers, timers) for the length of each
  * statement; in its own thread it uses a second core instead. Statements outside a transaction
  * are sent at once (the worker runs them in order); a transaction holds the connection, its
@@ -33,9 +33,9 @@ export interface PgliteClientOptions {
  */
 export async function createPgliteClient(options: PgliteClientOptions = {}): Promise<SqlClient> {
   const channel: PgliteChannel =
-    options.thread === 'main'
-      ? await InlineChannel.start(options.dataDir)
-      : await WorkerChannel.start(options.dataDir);
+    options.thread === 'worker'
+      ? await WorkerChannel.start(options.dataDir)
+      : await InlineChannel.start(options.dataDir);
   const gate = new ConnectionGate();
   const shared = <T>(request: PgliteCall) => gate.shared(() => channel.request<T>(request));
   const query = <Row>(sql: string, params?: unknown[]) =>

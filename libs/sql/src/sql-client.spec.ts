@@ -16,17 +16,18 @@ import { prepared, preparedName, sqlLiteral, type SqlClient } from './sql-client
 
 const targets: Array<[string, () => Promise<{ sql: SqlClient; cleanup(): Promise<void> }>]> = [
   [
-    'pglite',
+    'pglite (worker thread)',
     async () => {
-      const sql = await createPgliteClient();
+      // PGLITE_THREAD=worker: PGlite in a worker thread of its own.
+      const sql = await createPgliteClient({ thread: 'worker' });
       return { sql, cleanup: () => sql.close() };
     },
   ],
   [
-    'pglite (main thread)',
+    'pglite',
     async () => {
-      // PGLITE_THREAD=main: PGlite in this thread, as before the worker.
-      const sql = await createPgliteClient({ thread: 'main' });
+      // The default, PGLITE_THREAD=main: PGlite in this thread.
+      const sql = await createPgliteClient();
       return { sql, cleanup: () => sql.close() };
     },
   ],
