@@ -96,15 +96,15 @@ export async function createPgliteClient(options: PgliteClientOptions = {}): Pro
       // PGlite splices the name into LISTEN/UNLISTEN unquoted, so only plain lowercase names work both ways.
       if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name))
         throw new Error(`channel ${JSON.stringify(name)}: use a lowercase identifier`);
-      const listener = channel.addListener(onNotify);
+      const listener = channel.listeners.add(onNotify);
       try {
         await shared({ op: 'listen', channel: name, listener });
       } catch (error) {
-        channel.removeListener(listener);
+        channel.listeners.remove(listener);
         throw error;
       }
       return async () => {
-        channel.removeListener(listener);
+        channel.listeners.remove(listener);
         await shared({ op: 'unlisten', listener }).catch(() => {});
       };
     },

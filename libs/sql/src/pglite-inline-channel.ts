@@ -1,13 +1,17 @@
 import { openPgliteEngine, type PgliteEngine } from './pglite-engine.js';
-import type { PgliteCall, PgliteChannel, PgliteRequest } from './pglite-protocol.js';
+import {
+  NotifyListeners,
+  type PgliteCall,
+  type PgliteChannel,
+  type PgliteRequest,
+} from './pglite-protocol.js';
 
 /**
  * PGlite in this thread (`thread: 'main'`): the engine the worker would run, called directly.
  * No copies, no hand-offs between threads; every statement runs on this thread's time.
  */
 export class InlineChannel implements PgliteChannel {
-  private readonly listeners = new Map<number, (payload: string) => void>();
-  private nextListener = 1;
+  readonly listeners = new NotifyListeners();
   private outstanding = 0;
   private failure: Error | undefined;
   private closing: Promise<void> | undefined;
@@ -18,7 +22,7 @@ export class InlineChannel implements PgliteChannel {
   static async start(dataDir: string | undefined): Promise<InlineChannel> {
     const channel = new InlineChannel();
     channel.engine = await openPgliteEngine(dataDir, (listener, payload) =>
-      channel.listeners.get(listener)?.(payload),
+      channel.listeners.deliver(listener, payload),
     );
     return channel;
   }
@@ -39,16 +43,6 @@ export class InlineChannel implements PgliteChannel {
 
   get idle(): boolean {
     return this.outstanding === 0;
-  }
-
-  addListener(onNotify: (payload: string) => void): number {
-    const id = this.nextListener++;
-    this.listeners.set(id, onNotify);
-    return id;
-  }
-
-  removeListener(id: number): void {
-    this.listeners.delete(id);
   }
 
   close(): Promise<void> {

@@ -27,6 +27,30 @@ export type PgliteCall = PgliteRequest extends infer R
     : never
   : never;
 
+/** The channel's LISTEN callbacks, by the id a notification is tagged with. */
+export class NotifyListeners {
+  private readonly byId = new Map<number, (payload: string) => void>();
+  private nextId = 1;
+
+  add(onNotify: (payload: string) => void): number {
+    const id = this.nextId++;
+    this.byId.set(id, onNotify);
+    return id;
+  }
+
+  remove(id: number): void {
+    this.byId.delete(id);
+  }
+
+  deliver(id: number, payload: string): void {
+    this.byId.get(id)?.(payload);
+  }
+
+  clear(): void {
+    this.byId.clear();
+  }
+}
+
 /** How the client reaches PGlite: a worker thread (pglite-worker-channel.ts) or this one (pglite-inline-channel.ts). */
 export interface PgliteChannel {
   request<T>(call: PgliteCall): Promise<T>;
@@ -34,8 +58,8 @@ export interface PgliteChannel {
   requestSync<T>(call: PgliteCall): Promise<T>;
   /** No request is outstanding: one sent now is PGlite's next. */
   readonly idle: boolean;
-  addListener(onNotify: (payload: string) => void): number;
-  removeListener(id: number): void;
+  /** Callbacks for notifications (LISTEN), by the id the `listen` request carries. */
+  readonly listeners: NotifyListeners;
   /** Resolves when PGlite is gone (closed, or failed). */
   readonly closed: Promise<void>;
   close(): Promise<void>;

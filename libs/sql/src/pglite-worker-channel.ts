@@ -2,6 +2,7 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from '
 import {
   deserializeError,
   GONE,
+  NotifyListeners,
   WAITING,
   type PgliteCall,
   type PgliteChannel,
@@ -16,9 +17,8 @@ import {
  */
 export class WorkerChannel implements PgliteChannel {
   private readonly pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
-  private readonly listeners = new Map<number, (payload: string) => void>();
+  readonly listeners = new NotifyListeners();
   private nextId = 1;
-  private nextListener = 1;
   private failure: Error | undefined;
   private closing: Promise<void> | undefined;
   private markClosed!: () => void;
@@ -92,16 +92,6 @@ export class WorkerChannel implements PgliteChannel {
     return this.pending.size === 0;
   }
 
-  addListener(onNotify: (payload: string) => void): number {
-    const id = this.nextListener++;
-    this.listeners.set(id, onNotify);
-    return id;
-  }
-
-  removeListener(id: number): void {
-    this.listeners.delete(id);
-  }
-
   close(): Promise<void> {
     this.closing ??= (async () => {
       if (this.failure) return;
@@ -118,7 +108,7 @@ export class WorkerChannel implements PgliteChannel {
 
   private receive(reply: PgliteReply): void {
     if ('notify' in reply) {
-      this.listeners.get(reply.notify)?.(reply.payload);
+      this.listeners.deliver(reply.notify, reply.payload);
       return;
     }
     const waiter = this.pending.get(reply.id);
