@@ -6,7 +6,6 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import pg from 'pg';
 import {
   NO_STREAM,
   type NewEvent,
@@ -14,8 +13,9 @@ import {
   type SubscriptionHandle,
 } from '#libs/event-store/src/port';
 import { PostgresEventStore } from '#libs/event-store/src/postgres/postgres-event-store';
-import { createPostgresClient, quoteIdent } from '#libs/sql/src/postgres-client';
+import { createPostgresClient } from '#libs/sql/src/postgres-client';
 import type { SqlClient, SqlExecutor } from '#libs/sql/src/sql-client';
+import { dropSchema } from '#test/support/drop-schema';
 import { TEST_DATABASE_URL, uniqueName } from '#test/support/env';
 
 /** How long a reader is watched for a delivery that must not happen yet. */
@@ -34,9 +34,7 @@ describe('postgres event store: global-log visibility under overlapping transact
   after(async () => {
     await store?.close();
     await sql?.close();
-    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-    await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`).finally(() => admin.end());
+    await dropSchema(schema);
   });
 
   it('holds back a later-committed event until the earlier transaction commits, then delivers both once', async () => {

@@ -1,6 +1,6 @@
-import pg from 'pg';
 import { PostgresEventStore } from '#libs/event-store/src/postgres/postgres-event-store';
-import { createPostgresClient, quoteIdent } from '#libs/sql/src/postgres-client';
+import { createPostgresClient } from '#libs/sql/src/postgres-client';
+import { dropSchema } from '#test/support/drop-schema';
 import { TEST_DATABASE_URL, uniqueName } from '#test/support/env';
 import { eventStoreContract } from './event-store.contract.js';
 
@@ -15,13 +15,7 @@ eventStoreContract(
       store,
       async cleanup() {
         await store.close();
-        const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-        await admin.connect();
-        try {
-          await admin.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
-        } finally {
-          await admin.end();
-        }
+        await dropSchema(schema);
       },
     };
   },

@@ -4,8 +4,9 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import pg from 'pg';
 import { TEST_DATABASE_URL, uniqueName } from '#test/support/env';
+import { dropSchema } from '#test/support/drop-schema';
+import { sqlTargets, type SqlTarget } from '#test/support/sql-targets';
 import { startTcpProxy } from '#test/support/tcp-proxy';
 import { createPgliteClient } from './pglite-client.js';
 import { createPostgresClient, quoteIdent } from './postgres-client.js';
@@ -14,7 +15,7 @@ import { CopyBuffer } from './copy-buffer.js';
 import { COPY_NULL, copyJsonText, copyText } from './copy-text.js';
 import { prepared, preparedName, sqlLiteral, type SqlClient } from './sql-client.js';
 
-const targets: Array<[string, () => Promise<{ sql: SqlClient; cleanup(): Promise<void> }>]> = [
+const targets: SqlTarget[] = [
   [
     'pglite (worker thread)',
     async () => {
@@ -23,28 +24,8 @@ const targets: Array<[string, () => Promise<{ sql: SqlClient; cleanup(): Promise
       return { sql, cleanup: () => sql.close() };
     },
   ],
-  [
-    'pglite',
-    async () => {
-      // The default, PGLITE_THREAD=main: PGlite in this thread.
-      const sql = await createPgliteClient();
-      return { sql, cleanup: () => sql.close() };
-    },
-  ],
-  [
-    'postgres',
-    async () => {
-      const schema = uniqueName('sql_client');
-      const sql = await createPostgresClient({ connectionString: TEST_DATABASE_URL, schema, max: 3 });
-      return {
-        sql,
-        async cleanup() {
-          await sql.close();
-          await dropSchema(schema);
-        },
-      };
-    },
-  ],
+  // The default, PGLITE_THREAD=main (PGlite in this thread), and PostgreSQL.
+  ...sqlTargets('sql_client', 3),
 ];
 
 for (const [target, factory] of targets) {
@@ -447,13 +428,3 @@ describe('createPostgresClient while PostgreSQL is unreachable', () => {
     }
   });
 });
-
-async function dropSchema(schema: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await admin.connect();
-  try {
-    await admin.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
-  } finally {
-    await admin.end();
-  }
-}

@@ -8,7 +8,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, it } from 'node:test';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { pino, type Logger } from 'pino';
 import { defineEventsProjector } from '#libs/events/src/events.projection';
 import { CHECKPOINTS_DDL, writeCheckpoint } from '#libs/projections/src/checkpoints';
@@ -17,8 +16,9 @@ import {
   type LocalProjector,
   type LocalProjectors,
 } from '#libs/projections/src/projection-waiter';
-import { createPostgresClient, quoteIdent } from '#libs/sql/src/postgres-client';
+import { createPostgresClient } from '#libs/sql/src/postgres-client';
 import type { SqlClient } from '#libs/sql/src/sql-client';
+import { dropSchema } from '#test/support/drop-schema';
 import { TEST_DATABASE_URL, TEST_REDIS_URL, uniqueName } from '#test/support/env';
 import { deleteRedisKeys } from '#test/support/redis-keys';
 import { startTcpProxy } from '#test/support/tcp-proxy';
@@ -190,10 +190,7 @@ class Fixture {
 
   async close(): Promise<void> {
     for (const close of this.closers.reverse()) await close().catch(() => undefined);
-    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-    await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS ${quoteIdent(this.schema)} CASCADE`);
-    await admin.end();
+    await dropSchema(this.schema);
     await deleteRedisKeys(TEST_REDIS_URL, this.prefix);
   }
 }
