@@ -365,6 +365,7 @@ async function claimBatch(
     type: string | null;
     position: string | null;
     bound: string | null;
+    any_enabled: boolean | null;
   }>(
     `WITH head AS MATERIALIZED (
        SELECT (SELECT position FROM coffer_projector_checkpoints WHERE name = '${EVENTS_PROJECTOR}') AS events,
@@ -391,14 +392,14 @@ async function claimBatch(
        ON CONFLICT (event_id, endpoint_id) DO UPDATE SET status = d.status WHERE d.status = 'pending'
        RETURNING d.event_id, d.endpoint_id, d.account_id, d.livemode
      )
-     SELECT 'summary' AS kind, NULL AS id, NULL AS endpoint_id, NULL AS account_id,
-            EXISTS (SELECT 1 FROM webhook_targets WHERE status = 'enabled') AS livemode,
+     SELECT 'summary' AS kind, NULL AS id, NULL AS endpoint_id, NULL AS account_id, NULL::boolean AS livemode,
             (SELECT count(*)::text FROM positions) AS type, (SELECT max(position)::text FROM positions) AS position,
-            (SELECT position::text FROM bound) AS bound
+            (SELECT position::text FROM bound) AS bound,
+            EXISTS (SELECT 1 FROM webhook_targets WHERE status = 'enabled') AS any_enabled
      UNION ALL
-     SELECT 'event', id, NULL, NULL, NULL, type, position::text, NULL FROM batch
+     SELECT 'event', id, NULL, NULL, NULL, type, position::text, NULL, NULL FROM batch
      UNION ALL
-     SELECT 'delivery', event_id, endpoint_id, account_id, livemode, NULL, NULL, NULL FROM enqueue`,
+     SELECT 'delivery', event_id, endpoint_id, account_id, livemode, NULL, NULL, NULL, NULL FROM enqueue`,
     [from === 'start' ? null : from.toString(), targetsAt?.toString() ?? null, limit, Date.now()],
   );
   const events = new Map<string, { type: string; position: bigint }>();
@@ -425,14 +426,14 @@ async function claimBatch(
         : 1
       : compare(a.event_id, b.event_id) || compare(a.endpoint_id, b.endpoint_id),
   );
-  // The summary row: how many positions were read (in `type`), the last (in `position`), and
-  // whether any endpoint at all is enabled (in `livemode`).
+  // The summary row: how many positions were read (in `type`), the last (in `position`), the
+  // bound, and whether any endpoint at all is enabled.
   const summary = rows.find((r) => r.kind === 'summary');
   return {
     deliveries,
     positions: Number(summary?.type ?? 0),
     last: summary?.position == null ? null : BigInt(summary.position),
-    anyEnabled: summary?.livemode !== false,
+    anyEnabled: summary?.any_enabled !== false,
     bound: summary?.bound == null ? null : BigInt(summary.bound),
   };
 }
