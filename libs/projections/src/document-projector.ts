@@ -38,8 +38,8 @@ export interface DocumentProjectorSpec<Doc> {
    * Event types that begin a row (a resource's creation, appended to a new stream): there is
    * no document before one, and evolve is given null. A live batch does not read the rows whose
    * events in the batch begin with one of these, so a batch of creations costs one statement
-   * less; a rebuild's batch does not look them up either. Declare only what holds: an event of such a type for a row that exists would be folded
-   * from null.
+   * less; a rebuild's batch does not look them up either. Declare only what holds: an event of
+   * such a type for a row that exists would be folded from null.
    */
   createdBy?: readonly string[];
   /** Which row an event touches (null: not this projector's). */
@@ -100,6 +100,8 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
 
   const eventTypes = spec.eventTypes ? new Set(spec.eventTypes) : null;
   const createdBy = spec.createdBy ? new Set(spec.createdBy) : null;
+  /** The row's events in a batch begin with a `createdBy` event: it has no earlier document. */
+  const beginsRow = (rowEvents: readonly { type: string }[]) => createdBy?.has(rowEvents[0]!.type) ?? false;
 
   /** The batch's events per touched row id, in order. */
   function group(events: readonly RecordedEvent[]): Map<string, RecordedEvent[]> {
@@ -143,7 +145,7 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
   /** The touched rows whose earlier document the fold needs: not those a `createdBy` event begins. */
   function rowsToLoad(touched: Map<string, RecordedEvent[]>): string[] {
     const existing: string[] = [];
-    for (const [id, rowEvents] of touched) if (!createdBy?.has(rowEvents[0]!.type)) existing.push(id);
+    for (const [id, rowEvents] of touched) if (!beginsRow(rowEvents)) existing.push(id);
     return existing;
   }
 
@@ -242,7 +244,7 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
         if (unsettled.has(id)) source[i] = FROM_PREVIOUS_BATCH;
         // Like the live path (rowsToLoad), a row its batch begins with a `createdBy` event has no
         // document before: no lookup (most rows of a long log, whose lookups cost Node ≈ 1 µs each).
-        else if (createdBy?.has(rowEvents[0]!.type)) source[i] = NEW_ROW;
+        else if (beginsRow(rowEvents)) source[i] = NEW_ROW;
         else if (written?.mightHave(id) ?? true) {
           source[i] = FROM_TABLE;
           take.push(id);
