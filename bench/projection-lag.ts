@@ -79,6 +79,8 @@ function tapDeliveries(store: EventStore, onDelivered: (events: RecordedEvent[])
   return {
     name: store.name,
     append: (...args) => store.append(...args),
+    atomicAppendMany: store.atomicAppendMany,
+    appendMany: (appends) => store.appendMany(appends),
     readStream: (...args) => store.readStream(...args),
     readAll: (...args) => store.readAll(...args),
     headPosition: () => store.headPosition(),

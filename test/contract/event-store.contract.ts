@@ -45,12 +45,14 @@ const QUIET_PERIOD_MS = 300;
 export interface ContractOptions {
   /** The target implements the optional `readAllUnparsed` (the PostgreSQL/PGlite adapter does). */
   readAllUnparsed?: boolean;
+  /** What the target's `atomicAppendMany` must say: its appendMany is all or nothing (PostgreSQL, PGlite) or not (EventStoreDB). */
+  atomicAppendMany: boolean;
 }
 
 export function eventStoreContract(
   target: string,
   factory: EventStoreFactory,
-  options: ContractOptions = {},
+  options: ContractOptions,
 ): void {
   describe(`event store contract: ${target}`, () => {
     let store: EventStore;
@@ -469,6 +471,226 @@ export function eventStoreContract(
         const logged = await readAllOf(store, 'start', [stream], 100);
         assert.equal(logged.length, 100);
         assertStrictlyIncreasing(logged);
+      });
+    });
+
+    describe('appendMany (several streams in one call)', () => {
+      it('says whether it is all or nothing, as the target declares', () => {
+        assert.equal(
+          store.atomicAppendMany,
+          options.atomicAppendMany,
+          `${target} declares atomicAppendMany = ${String(options.atomicAppendMany)}`,
+        );
+      });
+
+      it('writes every part, in order, each with its own expected revision and result', async () => {
+        const [a, b, c] = [streamName('many-a'), streamName('many-b'), streamName('many-c')];
+        await store.append(b, [event('B0')], NO_STREAM);
+        const head = await store.headPosition();
+        const results = await store.appendMany([
+          { stream: a, events: [event('A0'), event('A1')], expected: NO_STREAM },
+          { stream: b, events: [event('B1')], expected: 0n },
+          { stream: c, events: [event('C0')], expected: ANY },
+        ]);
+        assert.deepEqual(
+          results.map((r) => r.nextRevision),
+          [1n, 1n, 0n],
+        );
+        const [ea, eb, ec] = await Promise.all([a, b, c].map((s) => store.readStream(s)));
+        assert.deepEqual(
+          ea!.map((e) => e.type),
+          ['A0', 'A1'],
+        );
+        assert.deepEqual(
+          eb!.map((e) => e.type),
+          ['B0', 'B1'],
+        );
+        assert.deepEqual(
+          ec!.map((e) => e.type),
+          ['C0'],
+        );
+        assert.deepEqual(
+          results.map((r) => r.position),
+          [ea![1]!.position, eb![1]!.position, ec![0]!.position],
+          "each result is the position of its part's last event",
+        );
+        for (let i = 1; i < results.length; i++) assert.ok(results[i - 1]!.position < results[i]!.position);
+        // The global log holds the parts one after another, in the order given.
+        const logged = await readAllOf(store, head ?? 'start', [a, b, c], 4);
+        assert.deepEqual(
+          logged.map((e) => e.type),
+          ['A0', 'A1', 'B1', 'C0'],
+        );
+        assertStrictlyIncreasing(logged);
+      });
+
+      it('lets two parts name one stream: the second sees the first', async () => {
+        const stream = streamName('many-same');
+        const results = await store.appendMany([
+          { stream, events: [event('S0')], expected: NO_STREAM },
+          { stream, events: [event('S1'), event('S2')], expected: 0n },
+        ]);
+        assert.deepEqual(
+          results.map((r) => r.nextRevision),
+          [0n, 2n],
+        );
+        assert.deepEqual(
+          (await store.readStream(stream)).map((e) => e.type),
+          ['S0', 'S1', 'S2'],
+        );
+      });
+
+      it('a conflict on the first part fails the call and writes nothing', async () => {
+        const [a, b] = [streamName('many-c1-a'), streamName('many-c1-b')];
+        await store.append(a, [event('A0')], NO_STREAM);
+        const error = await rejection(
+          store.appendMany([
+            { stream: a, events: [event('A1')], expected: NO_STREAM },
+            { stream: b, events: [event('B0')], expected: NO_STREAM },
+          ]),
+        );
+        assertWrongRevision(error, a, NO_STREAM, 0n);
+        assert.deepEqual(
+          (await store.readStream(a)).map((e) => e.type),
+          ['A0'],
+        );
+        await assert.rejects(store.readStream(b), StreamNotFoundError);
+      });
+
+      it(
+        options.atomicAppendMany
+          ? 'a conflict on the second part fails the call and leaves the first part unwritten (all or nothing)'
+          : 'a conflict on the second part fails the call, and the first part STAYS WRITTEN (not atomic: documented)',
+        async () => {
+          const [a, b] = [streamName('many-c2-a'), streamName('many-c2-b')];
+          await store.append(b, [event('B0')], NO_STREAM);
+          const head = await store.headPosition();
+          const error = await rejection(
+            store.appendMany([
+              { stream: a, events: [event('A0'), event('A1')], expected: NO_STREAM },
+              { stream: b, events: [event('B1')], expected: 5n },
+            ]),
+          );
+          assertWrongRevision(error, b, 5n, 0n);
+          assert.deepEqual(
+            (await store.readStream(b)).map((e) => e.type),
+            ['B0'],
+          );
+          if (options.atomicAppendMany) {
+            await assert.rejects(store.readStream(a), StreamNotFoundError, 'the first part is not written');
+            // …nor in the global log, and the stream is free for the next append at the same revision.
+            const next = await store.append(a, [event('Again')], NO_STREAM);
+            assert.equal(next.nextRevision, 0n);
+            const logged = await readAllOf(store, head ?? 'start', [a, b], 1);
+            assert.deepEqual(
+              logged.map((e) => e.type),
+              ['Again'],
+            );
+          } else {
+            assert.deepEqual(
+              (await store.readStream(a)).map((e) => e.type),
+              ['A0', 'A1'],
+              'the parts before the refused one stay written',
+            );
+          }
+        },
+      );
+
+      it('refuses no parts, an empty part or an oversized event before writing anything', async () => {
+        const [a, b] = [streamName('many-bad-a'), streamName('many-bad-b')];
+        await assert.rejects(store.appendMany([]), InvalidAppendError);
+        await assert.rejects(
+          store.appendMany([
+            { stream: a, events: [event('A0')], expected: NO_STREAM },
+            { stream: b, events: [], expected: NO_STREAM },
+          ]),
+          InvalidAppendError,
+        );
+        await assert.rejects(
+          store.appendMany([
+            { stream: a, events: [event('A0')], expected: NO_STREAM },
+            {
+              stream: b,
+              events: [event('Big', { body: 'z'.repeat(MAX_EVENT_BYTES + 1) })],
+              expected: NO_STREAM,
+            },
+          ]),
+          InvalidAppendError,
+        );
+        await assert.rejects(store.readStream(a), StreamNotFoundError);
+        await assert.rejects(store.readStream(b), StreamNotFoundError);
+      });
+
+      it('subscribers see every part, in order', async () => {
+        const [a, b] = [streamName('many-sub-a'), streamName('many-sub-b')];
+        const head = await store.headPosition();
+        const sub = collect(store, head ?? 'start', [a, b]);
+        try {
+          await sub.whenCaughtUp();
+          const results = await store.appendMany([
+            { stream: a, events: [event('PaymentMethodCreated')], expected: NO_STREAM },
+            { stream: b, events: [event('IntentCreated'), event('IntentSucceeded')], expected: NO_STREAM },
+          ]);
+          await sub.until((events) => events.length >= 3);
+          assert.deepEqual(sub.types(), ['PaymentMethodCreated', 'IntentCreated', 'IntentSucceeded']);
+          assert.deepEqual(
+            [sub.all[0]!.position, sub.all[2]!.position],
+            results.map((r) => r.position),
+          );
+          assertStrictlyIncreasing(sub.all);
+        } finally {
+          await sub.handle.stop();
+        }
+        assert.equal(sub.errors.length, 0);
+      });
+
+      it('racing appendManys on one stream: one wins; the losers write none of their parts; plain appends beside them all land', async () => {
+        const contended = streamName('many-race');
+        const own = Array.from({ length: 40 }, (_, i) => streamName(`many-race-own-${i}`));
+        const plain = Array.from({ length: 40 }, (_, i) => streamName(`many-race-plain-${i}`));
+        await store.append(contended, [event('Seed')], NO_STREAM);
+        const [many, single] = await Promise.all([
+          Promise.allSettled(
+            own.map((stream, i) =>
+              store.appendMany([
+                { stream, events: [event('Own', { i })], expected: NO_STREAM },
+                { stream: contended, events: [event('Racer', { i })], expected: 0n },
+              ]),
+            ),
+          ),
+          Promise.allSettled(plain.map((stream) => store.append(stream, [event('Plain')], NO_STREAM))),
+        ]);
+        assert.ok(
+          single.every((o) => o.status === 'fulfilled'),
+          'a losing appendMany fails no other append',
+        );
+        const won = many.flatMap((o, i) => (o.status === 'fulfilled' ? [i] : []));
+        assert.equal(won.length, 1, 'exactly one winner');
+        for (const o of many) if (o.status === 'rejected') assertWrongRevision(o.reason, contended, 0n, 1n);
+        const racer = await store.readStream(contended);
+        assert.deepEqual(
+          racer.map((e) => e.revision),
+          [0n, 1n],
+        );
+        assert.equal((racer[1]!.data as { i: number }).i, won[0]);
+        const written = await Promise.all(
+          own.map((stream) =>
+            store.readStream(stream).then(
+              () => true,
+              (e: unknown) => {
+                if (e instanceof StreamNotFoundError) return false;
+                throw e;
+              },
+            ),
+          ),
+        );
+        if (options.atomicAppendMany)
+          assert.deepEqual(
+            written.flatMap((w, i) => (w ? [i] : [])),
+            won,
+            "only the winner's first part is written",
+          );
+        else assert.ok(written.every(Boolean), 'not atomic: every first part stays written');
       });
     });
 

@@ -12,22 +12,30 @@ import { eventStoreContract } from './event-store.contract.js';
 const url = process.env.EVENTSTORE_URL;
 
 if (url) {
-  eventStoreContract(`eventstoredb (${url})`, async () => {
-    const store = EventStoreDbEventStore.fromConnectionString(url, {
-      streamPrefix: `${uniqueName('contract')}:`,
-    });
-    return { store, cleanup: () => store.close() };
-  });
+  eventStoreContract(
+    `eventstoredb (${url})`,
+    async () => {
+      const store = EventStoreDbEventStore.fromConnectionString(url, {
+        streamPrefix: `${uniqueName('contract')}:`,
+      });
+      return { store, cleanup: () => store.close() };
+    },
+    { atomicAppendMany: false },
+  );
 } else {
-  eventStoreContract('eventstoredb (in-process double)', async () => {
-    const esdb = await startEsdbDouble();
-    const store = EventStoreDbEventStore.fromConnectionString(esdb.connectionString);
-    return {
-      store,
-      async cleanup() {
-        await store.close();
-        await esdb.stop();
-      },
-    };
-  });
+  eventStoreContract(
+    'eventstoredb (in-process double)',
+    async () => {
+      const esdb = await startEsdbDouble();
+      const store = EventStoreDbEventStore.fromConnectionString(esdb.connectionString);
+      return {
+        store,
+        async cleanup() {
+          await store.close();
+          await esdb.stop();
+        },
+      };
+    },
+    { atomicAppendMany: false },
+  );
 }

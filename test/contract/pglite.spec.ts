@@ -10,5 +10,5 @@ eventStoreContract(
     const store = await PostgresEventStore.create(sql, { name: 'pglite', ownsClient: true });
     return { store, cleanup: () => store.close() };
   },
-  { readAllUnparsed: true },
+  { readAllUnparsed: true, atomicAppendMany: true },
 );

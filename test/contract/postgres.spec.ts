@@ -19,5 +19,5 @@ eventStoreContract(
       },
     };
   },
-  { readAllUnparsed: true },
+  { readAllUnparsed: true, atomicAppendMany: true },
 );

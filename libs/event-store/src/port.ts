@@ -84,6 +84,13 @@ export interface AppendResult {
   position: GlobalPosition;
 }
 
+/** One stream's part of an appendMany: what `append(stream, events, expected)` would take. */
+export interface StreamAppend {
+  stream: StreamName;
+  events: NewEvent[];
+  expected: ExpectedRevision;
+}
+
 export interface ReadStreamOptions {
   /** Inclusive revision to start from; default 0. */
   fromRevision?: bigint;
@@ -131,6 +138,30 @@ export interface EventStore {
    * state does not match `expected`, InvalidAppendError for an empty batch or an oversized event.
    */
   append(stream: StreamName, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
+  /**
+   * Whether appendMany is all or nothing (PostgreSQL, PGlite: true; EventStoreDB: false).
+   */
+  readonly atomicAppendMany: boolean;
+  /**
+   * Append to several streams, in the order given, each part with its own expected revision
+   * (checked as `append` checks it; two parts may name one stream and then see each other, as
+   * appends one after another would). Returns one AppendResult per part, in order; positions
+   * increase in that order, and the parts' events follow each other in the global log.
+   *
+   * With `atomicAppendMany` (one transaction): all parts are written or none. A conflict on any
+   * part fails the whole call with WrongExpectedRevisionError for that part's stream, and no
+   * part is written; subscribers and readers see the parts together or not at all.
+   *
+   * Without it (EventStoreDB has no multi-stream transaction): the parts are appended one after
+   * another, stopping at the first failure, whose error is thrown. The parts before it STAY
+   * WRITTEN (each part is still atomic on its own). A caller that needs all or nothing must
+   * check `atomicAppendMany`; one that orders its parts so that a written prefix is harmless
+   * (a referenced object before what references it) may use either.
+   *
+   * Throws InvalidAppendError, before writing anything, for no parts, an empty part, an
+   * oversized event, or more events in all than one append may hold.
+   */
+  appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]>;
   /** Events of one stream in revision order. Throws StreamNotFoundError when it has none. */
   readStream(stream: StreamName, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /**

@@ -38,6 +38,7 @@ import {
   type NewEvent,
   type ReadStreamOptions,
   type RecordedEvent,
+  type StreamAppend,
   type StreamName,
   type SubscribeOptions,
   type SubscriptionHandle,
@@ -100,6 +101,27 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   async append(stream: StreamName, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    return this.write(stream, this.toEsdbEvents(stream, events), expected);
+  }
+
+  /**
+   * EventStoreDB has no transaction spanning streams (an append is atomic within one stream
+   * only), so appendMany is NOT all or nothing here: the parts are checked first (nothing is
+   * written if any is invalid), then appended one after another in the order given, stopping at
+   * the first that fails. Parts before it stay written. See EventStore.appendMany.
+   */
+  readonly atomicAppendMany = false;
+
+  async appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+    if (!Array.isArray(appends) || appends.length === 0)
+      throw new InvalidAppendError('appendMany: no appends; give at least one');
+    const parts = appends.map((a) => ({ ...a, esdbEvents: this.toEsdbEvents(a.stream, a.events) }));
+    const results: AppendResult[] = [];
+    for (const part of parts) results.push(await this.write(part.stream, part.esdbEvents, part.expected));
+    return results;
+  }
+
+  private toEsdbEvents(stream: StreamName, events: NewEvent[]) {
     const serialized = validateNewEvents(stream, events);
     const reserved = events.findIndex((event) => isSystemEvent(event.type));
     if (reserved >= 0) {
@@ -107,7 +129,7 @@ export class EventStoreDbEventStore implements EventStore {
         `append to ${stream}: event #${reserved} type ${events[reserved]!.type} starts with $, which EventStoreDB reserves for system events`,
       );
     }
-    const esdbEvents = events.map((event, index) =>
+    return events.map((event, index) =>
       jsonEvent({
         id: serialized[index]!.id,
         type: event.type,
@@ -115,6 +137,13 @@ export class EventStoreDbEventStore implements EventStore {
         metadata: event.metadata as unknown as JSONType,
       }),
     );
+  }
+
+  private async write(
+    stream: StreamName,
+    esdbEvents: ReturnType<EventStoreDbEventStore['toEsdbEvents']>,
+    expected: ExpectedRevision,
+  ): Promise<AppendResult> {
     try {
       const result = await this.client.appendToStream(this.prefix + stream, esdbEvents, {
         expectedRevision: toEsdbExpected(expected),

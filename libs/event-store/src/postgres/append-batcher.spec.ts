@@ -125,6 +125,58 @@ for (const [target, factory] of targets) {
       );
     });
 
+    it('runs an appendMany inside a batch as a unit: refused, it writes none of its parts and fails no other append', async () => {
+      const batcher = fresh();
+      const prefix = uniqueName('many');
+      await store.append(
+        `${prefix}-taken`,
+        [{ type: 'Happened', data: {}, metadata: { occurredAt: '2026-01-01T00:00:00.000Z' } }],
+        NO_STREAM,
+      );
+      const first = batcher.append(`${prefix}-warmup`, events(`${prefix}-warmup`), NO_STREAM);
+      const part = (name: string, expected: bigint | typeof NO_STREAM, n = 1) => ({
+        stream: `${prefix}-${name}`,
+        events: events(`${prefix}-${name}`, n),
+        expected,
+      });
+      const outcomes = await Promise.allSettled([
+        batcher.append(`${prefix}-before`, events(`${prefix}-before`), NO_STREAM),
+        // Refused at its third part: its first two (three events) are taken back.
+        batcher.appendMany([part('x', NO_STREAM, 2), part('y', NO_STREAM), part('taken', NO_STREAM)]),
+        // The same streams right after: free, as if the refused appendMany had not been there.
+        batcher.appendMany([part('x', NO_STREAM), part('y', NO_STREAM, 2)]),
+        batcher.append(`${prefix}-after`, events(`${prefix}-after`), NO_STREAM),
+      ]);
+      await first;
+      assert.deepEqual(statements, ['one', 'batch']);
+      assert.equal(outcomes[0]!.status, 'fulfilled');
+      const refused = outcomes[1] as PromiseRejectedResult;
+      assert.ok(refused.reason instanceof WrongExpectedRevisionError);
+      assert.equal(refused.reason.stream, `${prefix}-taken`);
+      assert.equal(refused.reason.actual, 0n);
+      assert.equal(outcomes[2]!.status, 'fulfilled');
+      assert.deepEqual(
+        (outcomes[2] as PromiseFulfilledResult<{ nextRevision: bigint }[]>).value.map((r) => r.nextRevision),
+        [0n, 1n],
+      );
+      assert.equal(outcomes[3]!.status, 'fulfilled');
+      const recorded = (
+        await Promise.all(['before', 'x', 'y', 'after'].map((n) => store.readStream(`${prefix}-${n}`)))
+      ).flat();
+      assert.deepEqual(
+        recorded.map((e) => `${e.streamName.slice(prefix.length + 1)}@${e.revision}`),
+        ['before@0', 'x@0', 'y@0', 'y@1', 'after@0'],
+      );
+      // One transaction, positions consecutive in batch order (the refused part's positions reused).
+      const positions = recorded.map((e) => e.position);
+      assert.equal(new Set(positions.map((p) => p >> 20n)).size, 1);
+      assert.deepEqual(
+        positions.map((p) => p - positions[0]!),
+        [0n, 1n, 2n, 3n, 4n],
+      );
+      assert.deepEqual(committed, [(await store.readStream(`${prefix}-warmup`))[0]!.position, positions[4]]);
+    });
+
     it('retries the appends of a failed batch one by one', async () => {
       const batcher = fresh();
       const prefix = uniqueName('retry');

@@ -1,8 +1,15 @@
 import { prepared, type SqlExecutor } from '#libs/sql/src/sql-client';
-import { WrongExpectedRevisionError } from '../errors.js';
 import type { AppendResult, ExpectedRevision, GlobalPosition, StreamName } from '../port.js';
 import type { SerializedEvent } from '../validate-new-events.js';
-import { appendWith, eventsJson } from './append.js';
+import {
+  appendAtomicWith,
+  appendWith,
+  atomicJson,
+  atomicOutcome,
+  eventsJson,
+  type AppendRow,
+  type SerializedStreamAppend,
+} from './append.js';
 import { InFlightBatches } from './in-flight-batches.js';
 
 const APPEND_BATCH = prepared(`SELECT last_position::text AS position, last_revision::text AS revision,
@@ -13,19 +20,14 @@ const MAX_BATCH_EVENTS = 2_000;
 /** …or at about this many bytes of event JSON. */
 const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 
+/** A plain append (one part) or an appendMany (`atomic`: its parts together or not at all). */
 interface PendingAppend {
-  stream: StreamName;
-  events: readonly SerializedEvent[];
-  expected: ExpectedRevision;
+  parts: readonly SerializedStreamAppend[];
+  atomic: boolean;
+  events: number;
   bytes: number;
-  resolve(result: AppendResult): void;
+  resolve(results: AppendResult[]): void;
   reject(error: unknown): void;
-}
-
-interface BatchRow {
-  position: string | null;
-  revision: string | null;
-  actual: string | null;
 }
 
 /**
@@ -38,7 +40,9 @@ interface BatchRow {
  * connection.
  *
  * Semantics are those of running the batch's appends one after another: two appends to one
- * stream in one batch see each other. If the batch statement fails as a whole (e.g. a deadlock
+ * stream in one batch see each other. An appendMany (`appendMany`) is one item of the batch
+ * (`{"atomic": [...]}`, coffer_append_atomic): its parts are written together or, when one is
+ * refused, none of them, and the batch's other appends go on as if it had not been there. If the batch statement fails as a whole (e.g. a deadlock
  * with another process's batch), its appends are retried one by one, so one bad append never
  * fails the others.
  */
@@ -52,7 +56,7 @@ export class AppendBatcher {
     private readonly onCommitted: (position: GlobalPosition) => void,
   ) {
     this.batches = new InFlightBatches(maxInFlight, (batch) => this.run(batch), [
-      { size: (a) => a.events.length, max: MAX_BATCH_EVENTS },
+      { size: (a) => a.events, max: MAX_BATCH_EVENTS },
       { size: (a) => a.bytes, max: MAX_BATCH_BYTES },
     ]);
   }
@@ -63,53 +67,80 @@ export class AppendBatcher {
     expected: ExpectedRevision,
   ): Promise<AppendResult> {
     return new Promise((resolve, reject) => {
-      const bytes = events.reduce((n, e) => n + e.data.length + e.metadata.length + 100, 0);
-      this.batches.push({ stream, events, expected, bytes, resolve, reject });
+      const parts = [{ stream, events, expected }];
+      this.batches.push({
+        parts,
+        atomic: false,
+        events: events.length,
+        bytes: bytesOf(parts),
+        resolve: (results) => resolve(results[0]!),
+        reject,
+      });
+    });
+  }
+
+  /** All parts in one transaction or none (see coffer_append_atomic). */
+  appendMany(parts: readonly SerializedStreamAppend[]): Promise<AppendResult[]> {
+    return new Promise((resolve, reject) => {
+      const events = parts.reduce((n, p) => n + p.events.length, 0);
+      this.batches.push({ parts, atomic: true, events, bytes: bytesOf(parts), resolve, reject });
     });
   }
 
   private async run(batch: PendingAppend[]): Promise<void> {
     if (batch.length === 1) return this.runOne(batch[0]!);
-    let rows: BatchRow[];
+    let rows: AppendRow[];
     try {
       const json = `[${batch
-        .map(
-          (a) =>
-            `{"stream":${JSON.stringify(a.stream)},"expected":"${String(a.expected)}","events":${eventsJson(a.events)}}`,
-        )
+        .map((a) => {
+          if (a.atomic) return `{"atomic":${atomicJson(a.parts)}}`;
+          const { stream, expected, events } = a.parts[0]!;
+          return `{"stream":${JSON.stringify(stream)},"expected":"${String(expected)}","events":${eventsJson(events)}}`;
+        })
         .join(',')}]`;
-      ({ rows } = await this.sql.query<BatchRow>(APPEND_BATCH, [json]));
+      ({ rows } = await this.sql.query<AppendRow>(APPEND_BATCH, [json]));
     } catch {
       await Promise.all(batch.map((item) => this.runOne(item)));
       return;
     }
     let last: GlobalPosition | null = null;
-    batch.forEach((item, i) => {
-      const row = rows[i];
-      if (row?.position == null || row.revision == null) {
-        item.reject(
-          new WrongExpectedRevisionError(
-            item.stream,
-            item.expected,
-            row?.actual == null ? undefined : BigInt(row.actual),
-          ),
-        );
-        return;
+    let next = 0;
+    for (const item of batch) {
+      // One row per part, in order.
+      const itemRows = rows.slice(next, next + item.parts.length);
+      next += item.parts.length;
+      let results: AppendResult[];
+      try {
+        results = atomicOutcome(item.parts, itemRows);
+      } catch (error) {
+        item.reject(error);
+        continue;
       }
-      const position = BigInt(row.position);
-      if (last === null || position > last) last = position;
-      item.resolve({ nextRevision: BigInt(row.revision), position });
-    });
+      for (const { position } of results) if (last === null || position > last) last = position;
+      item.resolve(results);
+    }
     if (last !== null) this.onCommitted(last);
   }
 
   private async runOne(item: PendingAppend): Promise<void> {
     try {
-      const result = await appendWith(this.sql, item.stream, item.events, item.expected, false);
-      this.onCommitted(result.position);
-      item.resolve(result);
+      let results: AppendResult[];
+      if (item.atomic) {
+        results = await appendAtomicWith(this.sql, item.parts);
+      } else {
+        const { stream, events, expected } = item.parts[0]!;
+        results = [await appendWith(this.sql, stream, events, expected, false)];
+      }
+      this.onCommitted(results[results.length - 1]!.position);
+      item.resolve(results);
     } catch (error) {
       item.reject(error);
     }
   }
+}
+
+function bytesOf(parts: readonly SerializedStreamAppend[]): number {
+  let bytes = 0;
+  for (const part of parts) for (const e of part.events) bytes += e.data.length + e.metadata.length + 100;
+  return bytes;
 }

@@ -9,7 +9,7 @@ const APPEND =
 
 const UNIQUE_VIOLATION = '23505';
 
-interface AppendRow {
+export interface AppendRow {
   position: string | null;
   revision: string | null;
   actual: string | null;
@@ -55,4 +55,70 @@ export async function appendWith(
  */
 export function eventsJson(events: readonly SerializedEvent[]): string {
   return `[${events.map((e) => `{"id":"${e.id}","type":${JSON.stringify(e.type)},"data":${e.data},"metadata":${e.metadata}}`).join(',')}]`;
+}
+
+const APPEND_ATOMIC =
+  prepared(`SELECT last_position::text AS position, last_revision::text AS revision, actual_revision::text AS actual
+  FROM coffer_append_atomic($1::json)`);
+
+/** One part of an appendMany, its events already validated. */
+export interface SerializedStreamAppend {
+  stream: StreamName;
+  events: readonly SerializedEvent[];
+  expected: ExpectedRevision;
+}
+
+/**
+ * An appendMany in one statement (schema.ts, coffer_append_atomic): all parts or none. `sql` is
+ * the pool (the statement is its own transaction) or a caller's transaction.
+ */
+export async function appendAtomicWith(
+  sql: SqlExecutor,
+  parts: readonly SerializedStreamAppend[],
+): Promise<AppendResult[]> {
+  let rows: AppendRow[];
+  try {
+    ({ rows } = await sql.query<AppendRow>(APPEND_ATOMIC, [atomicJson(parts)]));
+  } catch (error) {
+    if ((error as { code?: string }).code === UNIQUE_VIOLATION)
+      throw new WrongExpectedRevisionError(parts[0]!.stream, parts[0]!.expected);
+    throw error;
+  }
+  return atomicOutcome(parts, rows);
+}
+
+/** The json array coffer_append_atomic takes (also an `atomic` item of coffer_append_batch). */
+export function atomicJson(parts: readonly SerializedStreamAppend[]): string {
+  return `[${parts
+    .map(
+      (p) =>
+        `{"stream":${JSON.stringify(p.stream)},"expected":"${String(p.expected)}","events":${eventsJson(p.events)}}`,
+    )
+    .join(',')}]`;
+}
+
+/**
+ * The results of an appendMany from its rows (one per part): every part's, or, when it was
+ * refused, WrongExpectedRevisionError for the part that was (the row with an actual revision).
+ */
+export function atomicOutcome(
+  parts: readonly SerializedStreamAppend[],
+  rows: readonly AppendRow[],
+): AppendResult[] {
+  const results: AppendResult[] = [];
+  for (const [i, part] of parts.entries()) {
+    const row = rows[i];
+    if (row?.position == null || row.revision == null) {
+      const refused = rows.findIndex((r) => r.position == null && r.actual != null);
+      const culprit = parts[refused] ?? part;
+      const actual = rows[refused]?.actual;
+      throw new WrongExpectedRevisionError(
+        culprit.stream,
+        culprit.expected,
+        actual == null ? undefined : BigInt(actual),
+      );
+    }
+    results.push({ nextRevision: BigInt(row.revision), position: BigInt(row.position) });
+  }
+  return results;
 }

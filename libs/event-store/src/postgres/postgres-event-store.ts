@@ -11,6 +11,7 @@ import type {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  StreamAppend,
   StreamName,
   SubscribeOptions,
   SubscriptionHandle,
@@ -149,6 +150,26 @@ export class PostgresEventStore implements EventStore {
   /** Concurrent appends share transactions (group commit, AppendBatcher); each keeps its own outcome. */
   async append(stream: StreamName, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     return this.appends.append(stream, this.serialize(stream, events), expected);
+  }
+
+  /** One transaction: every part or none (coffer_append_atomic); grouped with concurrent appends like `append`. */
+  readonly atomicAppendMany = true;
+
+  async appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+    if (!Array.isArray(appends) || appends.length === 0)
+      throw new InvalidAppendError('appendMany: no appends; give at least one');
+    const parts = appends.map((a) => ({
+      stream: a.stream,
+      events: validateNewEvents(a.stream, a.events),
+      expected: a.expected,
+    }));
+    const total = parts.reduce((n, p) => n + p.events.length, 0);
+    if (total > MAX_EVENTS_PER_TRANSACTION) {
+      throw new InvalidAppendError(
+        `appendMany: ${total} events; at most ${MAX_EVENTS_PER_TRANSACTION} in one append`,
+      );
+    }
+    return this.appends.appendMany(parts);
   }
 
   /**

@@ -30,6 +30,14 @@ import type { SqlClient } from '#libs/sql/src/sql-client';
  * `coffer_append_batch` runs several appends, in order, in one transaction (group commit, see
  * append-batcher.ts): each is coffer_append continuing the transaction's positions, and each
  * reports its own outcome, so one append's conflict does not fail the others.
+ *
+ * `coffer_append_atomic` is an appendMany (several streams, all or nothing): its parts are
+ * coffer_appends in order; when one is refused, the rows the earlier parts wrote are deleted in
+ * the same transaction (never seen by anyone: uncommitted) and every part reports failure, the
+ * refused one with its actual revision. No subtransaction, so the appender's declaration and
+ * mark stay as they are. Alone it is its own statement and transaction; inside
+ * coffer_append_batch (an item `{"atomic": [...]}`) it succeeds or fails as a unit without
+ * failing the batch's other appends.
  */
 /**
  * The advisory lock every appending transaction holds, shared, from before it takes its
@@ -193,6 +201,62 @@ BEGIN
   actual_revision := last_revision;
 END
 $fn$;
+CREATE OR REPLACE FUNCTION coffer_append_atomic(p_appends json)
+RETURNS TABLE (last_position bigint, last_revision bigint, actual_revision bigint)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_append record;
+  v_result record;
+  v_positions bigint[] := '{}';
+  v_revisions bigint[] := '{}';
+  v_from bigint;
+  v_failed integer;
+  v_actual bigint;
+  v_n integer := 0;
+  v_i integer;
+BEGIN
+  -- The parts in order, each exactly as coffer_append, continuing the transaction's positions;
+  -- at the first refused part, stop.
+  FOR v_append IN SELECT a.stream, a.expected, a.events FROM json_to_recordset(p_appends) AS a(stream text, expected text, events json) LOOP
+    v_n := v_n + 1;
+    v_result := coffer_append(v_append.stream, v_append.events, v_append.expected, true);
+    IF v_result.last_position IS NULL THEN
+      v_failed := v_n;
+      v_actual := v_result.actual_revision;
+      EXIT;
+    END IF;
+    IF v_from IS NULL THEN
+      v_from := v_result.last_position - json_array_length(v_append.events) + 1;
+    END IF;
+    v_positions := v_positions || v_result.last_position;
+    v_revisions := v_revisions || v_result.last_revision;
+  END LOOP;
+  IF v_failed IS NULL THEN
+    FOR v_i IN 1..v_n LOOP
+      last_position := v_positions[v_i];
+      last_revision := v_revisions[v_i];
+      actual_revision := v_revisions[v_i];
+      RETURN NEXT;
+    END LOOP;
+    RETURN;
+  END IF;
+  -- Refused: take back what the earlier parts wrote. They are this transaction's latest rows,
+  -- consecutive positions from v_from; nobody else ever saw them (uncommitted), and an appender
+  -- waiting on one of their revisions finds the slot free once this transaction ends. Later
+  -- appends of the transaction reuse the positions (a row deleted by its own transaction does
+  -- not hold its keys).
+  IF v_from IS NOT NULL THEN
+    DELETE FROM coffer_events WHERE position >= v_from AND position <= v_positions[v_n - 1];
+  END IF;
+  -- One row per part: the refused one with its stream's actual revision, the others all null.
+  FOR v_i IN 1..json_array_length(p_appends) LOOP
+    last_position := NULL;
+    last_revision := NULL;
+    actual_revision := CASE WHEN v_i = v_failed THEN v_actual END;
+    RETURN NEXT;
+  END LOOP;
+END
+$fn$;
 CREATE OR REPLACE FUNCTION coffer_append_batch(p_appends json)
 RETURNS TABLE (last_position bigint, last_revision bigint, actual_revision bigint)
 LANGUAGE plpgsql AS $fn$
@@ -201,7 +265,17 @@ DECLARE
   v_result record;
 BEGIN
   -- One parse of the batch; each append's events keep their exact text (a json field of json_to_recordset).
-  FOR v_append IN SELECT a.stream, a.expected, a.events FROM json_to_recordset(p_appends) AS a(stream text, expected text, events json) LOOP
+  FOR v_append IN SELECT a.stream, a.expected, a.events, a.atomic FROM json_to_recordset(p_appends) AS a(stream text, expected text, events json, atomic json) LOOP
+    IF v_append.atomic IS NOT NULL THEN
+      -- An appendMany: its parts together or not at all, one row per part (coffer_append_atomic).
+      FOR v_result IN SELECT * FROM coffer_append_atomic(v_append.atomic) LOOP
+        last_position := v_result.last_position;
+        last_revision := v_result.last_revision;
+        actual_revision := v_result.actual_revision;
+        RETURN NEXT;
+      END LOOP;
+      CONTINUE;
+    END IF;
     -- An assignment, not SELECT ... INTO: evaluated directly, without an executor run per append.
     v_result := coffer_append(v_append.stream, v_append.events, v_append.expected, true);
     last_position := v_result.last_position;
