@@ -19,7 +19,7 @@ import { createPgliteClient } from '#libs/sql/src/pglite-client';
 import type { SqlClient } from '#libs/sql/src/sql-client';
 import { renderError, stripeErrorOf } from '#libs/wire/src/http/error-response';
 import type { CommandContext } from './command-context.js';
-import { CommandRuntime, MAX_COMMAND_ATTEMPTS, metadataOf } from './command-runtime.js';
+import { CommandRuntime, MAX_COMMAND_ATTEMPTS, alongCommand, metadataOf } from './command-runtime.js';
 
 type Event = { type: 'Opened'; data: { owner: string } } | { type: 'Bumped'; data: Record<string, never> };
 type Command = { type: 'Open'; owner: string } | { type: 'Bump' } | { type: 'BumpIfOpen' };
@@ -222,6 +222,96 @@ describe('CommandRuntime', () => {
     );
   });
 
+  describe('along: a command on another stream appended with this one', () => {
+    /** The counter decider, counting its decisions of `Open`. */
+    const counting = () => {
+      const counts = { open: 0 };
+      const decider: Decider<Command, State, Event> = {
+        ...counter,
+        decide(command, state) {
+          if (command.type === 'Open') counts.open++;
+          return counter.decide(command, state);
+        },
+      };
+      return { decider, counts };
+    };
+
+    it('appends both in one atomic append, the along events first', async () => {
+      await runtime.handle(counter, 'main-a', { type: 'Open', owner: 'ann' }, context);
+      const outcome = await runtime.handle(counter, 'main-a', { type: 'Bump' }, context, {
+        along: [alongCommand(counter, 'along-a', { type: 'Open', owner: 'pm' }, { newStream: true })],
+      });
+      const [along] = await store.readStream('along-a');
+      const main = await store.readStream('main-a');
+      assert.deepEqual(
+        main.map((e) => e.type),
+        ['Opened', 'Bumped'],
+      );
+      assert.equal(along!.type, 'Opened');
+      assert.equal(outcome.position, main[1]!.position, 'the outcome is the main stream');
+      assert.equal(outcome.revision, 1n);
+      assert.equal(along!.position + 1n, main[1]!.position, 'one transaction, along first');
+      assert.deepEqual(along!.metadata, main[1]!.metadata);
+    });
+
+    it('a lost race re-decides both and appends both once', async () => {
+      await runtime.handle(counter, 'main-b', { type: 'Open', owner: 'bo' }, context);
+      const { decider, counts } = counting();
+      let rivalTurns = 1;
+      afterRead = async (stream) => {
+        if (stream === 'main-b' && rivalTurns-- > 0) await rivalBump(stream);
+      };
+      try {
+        const outcome = await runtime.handle(counter, 'main-b', { type: 'Bump' }, context, {
+          along: [alongCommand(decider, 'along-b', { type: 'Open', owner: 'pm' }, { newStream: true })],
+        });
+        assert.equal(outcome.revision, 2n);
+      } finally {
+        afterRead = null;
+      }
+      assert.equal(counts.open, 2, 'the along command was decided again for the second attempt');
+      assert.deepEqual(
+        (await store.readStream('along-b')).map((e) => e.revision),
+        [0n],
+        'written once: the refused attempt wrote nothing',
+      );
+      assert.deepEqual(
+        (await store.readStream('main-b')).map((e) => e.type),
+        ['Opened', 'Bumped', 'Bumped'],
+      );
+    });
+
+    it('a conflict on the along stream fails both parts, and the retry decides it on its real state', async () => {
+      // The caller believed along-c new; it exists, so the first attempt is refused as a whole.
+      await runtime.handle(counter, 'along-c', { type: 'Open', owner: 'early' }, context);
+      await runtime.handle(counter, 'main-c', { type: 'Open', owner: 'cy' }, context);
+      await assert.rejects(
+        runtime.handle(counter, 'main-c', { type: 'Bump' }, context, {
+          along: [alongCommand(counter, 'along-c', { type: 'Open', owner: 'pm' }, { newStream: true })],
+        }),
+        (error: unknown) => error instanceof DomainError && error.code === 'resource_already_exists',
+      );
+      assert.deepEqual(
+        (await store.readStream('main-c')).map((e) => e.type),
+        ['Opened'],
+        'nothing of the main command was written',
+      );
+    });
+
+    it('when the main command is refused, the along events are appended alone, as their own command would have', async () => {
+      const refused = await rejection(
+        runtime.handle(counter, 'main-d-missing', { type: 'Bump' }, context, {
+          along: [alongCommand(counter, 'along-d', { type: 'Open', owner: 'pm' }, { newStream: true })],
+        }),
+      );
+      assert.ok(refused instanceof DomainError && refused.code === 'resource_missing');
+      assert.deepEqual(
+        (await store.readStream('along-d')).map((e) => e.type),
+        ['Opened'],
+      );
+    });
+  });
+
   it('gives up after MAX_COMMAND_ATTEMPTS lost races with lock_timeout, a retryable 409, and writes nothing', async () => {
     await runtime.handle(counter, 'counter-e', { type: 'Open', owner: 'ed' }, context);
     afterRead = rivalBump; // another writer wins every race
@@ -337,3 +427,12 @@ describe('read-your-writes is bounded', () => {
     assert.ok(Date.now() - started >= WAIT_MS - 5);
   });
 });
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  assert.fail('expected a rejection');
+}

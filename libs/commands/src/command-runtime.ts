@@ -9,6 +9,7 @@ import {
   type EventStore,
   type GlobalPosition,
   type RecordedEvent,
+  type StreamAppend,
 } from '#libs/event-store/src/port';
 import { EVENT_STORE } from '#libs/platform/src/tokens';
 import type { CommandContext } from './command-context.js';
@@ -57,6 +58,60 @@ export interface HandleOptions<State = unknown> {
    * command re-decided on the stream's real state, as with `newStream`.
    */
   known?: KnownStream<State>;
+  /**
+   * Commands on other streams that go with this one: decided with it (on every attempt, each on
+   * its own stream's state) and appended with it in ONE appendMany, their events first (see
+   * AlongCommand). A retry after a lost race re-decides them all. Locked in-process like the
+   * main stream.
+   */
+  along?: readonly AlongCommand[];
+}
+
+/**
+ * A command on another stream appended together with a handle()'s command, in one atomic
+ * append where the store offers it (EventStore.appendMany; on EventStoreDB its events are
+ * appended just before the main command's, as two appends one after the other would be).
+ * Made with `alongCommand`. Typical use: the PaymentMethod a payment request creates, whose
+ * events must not be written without the intent's, nor the intent's without it.
+ *
+ * When the main command is refused (its decider throws) or gives up after lost races, the
+ * along commands' events are still appended, alone, before the error is thrown: as if each
+ * had been its own command run first (what callers did before there was appendMany).
+ */
+export interface AlongCommand {
+  readonly stream: string;
+  /** Events on the caller's state (`known`) when given and `first`; else on the stream's state, read. */
+  decideOn(
+    runtime: CommandRuntime,
+    first: boolean,
+  ): Promise<{ events: DomainEvent[]; revision: bigint | null }>;
+}
+
+/** An AlongCommand: `command` on `stream` with `decider`; `newStream`/`known` as in HandleOptions. */
+export function alongCommand<Command, State, Event extends DomainEvent>(
+  decider: Decider<Command, State, Event>,
+  stream: string,
+  command: Command,
+  options: { newStream?: boolean; known?: KnownStream<State> } = {},
+): AlongCommand {
+  const known =
+    options.known ?? (options.newStream ? { state: decider.initialState(), revision: null } : null);
+  return {
+    stream,
+    async decideOn(runtime, first) {
+      // As for the main command: a refusal or no-op on the caller's state is decided again on a read.
+      if (first && known) {
+        try {
+          const events = decider.decide(command, known.state);
+          if (events.length > 0) return { events, revision: known.revision };
+        } catch (error) {
+          if (!(error instanceof DomainError)) throw error;
+        }
+      }
+      const { state, revision } = await runtime.load(decider, stream);
+      return { events: decider.decide(command, state), revision };
+    },
+  };
 }
 
 /**
@@ -95,8 +150,9 @@ export class CommandRuntime {
   ): Promise<CommandOutcome<State, Event>> {
     const known =
       options.known ?? (options.newStream ? { state: decider.initialState(), revision: null } : null);
-    const outcome = await this.streamLocks.run(stream, () =>
-      this.decideAndAppend(decider, stream, command, context, known),
+    const along = options.along ?? [];
+    const outcome = await this.locked([stream, ...along.map((a) => a.stream)], () =>
+      this.decideAndAppend(decider, stream, command, context, known, along),
     );
     if (outcome.position !== null && options.waitFor?.length && this.waiter) {
       await this.waiter.waitFor(outcome.position, options.waitFor);
@@ -110,34 +166,46 @@ export class CommandRuntime {
     command: Command,
     context: CommandContext,
     known: KnownStream<State> | null,
+    along: readonly AlongCommand[],
   ): Promise<CommandOutcome<State, Event>> {
     for (let attempt = 1; ; attempt++) {
       // The caller's state is used once; a decision on it that appends nothing (no events, or a
       // refusal) is made again on a fresh read, so such an answer never rests on a stale state.
       const supplied = attempt === 1 ? known : null;
+      // The along commands are decided again on every attempt, like the main one.
+      const alongs = await Promise.all(along.map((a) => a.decideOn(this, attempt === 1)));
       const { state, revision } = supplied ?? (await this.load(decider, stream));
       let events: Event[];
       try {
         events = decider.decide(command, state);
       } catch (error) {
         if (supplied && error instanceof DomainError) continue;
+        if (error instanceof DomainError) await this.appendAlongAlone(along, alongs, context);
         throw error;
       }
       if (events.length === 0) {
         if (supplied) continue;
-        return { state, events, position: null, revision };
+        const position = await this.appendAlongAlone(along, alongs, context);
+        return { state, events, position, revision };
       }
       try {
-        const result = await this.store.append(
+        const metadata = metadataOf(context);
+        const main = {
           stream,
-          events.map((event) => ({ type: event.type, data: event.data, metadata: metadataOf(context) })),
-          revision === null ? NO_STREAM : revision,
-        );
+          events: events.map((event) => ({ type: event.type, data: event.data, metadata })),
+          expected: revision === null ? NO_STREAM : revision,
+        };
+        const parts = this.alongParts(along, alongs, metadata);
+        const result =
+          parts.length === 0
+            ? await this.store.append(main.stream, main.events, main.expected)
+            : (await this.store.appendMany([...parts, main])).at(-1)!;
         const next = events.reduce((s, e) => decider.evolve(s, e), state);
         return { state: next, events, position: result.position, revision: result.nextRevision };
       } catch (error) {
         if (!(error instanceof WrongExpectedRevisionError)) throw error;
         if (attempt >= MAX_COMMAND_ATTEMPTS) {
+          await this.appendAlongAlone(along, alongs, context);
           throw new DomainError(
             'state',
             'lock_timeout',
@@ -149,6 +217,48 @@ export class CommandRuntime {
         if (!supplied) await sleep(Math.random() * MAX_RETRY_JITTER_MS * attempt);
       }
     }
+  }
+
+  /** The along commands' parts of an appendMany (those with events). */
+  private alongParts(
+    along: readonly AlongCommand[],
+    decided: readonly { events: DomainEvent[]; revision: bigint | null }[],
+    metadata: EventMetadata,
+  ): StreamAppend[] {
+    const parts: StreamAppend[] = [];
+    decided.forEach(({ events, revision }, i) => {
+      if (events.length === 0) return;
+      parts.push({
+        stream: along[i]!.stream,
+        events: events.map((event) => ({ type: event.type, data: event.data, metadata })),
+        expected: revision === null ? NO_STREAM : revision,
+      });
+    });
+    return parts;
+  }
+
+  /**
+   * The along commands' events without the main command's (it appends nothing, or is refused):
+   * what they would have written as commands of their own. Decided on the state they were
+   * decided on; a conflict there is not retried (it surfaces as the caller's error would).
+   */
+  private async appendAlongAlone(
+    along: readonly AlongCommand[],
+    decided: readonly { events: DomainEvent[]; revision: bigint | null }[],
+    context: CommandContext,
+  ): Promise<GlobalPosition | null> {
+    const parts = this.alongParts(along, decided, metadataOf(context));
+    if (parts.length === 0) return null;
+    const results = await this.store.appendMany(parts);
+    return results.at(-1)!.position;
+  }
+
+  /** Runs `task` holding the in-process lock of every stream, taken in one order (no deadlock). */
+  private locked<T>(streams: string[], task: () => Promise<T>): Promise<T> {
+    const keys = [...new Set(streams)].sort();
+    const run = (i: number): Promise<T> =>
+      i === keys.length ? task() : this.streamLocks.run(keys[i]!, () => run(i + 1));
+    return run(0);
   }
 
   private async readOrEmpty(stream: string): Promise<RecordedEvent[]> {

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Command, CommandHandler } from '@nestjs/cqrs';
 import type { CommandContext } from '#libs/commands/src/command-context';
-import { CommandRuntime } from '#libs/commands/src/command-runtime';
+import { CommandRuntime, alongCommand, type AlongCommand } from '#libs/commands/src/command-runtime';
+import { fold } from '#libs/kernel/src/decider';
 import { DomainError } from '#libs/kernel/src/domain-error';
 import type { Metadata, MetadataPatch } from '#libs/kernel/src/metadata';
 import type { CardBehaviour } from '#libs/payments/src/cards/test-cards';
@@ -115,6 +116,28 @@ function toDomain(command: PaymentMethodBusCommand): PaymentMethodCommand {
   if (command instanceof AttachPaymentMethod)
     return { type: 'AttachPaymentMethod', ...owner, customer: command.customer };
   return { type: 'DetachPaymentMethod', ...owner };
+}
+
+/**
+ * A CreatePaymentMethod decided but not appended: `state` is the PaymentMethod it makes (its
+ * decision on a new stream, pure), `along` the command to append with another aggregate's
+ * (CommandRuntime, HandleOptions.along), so that both are written or neither.
+ */
+export function createPaymentMethodAlong(command: CreatePaymentMethod): {
+  state: ActivePaymentMethod;
+  along: AlongCommand;
+} {
+  const domain = toDomain(command);
+  const state = fold(
+    paymentMethodDecider,
+    paymentMethodDecider.decide(domain, paymentMethodDecider.initialState()),
+  );
+  if (state.status !== 'active')
+    throw new Error(`payment method ${command.id} is not active after its creation`);
+  return {
+    state,
+    along: alongCommand(paymentMethodDecider, paymentMethodStream(command.id), domain, { newStream: true }),
+  };
 }
 
 /** The PaymentMethod's command handlers: each runs the generic load → decide → append loop. */

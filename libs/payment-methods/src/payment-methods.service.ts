@@ -19,9 +19,11 @@ import {
 } from './domain/payment-method.js';
 import { paymentMethodDecider, paymentMethodMissing } from './domain/payment-method.decider.js';
 import { paymentMethodStream } from './domain/payment-method.events.js';
+import type { AlongCommand } from '#libs/commands/src/command-runtime';
 import {
   AttachPaymentMethod,
   CreatePaymentMethod,
+  createPaymentMethodAlong,
   DetachPaymentMethod,
   PAYMENT_METHOD_READ_MODELS,
   UpdatePaymentMethod,
@@ -108,6 +110,36 @@ export class PaymentMethodsService {
   }
 
   /**
+   * resolveForCharge and createCard for a payment command that appends the PaymentMethod it
+   * creates together with its own events (one atomic append: CommandRuntime, HandleOptions.along):
+   * card data (`card`) or a `pm_card_*` token becomes a PaymentMethod decided but not yet written,
+   * `along` the command to pass; an existing pm_ id resolves as resolveForCharge does (`along` null).
+   * The caller must pass `along` to the command it runs, or the PaymentMethod is never written.
+   */
+  async planForCharge(
+    ctx: CommandContext,
+    ref:
+      | { id: string; param?: string }
+      | { card: RawCard; billingDetails?: BillingDetailsInput; param?: string },
+  ): Promise<{ method: ResolvedPaymentMethod; along: AlongCommand | null }> {
+    let command: CreatePaymentMethod;
+    if ('card' in ref) {
+      command = this.newCardCommand(
+        ctx,
+        { card: ref.card, billingDetails: ref.billingDetails },
+        `${ref.param ?? 'payment_method_data'}[card]`,
+        NO_WAIT,
+      );
+    } else {
+      const token = this.tokenCard(ctx, ref.id);
+      if (!token) return { method: await this.resolveForCharge(ctx, ref.id, ref.param), along: null };
+      command = this.newCardCommand(ctx, { card: token }, 'card', NO_WAIT);
+    }
+    const { state, along } = createPaymentMethodAlong(command);
+    return { method: resolved(state), along };
+  }
+
+  /**
    * Attach to a customer of the same account and mode; a no-op when already attached to it.
    * Attaching, detaching and updating happen at the customer's time (PaymentTime: its test
    * clock's frozen time when it lives on one), so their events are dated as the clock's.
@@ -131,16 +163,8 @@ export class PaymentMethodsService {
     param = 'payment_method',
     waitFor: readonly string[] = PAYMENT_METHOD_READ_MODELS,
   ): Promise<ActivePaymentMethod> {
-    const number = TEST_PAYMENT_METHOD_TOKENS[ref];
-    if (number !== undefined && Object.hasOwn(TEST_PAYMENT_METHOD_TOKENS, ref) && !ctx.livemode) {
-      const today = yearMonthOf(ctx.now);
-      return this.createFromCard(
-        ctx,
-        { card: { number, exp_month: today.month, exp_year: today.year + 1 } },
-        'card',
-        waitFor,
-      );
-    }
+    const token = this.tokenCard(ctx, ref);
+    if (token) return this.createFromCard(ctx, { card: token }, 'card', waitFor);
     if (!hasPrefix(ref, 'pm')) throw paymentMethodMissing(ref, param);
     const { state } = await this.runtime.load(paymentMethodDecider, paymentMethodStream(ref));
     if (state.status !== 'active' || state.accountId !== ctx.accountId || state.livemode !== ctx.livemode)
@@ -198,13 +222,31 @@ export class PaymentMethodsService {
     return ((await this.commands.execute(command)) as ActivePaymentMethod).paymentMethod;
   }
 
-  /** The only place a card number is read: it becomes facts + a fingerprint, then is dropped. */
+  /** The card a `pm_card_*` test token stands for (test mode only); null for anything else. */
+  private tokenCard(ctx: CommandContext, ref: string): RawCard | null {
+    const number = TEST_PAYMENT_METHOD_TOKENS[ref];
+    if (number === undefined || !Object.hasOwn(TEST_PAYMENT_METHOD_TOKENS, ref) || ctx.livemode) return null;
+    const today = yearMonthOf(ctx.now);
+    return { number, exp_month: today.month, exp_year: today.year + 1 };
+  }
+
   private async createFromCard(
     ctx: CommandContext,
     input: NewCardPaymentMethod,
     paramPrefix: string,
     waitFor: readonly string[],
   ): Promise<ActivePaymentMethod> {
+    const command = this.newCardCommand(ctx, input, paramPrefix, waitFor);
+    return (await this.commands.execute(command)) as ActivePaymentMethod;
+  }
+
+  /** The only place a card number is read: it becomes facts + a fingerprint, then is dropped. */
+  private newCardCommand(
+    ctx: CommandContext,
+    input: NewCardPaymentMethod,
+    paramPrefix: string,
+    waitFor: readonly string[],
+  ): CreatePaymentMethod {
     const { facts, digits } = readCard(input.card, {
       livemode: ctx.livemode,
       today: yearMonthOf(ctx.now),
@@ -214,7 +256,7 @@ export class PaymentMethodsService {
       ...facts.card,
       fingerprint: this.fingerprinter.fingerprint(ctx.accountId, digits),
     };
-    const command = new CreatePaymentMethod(
+    return new CreatePaymentMethod(
       ctx,
       newId('pm'),
       { card, cvcProvided: facts.cvcProvided, behaviour: facts.behaviour },
@@ -223,7 +265,6 @@ export class PaymentMethodsService {
       input.metadata ?? {},
       waitFor,
     );
-    return (await this.commands.execute(command)) as ActivePaymentMethod;
   }
 }
 

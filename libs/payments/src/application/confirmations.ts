@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { CommandContext } from '#libs/commands/src/command-context';
+import type { AlongCommand } from '#libs/commands/src/command-runtime';
 import type { AppConfig } from '#libs/config/src/config';
 import { DomainError } from '#libs/kernel/src/domain-error';
 import type { BillingDetailsInput } from '#libs/payment-methods/src/payment-methods.service';
@@ -43,27 +44,28 @@ export class Confirmations {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  /** The payment method a request names (creating it for card data or a pm_card_* token); null when it names none. */
+  /**
+   * The payment method a request names; null when it names none. Card data or a `pm_card_*`
+   * token makes a new PaymentMethod, decided but not yet written: `newPaymentMethod` is its
+   * command, to pass to PaymentStreams.run so that it is appended with the intent's events in
+   * one atomic append (one transaction: neither is written without the other).
+   */
   async resolve(
     context: CommandContext,
     ref: PaymentMethodRef,
-  ): Promise<{ method: ResolvedPaymentMethod | null; created: boolean }> {
-    if (ref.data)
-      return {
-        method: await this.paymentMethods.createCard(
-          context,
-          ref.data.card,
-          ref.data.billingDetails,
-          ref.param ?? 'payment_method_data',
-        ),
-        created: true,
-      };
-    if (ref.id)
-      return {
-        method: await this.paymentMethods.resolveForCharge(context, ref.id, ref.param ?? 'payment_method'),
-        created: ref.id.startsWith('pm_card_'),
-      };
-    return { method: null, created: false };
+  ): Promise<{ method: ResolvedPaymentMethod | null; newPaymentMethod: AlongCommand | null }> {
+    if (!ref.data && !ref.id) return { method: null, newPaymentMethod: null };
+    const { method, along } = await this.paymentMethods.planForCharge(
+      context,
+      ref.data
+        ? {
+            card: ref.data.card,
+            billingDetails: ref.data.billingDetails,
+            param: ref.param ?? 'payment_method_data',
+          }
+        : { id: ref.id!, param: ref.param ?? 'payment_method' },
+    );
+    return { method, newPaymentMethod: along };
   }
 
   /** A confirmation attempt with the processor's answer; live mode is refused (no processor connector yet). */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Command, CommandHandler } from '@nestjs/cqrs';
 import type { CommandContext } from '#libs/commands/src/command-context';
+import type { AlongCommand } from '#libs/commands/src/command-runtime';
 import type { Metadata, MetadataPatch } from '#libs/kernel/src/metadata';
 import { newClientSecret, newId } from '#libs/wire/src/ids';
 import type { CancellationReason, PaymentIntentFields } from '../domain/payment-intent.events.js';
@@ -133,7 +134,7 @@ export class CreatePaymentIntentHandler extends PaymentIntentHandler {
       : null;
     const context = await this.time.of(command.context, fields.customer, customer?.testClock);
     if (confirm && context.livemode) throw liveModeUnsupported();
-    const { method, created } = await this.confirmations.resolve(context, {
+    const { method, newPaymentMethod } = await this.confirmations.resolve(context, {
       id: fields.payment_method ?? undefined,
       data: paymentMethodData ?? undefined,
     });
@@ -150,7 +151,7 @@ export class CreatePaymentIntentHandler extends PaymentIntentHandler {
         confirmation,
       },
       context,
-      { newPaymentMethod: created, waitFor },
+      { newPaymentMethod, waitFor },
     );
     if (confirm) await this.confirmations.saveForFutureUse(context, state, method);
     return state.intent;
@@ -171,19 +172,19 @@ export class UpdatePaymentIntentHandler extends PaymentIntentHandler {
       changes.customer ?? current.intent.customer,
       customer?.testClock,
     );
-    let created = false;
+    let newPaymentMethod: AlongCommand | null = null;
     if (paymentMethodData || changes.payment_method) {
       const resolved = await this.confirmations.resolve(context, {
         id: changes.payment_method ?? undefined,
         data: paymentMethodData ?? undefined,
       });
       changes.payment_method = resolved.method!.id;
-      created = resolved.created;
+      newPaymentMethod = resolved.newPaymentMethod;
     }
     const { state } = await this.streams.run(
       { type: 'UpdatePaymentIntent', ...owner(context, id), changes, metadata },
       context,
-      { newPaymentMethod: created },
+      { newPaymentMethod },
     );
     return state.intent;
   }
@@ -199,12 +200,12 @@ export class ConfirmPaymentIntentHandler extends PaymentIntentHandler {
     const ref = given
       ? { id: paymentMethod ?? undefined, data: paymentMethodData ?? undefined }
       : { id: current.intent.payment_method ?? undefined };
-    const { method, created } = await this.confirmations.resolve(context, ref);
+    const { method, newPaymentMethod } = await this.confirmations.resolve(context, ref);
     const confirmation = this.confirmations.prepare(context, method, given, offSession);
     const { state } = await this.streams.run(
       { type: 'ConfirmPaymentIntent', ...owner(context, id), changes, confirmation },
       context,
-      { newPaymentMethod: created, waitFor },
+      { newPaymentMethod, waitFor },
     );
     await this.confirmations.saveForFutureUse(context, state, method);
     return state.intent;

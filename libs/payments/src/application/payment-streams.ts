@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { CommandContext } from '#libs/commands/src/command-context';
-import { CommandRuntime } from '#libs/commands/src/command-runtime';
+import { CommandRuntime, type AlongCommand } from '#libs/commands/src/command-runtime';
 import { DomainError } from '#libs/kernel/src/domain-error';
 import { ledgerProjector } from '#libs/ledger/src/ledger.projection';
 import { PAYMENT_METHOD_READ_MODELS } from '#libs/payment-methods/src/payment-methods.service';
@@ -46,22 +46,31 @@ export class PaymentStreams {
   ) {}
 
   /**
-   * `waitFor` replaces the default wait (the payment read models, and the PaymentMethod ones
-   * when the command created a PaymentMethod); `[]` answers as soon as the events are appended.
+   * `newPaymentMethod`: the PaymentMethod the request creates (Confirmations.resolve), appended
+   * with the intent's events in one atomic append, its events first (EventStore.appendMany: both
+   * or neither; a retry after a lost race re-decides both), so one read-your-writes wait covers
+   * both. `waitFor` replaces the default wait (the payment read models, and the PaymentMethod
+   * ones when the command creates a PaymentMethod); `[]` answers as soon as the events are
+   * appended.
    */
   async run(
     command: PaymentIntentCommand,
     context: CommandContext,
-    options: { newPaymentMethod?: boolean; waitFor?: readonly string[] } = {},
+    options: { newPaymentMethod?: AlongCommand | null; waitFor?: readonly string[] } = {},
   ): Promise<PaymentOutcome> {
+    const { newPaymentMethod } = options;
     const waitFor =
-      options.waitFor ?? (options.newPaymentMethod ? WITH_PAYMENT_METHOD_READ_MODELS : PAYMENT_READ_MODELS);
+      options.waitFor ?? (newPaymentMethod ? WITH_PAYMENT_METHOD_READ_MODELS : PAYMENT_READ_MODELS);
     const outcome = await this.runtime.handle(
       paymentIntentDecider,
       paymentIntentStream(command.id),
       command,
       context,
-      { waitFor, newStream: command.type === 'CreatePaymentIntent' },
+      {
+        waitFor,
+        newStream: command.type === 'CreatePaymentIntent',
+        ...(newPaymentMethod ? { along: [newPaymentMethod] } : {}),
+      },
     );
     const state = outcome.state as ExistingPayment;
     // A test clock's timers wait for its advance (PaymentTimerSteps), never for the wall clock.
