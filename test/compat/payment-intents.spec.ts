@@ -2,7 +2,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Stripe from 'stripe';
+import { paymentMethodStream } from '#libs/payment-methods/src/domain/payment-method.events';
 import { TEST_CARDS } from '#libs/payments/src/cards/test-cards';
+import { paymentIntentStream } from '#libs/payments/src/domain/payment-intent.events';
 import { rawRequest, startTestCoffer, type TestAccount, type TestCoffer } from './support/coffer.js';
 
 type CardError = Stripe.errors.StripeCardError;
@@ -84,6 +86,57 @@ describe('payment intents via stripe-node (pglite)', () => {
       confirm: true,
     });
     assert.notEqual(again.payment_method, pm.id);
+  });
+
+  it('a pm_card_* token: its PaymentMethod is written with the intent, in one transaction; a decline too; a refused confirm still records it', async () => {
+    const store = coffer.handle.infra.eventStore;
+    const transactionsOf = async (pm: string, pi: string) => {
+      const [pmEvents, piEvents] = await Promise.all([
+        store.readStream(paymentMethodStream(pm)),
+        store.readStream(paymentIntentStream(pi)),
+      ]);
+      assert.deepEqual(
+        pmEvents.map((e) => e.type),
+        ['PaymentMethodCreated'],
+      );
+      assert.ok(pmEvents[0]!.position < piEvents[0]!.position, 'the PaymentMethod first, as before');
+      // PGlite's position is transaction id * 2^20 + index: one transaction id for all.
+      return new Set([...pmEvents, ...piEvents].map((e) => e.position >> 20n)).size;
+    };
+    const pi = await stripe.paymentIntents.create({
+      amount: 1500,
+      currency: 'usd',
+      payment_method: 'pm_card_visa',
+      confirm: true,
+    });
+    assert.equal(await transactionsOf(pi.payment_method as string, pi.id), 1);
+
+    const declined = await stripe.paymentIntents
+      .create({ amount: 1500, currency: 'usd', payment_method: 'pm_card_chargeDeclined', confirm: true })
+      .then(
+        () => assert.fail('should decline'),
+        (e: CardError) => e,
+      );
+    assert.equal(declined.statusCode, 402);
+    const declinedIntent = declined.raw as unknown as { payment_intent: Stripe.PaymentIntent };
+    const declinedPm = declinedIntent.payment_intent.last_payment_error?.payment_method?.id;
+    assert.ok(declinedPm);
+    assert.equal(await transactionsOf(declinedPm, declinedIntent.payment_intent.id), 1);
+
+    // The intent refuses (already succeeded): the PaymentMethod the token made is recorded all
+    // the same, as when its own command ran first.
+    const head = await store.headPosition();
+    const refused = await stripe.paymentIntents.confirm(pi.id, { payment_method: 'pm_card_visa' }).then(
+      () => assert.fail('should be refused'),
+      (e: Stripe.errors.StripeError) => e,
+    );
+    assert.equal(refused.statusCode, 400);
+    assert.equal(refused.code, 'payment_intent_unexpected_state');
+    const written = await store.readAll(head ?? 'start', 100);
+    assert.deepEqual(
+      written.map((e) => e.type),
+      ['PaymentMethodCreated'],
+    );
   });
 
   it('every test card: approving cards succeed, declining cards answer 402 card_error and leave the intent requires_payment_method', async () => {
