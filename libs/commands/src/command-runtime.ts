@@ -239,8 +239,8 @@ export class CommandRuntime {
 
   /**
    * The along commands' events without the main command's (it appends nothing, or is refused):
-   * what they would have written as commands of their own. Decided on the state they were
-   * decided on; a conflict there is not retried (it surfaces as the caller's error would).
+   * what they would have written as commands of their own, on the state they were decided on.
+   * A conflict there is not retried: nothing is written and the main command's answer stands.
    */
   private async appendAlongAlone(
     along: readonly AlongCommand[],
@@ -249,8 +249,14 @@ export class CommandRuntime {
   ): Promise<GlobalPosition | null> {
     const parts = this.alongParts(along, decided, metadataOf(context));
     if (parts.length === 0) return null;
-    const results = await this.store.appendMany(parts);
-    return results.at(-1)!.position;
+    try {
+      const results = await this.store.appendMany(parts);
+      return results.at(-1)!.position;
+    } catch (error) {
+      // Lost a race on an along stream: the caller's own answer (the refusal) stands.
+      if (error instanceof WrongExpectedRevisionError) return null;
+      throw error;
+    }
   }
 
   /** Runs `task` holding the in-process lock of every stream, taken in one order (no deadlock). */
