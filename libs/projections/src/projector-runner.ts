@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
 import type {
-  EventStore,
   FromPosition,
   GlobalPosition,
   RecordedEvent,
@@ -23,6 +22,7 @@ import {
   writeCheckpoint,
 } from './checkpoints.js';
 import type { LastWrite, LastWriteExecutor, Projector } from './projector.js';
+import type { LogSubscriber } from './shared-subscription.js';
 
 /** Wait before resubscribing after a failure, doubling up to the cap. */
 const RESTART_DELAY_MS = { first: 100, max: 5_000 };
@@ -66,11 +66,12 @@ export class ProjectorRunner extends EventEmitter implements FlushableRunner {
 
   /**
    * `flusher`: shared by the runners of a process (ProjectionsHost) so their skipped-over
-   * checkpoints are persisted together; a runner on its own gets its own.
+   * checkpoints are persisted together; a runner on its own gets its own. `store`: the event
+   * store, or the runners' SharedLogSubscription.
    */
   constructor(
     private readonly sql: SqlClient,
-    private readonly store: EventStore,
+    private readonly store: LogSubscriber,
     readonly projector: Projector,
     private readonly logger?: RunnerLogger,
     flusher?: CheckpointFlusher,
