@@ -182,7 +182,9 @@ export class ProjectorRunner extends EventEmitter implements FlushableRunner {
    * database: most batches concern few read models, and a projector with nothing to write costs
    * no statement at all (its checkpoint is persisted later by flush()). When it does write, the
    * transaction checks the fence (the stored checkpoint is what this runner last persisted),
-   * and commits the rows and the new checkpoint together. Returns whether it wrote.
+   * and commits the rows and the new checkpoint together. A projector that writes through
+   * writeLast without reading first costs one statement instead (writeFused). Returns whether
+   * it wrote.
    */
   private async projectLazily(batch: RecordedEvent[], last: GlobalPosition): Promise<boolean> {
     let release!: (error?: unknown) => void;
@@ -251,9 +253,10 @@ export class ProjectorRunner extends EventEmitter implements FlushableRunner {
   /**
    * A batch's only statement, its write (LastWrite), sent in autocommit with the fence and the
    * new checkpoint in the same statement: a CTE moves the checkpoint row from what this runner
-   * last persisted to `last` (a compare-and-set under the row's lock; the rows and the
-   * checkpoint commit together or not at all), and a stored position other than the expected
-   * one fails the whole statement (a cast error carrying FENCE_MARK: plain SQL, no function to
+   * last persisted to `last` (a compare-and-set under the row's lock, re-checked on the new
+   * row version after a concurrent update; the rows and the checkpoint commit together or not
+   * at all), and when it moved nothing (another writer moved the checkpoint) the main query
+   * fails the whole statement (a cast error carrying FENCE_MARK: plain SQL, no function to
    * install), which resubscribes from the stored checkpoint as the transaction's fence does.
    * Asynchronous commit for this statement's implicit transaction only (`set_config(…, true)`,
    * read at its commit), for the reason given in projectLazily. When the projector's `skipWhen`
