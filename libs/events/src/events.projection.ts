@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '#libs/event-store/src/port';
-import type { Projector } from '#libs/projections/src/projector';
+import { lastWrite, writeLast, type Projector } from '#libs/projections/src/projector';
 import { prepared, type SqlExecutor } from '#libs/sql/src/sql-client';
 import { STRIPE_API_VERSION } from './api-version.js';
 import { stripeEventId } from './event-id.js';
@@ -39,43 +39,46 @@ CREATE TABLE IF NOT EXISTS event_object_snapshots (
 // Prepared: parsed and planned once per connection (every batch sends them).
 const SELECT_SNAPSHOTS = prepared('SELECT id, doc FROM event_object_snapshots WHERE id = ANY($1::text[])');
 /**
- * A batch's writes as one statement (one round trip): snapshots upserted ($1) and removed ($2),
- * Stripe events inserted ($3). The CTEs run whether or not they are referenced; the snapshot
- * rows upserted and removed are never the same (one map decides each id).
+ * A batch's writes as one statement (one round trip; the batch's last, see LastWrite): snapshots
+ * upserted ($1) and removed ($2), Stripe events inserted ($3). The CTEs run whether or not they
+ * are referenced; the snapshot rows upserted and removed are never the same (one map decides
+ * each id).
  */
-const WRITE_BATCH = prepared(`WITH upserted AS (
-    INSERT INTO event_object_snapshots (id, doc) SELECT id, doc FROM jsonb_to_recordset($1::jsonb) AS x(id text, doc jsonb)
+const UPSERT_SNAPSHOTS = (where: string) => `upserted AS (
+    INSERT INTO event_object_snapshots (id, doc) SELECT id, doc FROM jsonb_to_recordset($1::jsonb) AS x(id text, doc jsonb)${where}
     ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc
-  ), removed AS (
-    DELETE FROM event_object_snapshots WHERE id = ANY($2::text[])
-  )
-  INSERT INTO events (id, account_id, livemode, created, type, position, doc)
-  SELECT id, account_id, livemode, created, type, position::numeric, doc
-  FROM jsonb_to_recordset($3::jsonb) AS x(id text, account_id text, livemode boolean, created bigint, type text, position text, doc jsonb)`);
+  )`;
+const REMOVE_SNAPSHOTS = (and: string) => `removed AS (
+    DELETE FROM event_object_snapshots WHERE id = ANY($2::text[])${and}
+  )`;
+const INSERT_EVENTS = (where: string) => `inserted AS (
+    INSERT INTO events (id, account_id, livemode, created, type, position, doc)
+    SELECT id, account_id, livemode, created, type, position::numeric, doc
+    FROM jsonb_to_recordset($3::jsonb) AS x(id text, account_id text, livemode boolean, created bigint, type text, position text, doc jsonb)${where}
+  )`;
+const WRITE_BATCH = lastWrite([UPSERT_SNAPSHOTS(''), REMOVE_SNAPSHOTS(''), INSERT_EVENTS('')], {
+  prepare: true,
+});
 /**
  * WRITE_BATCH for a batch that used remembered snapshots of hot objects instead of reading them
  * ($4: the snapshots it assumed): it writes only if the table still holds every one of them, and
  * answers whether it found otherwise (stale: nothing written).
  */
-const WRITE_BATCH_CHECKED = prepared(`WITH stale AS (
+const WRITE_BATCH_CHECKED = lastWrite(
+  [
+    `stale AS (
     SELECT EXISTS (
       SELECT 1 FROM jsonb_to_recordset($4::jsonb) AS x(id text, doc jsonb)
       LEFT JOIN event_object_snapshots s ON s.id = x.id
       WHERE s.doc IS DISTINCT FROM x.doc
     ) AS yes
-  ), upserted AS (
-    INSERT INTO event_object_snapshots (id, doc) SELECT id, doc FROM jsonb_to_recordset($1::jsonb) AS x(id text, doc jsonb)
-    WHERE NOT (SELECT yes FROM stale)
-    ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc
-  ), removed AS (
-    DELETE FROM event_object_snapshots WHERE id = ANY($2::text[]) AND NOT (SELECT yes FROM stale)
-  ), inserted AS (
-    INSERT INTO events (id, account_id, livemode, created, type, position, doc)
-    SELECT id, account_id, livemode, created, type, position::numeric, doc
-    FROM jsonb_to_recordset($3::jsonb) AS x(id text, account_id text, livemode boolean, created bigint, type text, position text, doc jsonb)
-    WHERE NOT (SELECT yes FROM stale)
-  )
-  SELECT yes AS stale FROM stale`);
+  )`,
+    UPSERT_SNAPSHOTS('\n    WHERE NOT (SELECT yes FROM stale)'),
+    REMOVE_SNAPSHOTS(' AND NOT (SELECT yes FROM stale)'),
+    INSERT_EVENTS('\n    WHERE NOT (SELECT yes FROM stale)'),
+  ],
+  { result: 'SELECT yes AS stale FROM stale', skipWhen: '(SELECT yes FROM stale)', prepare: true },
+);
 /** Hot objects' snapshots remembered at most (one per account and mode that moved money lately). */
 const MAX_REMEMBERED = 1_000;
 
@@ -172,7 +175,7 @@ export function defineEventsProjector(sources: readonly StripeEventSource[]): Pr
     const gone = [...snapshots].filter(([, doc]) => doc === null).map(([id]) => id);
     if (assumed.size > 0) {
       const expected = [...assumed].map(([id, doc]) => ({ id, doc }));
-      const { rows: answer } = await tx.query<{ stale: boolean }>(WRITE_BATCH_CHECKED, [
+      const { rows: answer } = await writeLast<{ stale: boolean }>(tx, WRITE_BATCH_CHECKED, [
         JSON.stringify(live),
         gone,
         JSON.stringify(events),
@@ -183,7 +186,7 @@ export function defineEventsProjector(sources: readonly StripeEventSource[]): Pr
         return projectBatch(tx, relevant, false);
       }
     } else if (live.length + gone.length + events.length > 0)
-      await tx.query(WRITE_BATCH, [JSON.stringify(live), gone, JSON.stringify(events)]);
+      await writeLast(tx, WRITE_BATCH, [JSON.stringify(live), gone, JSON.stringify(events)]);
     for (const id of hot) {
       const doc = snapshots.get(id) ?? null;
       remembered.delete(id);

@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '#libs/event-store/src/port';
-import type { Projector } from '#libs/projections/src/projector';
+import { lastWrite, writeLast, type Projector } from '#libs/projections/src/projector';
 import type { SqlExecutor } from '#libs/sql/src/sql-client';
 import type { BalanceTransactionObject } from './domain/balance-transaction.js';
 import type { IntentLedger } from './domain/intent-ledger.js';
@@ -260,7 +260,7 @@ class LedgerWrites {
 
   async run(tx: SqlExecutor): Promise<void> {
     if (this.parts.length === 0) return;
-    await tx.query(`WITH ${this.parts.join(',\n')}\nSELECT 1`, this.params);
+    await writeLast(tx, lastWrite(this.parts), this.params);
   }
 }
 

@@ -24,6 +24,8 @@ export interface Infrastructure {
   eventStore: EventStore;
   /** Read models and projector checkpoints. With PGlite, the same database as the events. */
   readSql: SqlClient;
+  /** Where projector runners write (see PROJECTOR_SQL); readSql unless it is a PostgreSQL pool. */
+  projectorSql: SqlClient;
   redis: Redis;
   /** Close everything (event store, SQL, Redis); safe to call more than once. */
   close(): Promise<void>;
@@ -49,8 +51,8 @@ export async function openInfrastructure(
     // Redis first: it is the quickest to check, so a missing Redis fails start-up at once.
     const redis = await openRedis(config.redisUrl, logger, timeoutMs);
     closers.add(() => closeRedisFamily(redis, CLOSE_TIMEOUT_MS));
-    const { eventStore, readSql } = await openStores(config, closers, timeoutMs);
-    return { eventStore, readSql, redis, close: () => closers.closeAll() };
+    const { eventStore, readSql, projectorSql } = await openStores(config, closers, timeoutMs);
+    return { eventStore, readSql, projectorSql, redis, close: () => closers.closeAll() };
   } catch (error) {
     await closers.closeAll();
     throw error;
@@ -61,7 +63,7 @@ async function openStores(
   config: AppConfig,
   closers: Closers,
   timeoutMs: number,
-): Promise<{ eventStore: EventStore; readSql: SqlClient }> {
+): Promise<{ eventStore: EventStore; readSql: SqlClient; projectorSql: SqlClient }> {
   const { PostgresEventStore } = await import('#libs/event-store/src/postgres/postgres-event-store');
 
   if (config.eventStore === 'pglite') {
@@ -70,23 +72,28 @@ async function openStores(
       PostgresEventStore.create(sql, { name: 'pglite' }),
     );
     closers.add(() => eventStore.close());
-    return { eventStore, readSql: sql };
+    return { eventStore, readSql: sql, projectorSql: sql };
   }
 
   if (config.eventStore === 'postgres') {
-    // Events and read models share one database and one pool.
+    // Events and read models share one database and one pool (the projectors: their own).
     const sql = await openPostgres(config.databaseUrl!, closers, timeoutMs);
+    const projectorSql = await openProjectorPool(config, config.databaseUrl!, sql, closers, timeoutMs);
     const eventStore = await attempt('PostgreSQL', describeUrl(config.databaseUrl!), timeoutMs, () =>
       PostgresEventStore.create(sql, { name: 'postgres' }),
     );
     closers.add(() => eventStore.close());
-    return { eventStore, readSql: sql };
+    return { eventStore, readSql: sql, projectorSql };
   }
 
   const readSql =
     config.readSide.kind === 'postgres'
       ? await openPostgres(config.readSide.url, closers, timeoutMs)
       : await openPglite(config, config.readSide.dataDir, closers, timeoutMs);
+  const projectorSql =
+    config.readSide.kind === 'postgres'
+      ? await openProjectorPool(config, config.readSide.url, readSql, closers, timeoutMs)
+      : readSql;
   const { EventStoreDbEventStore } =
     await import('#libs/event-store/src/eventstoredb/eventstoredb-event-store');
   const url = config.eventStoreUrl!;
@@ -96,7 +103,7 @@ async function openStores(
     await store.ping();
     return store;
   });
-  return { eventStore, readSql };
+  return { eventStore, readSql, projectorSql };
 }
 
 function pgliteDir(dataDir: string): string {
@@ -123,10 +130,33 @@ async function openPglite(
   });
 }
 
-async function openPostgres(url: string, closers: Closers, timeoutMs: number): Promise<SqlClient> {
+/**
+ * Connections of the projectors' own pool: the four projectors a payment waits for write at
+ * once, the checkpoint flusher rarely; a fifth would mostly sit idle.
+ */
+const PROJECTOR_POOL_SIZE = 4;
+
+/** The projector runners' pool (PROJECTOR_SQL), where this process runs them; else `shared`. */
+function openProjectorPool(
+  config: AppConfig,
+  url: string,
+  shared: SqlClient,
+  closers: Closers,
+  timeoutMs: number,
+): Promise<SqlClient> {
+  if (config.role === 'api') return Promise.resolve(shared);
+  return openPostgres(url, closers, timeoutMs, PROJECTOR_POOL_SIZE);
+}
+
+async function openPostgres(
+  url: string,
+  closers: Closers,
+  timeoutMs: number,
+  max?: number,
+): Promise<SqlClient> {
   const { createPostgresClient } = await import('#libs/sql/src/postgres-client');
   return attempt('PostgreSQL', describeUrl(url), timeoutMs, async () => {
-    const sql = await createPostgresClient({ connectionString: url });
+    const sql = await createPostgresClient({ connectionString: url, ...(max ? { max } : {}) });
     closers.add(() => sql.close());
     await sql.query('SELECT 1');
     return sql;

@@ -11,7 +11,7 @@ import type { AppConfig } from '#libs/config/src/config';
 import { systemClock, type Clock } from './clock.js';
 import { HealthService } from './health.service.js';
 import type { Infrastructure } from './infrastructure.js';
-import { APP_CONFIG, CLOCK, EVENT_STORE, LOGGER, READ_SQL, REDIS } from './tokens.js';
+import { APP_CONFIG, CLOCK, EVENT_STORE, LOGGER, PROJECTOR_SQL, READ_SQL, REDIS } from './tokens.js';
 
 export interface PlatformOptions {
   /** Replaces the system clock (tests). */
@@ -30,6 +30,7 @@ export class PlatformModule {
     const values: Provider[] = [
       { provide: EVENT_STORE, useValue: infra.eventStore },
       { provide: READ_SQL, useValue: infra.readSql },
+      { provide: PROJECTOR_SQL, useValue: infra.projectorSql },
       { provide: REDIS, useValue: infra.redis },
       { provide: APP_CONFIG, useValue: config },
       { provide: LOGGER, useValue: logger },
@@ -39,7 +40,7 @@ export class PlatformModule {
       module: PlatformModule,
       global: true,
       providers: [...values, HealthService],
-      exports: [EVENT_STORE, READ_SQL, REDIS, APP_CONFIG, LOGGER, CLOCK, HealthService],
+      exports: [EVENT_STORE, READ_SQL, PROJECTOR_SQL, REDIS, APP_CONFIG, LOGGER, CLOCK, HealthService],
     };
   }
 }

@@ -6,6 +6,13 @@
 export const EVENT_STORE = Symbol('EVENT_STORE');
 /** SqlClient holding the read models and projector checkpoints (libs/sql/src/sql-client.ts). */
 export const READ_SQL = Symbol('READ_SQL');
+/**
+ * SqlClient the projector runners write through: the same database as READ_SQL, on PostgreSQL
+ * its own small pool, so a batch that every waiting request needs never queues behind the
+ * requests' own statements for a pooled connection (READ_SQL itself where there is one
+ * connection: PGlite).
+ */
+export const PROJECTOR_SQL = Symbol('PROJECTOR_SQL');
 /** ioredis client for idempotency records and BullMQ (workers duplicate it). */
 export const REDIS = Symbol('REDIS');
 /** Parsed, validated configuration (libs/config/src/config.ts). */

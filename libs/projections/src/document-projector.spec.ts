@@ -82,12 +82,13 @@ describe('document projector', () => {
       { id: 'b', amount: '5', doc: { id: 'b', amount: 5 } },
       { id: 'c', amount: '4', doc: { id: 'c', amount: 4 } },
     ]);
+    // Each batch's write is one statement (upsert and delete as CTEs: WITH).
     assert.deepEqual(plain.sent, [
-      ['SELECT', 'INSERT'],
-      ['SELECT', 'INSERT'],
+      ['SELECT', 'WITH'],
+      ['SELECT', 'WITH'],
     ]);
     // The first batch only creates; the second reads `a` (an Added first), not `c`.
-    assert.deepEqual(declared.sent, [['INSERT'], ['SELECT', 'INSERT']]);
+    assert.deepEqual(declared.sent, [['WITH'], ['SELECT', 'WITH']]);
   });
 
   it('writes documents with plain values and documents holding bigints (as decimal strings)', async () => {

@@ -7,7 +7,14 @@ import { prepared, type SqlExecutor } from '#libs/sql/src/sql-client';
 import { CopyBinaryBuffer } from '#libs/sql/src/copy-binary';
 import { writeCopyRow } from './document-copy.js';
 import { IdFilter } from './id-filter.js';
-import { assertIdentifier, type Projector, type RebuildSession, type RebuildWrite } from './projector.js';
+import {
+  assertIdentifier,
+  lastWrite,
+  writeLast,
+  type Projector,
+  type RebuildSession,
+  type RebuildWrite,
+} from './projector.js';
 
 /** Column types a document table may carry beside its JSON document. */
 export type ColumnType = 'text' | 'bigint' | 'boolean' | 'integer' | 'jsonb' | 'json';
@@ -94,6 +101,10 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
     ON CONFLICT (id) DO UPDATE SET ${[...columnNames, 'doc'].map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`;
   const deleteText = (param: string) => `DELETE FROM ${table} WHERE id = ANY(${param}::text[])`;
   const upsert = prepared(upsertText('$1'));
+  /** A live batch's upsert ($1) and delete ($2) as one statement, its last (see LastWrite). */
+  const writeBatch = lastWrite([`u AS (${upsertText('$1')})`, `d AS (${deleteText('$2')})`], {
+    prepare: true,
+  });
   const deleteRows = prepared(deleteText('$1'));
   const selectRows = prepared(`SELECT id, doc FROM ${table} WHERE id = ANY($1::text[])`);
   const takeRowsOut = prepared(`DELETE FROM ${table} WHERE id = ANY($1::text[]) RETURNING id, doc`);
@@ -342,8 +353,8 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
     ddl: `${tableDdl}\n${indexes}`,
     async project(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<void> {
       const batch = await plan(tx, events);
-      if (batch?.writes) await tx.query(upsert, [batch.writes]);
-      if (batch && batch.deletes.length > 0) await tx.query(deleteRows, [batch.deletes]);
+      if (batch && (batch.writes !== null || batch.deletes.length > 0))
+        await writeLast(tx, writeBatch, [batch.writes ?? '[]', batch.deletes]);
     },
     rebuild: { ddl: tableDdl, finishDdl: indexes, start: startRebuild },
   };
@@ -383,7 +394,7 @@ export function projectDocumentsTogether(
     `u${i} AS (${planner.upsertText(`$${2 * i + 1}`)})`,
     `d${i} AS (${planner.deleteText(`$${2 * i + 2}`)})`,
   ]);
-  const writeAll = prepared(`WITH ${ctes.join(',\n')}\nSELECT 1`);
+  const writeAll = lastWrite(ctes, { prepare: true });
   return async (tx, events) => {
     const params: unknown[] = [];
     let any = false;
@@ -392,7 +403,7 @@ export function projectDocumentsTogether(
       any ||= batch !== null && (batch.writes !== null || batch.deletes.length > 0);
       params.push(batch?.writes ?? '[]', batch?.deletes ?? []);
     }
-    if (any) await tx.query(writeAll, params);
+    if (any) await writeLast(tx, writeAll, params);
   };
 }
 

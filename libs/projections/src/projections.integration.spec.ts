@@ -6,6 +6,7 @@ import { customerDecider, type CustomerCommand } from '#libs/customers/src/domai
 import { customerStream } from '#libs/customers/src/domain/customer.events';
 import type { CustomerFields } from '#libs/customers/src/domain/customer';
 import { customersProjector } from '#libs/customers/src/customer.projection';
+import { NO_STREAM } from '#libs/event-store/src/port';
 import { PostgresEventStore } from '#libs/event-store/src/postgres/postgres-event-store';
 import { createPostgresClient } from '#libs/sql/src/postgres-client';
 import { createPgliteClient } from '#libs/sql/src/pglite-client';
@@ -14,6 +15,7 @@ import { TEST_DATABASE_URL, uniqueName } from '#test/support/env';
 import { hasPassed } from './checkpoints.js';
 import { ProjectorRunner } from './projector-runner.js';
 import { ProjectionWaiter } from './projection-waiter.js';
+import { lastWrite, writeLast, type Projector } from './projector.js';
 import { replayProjector, verifyProjector } from './rebuild.js';
 
 const fields: CustomerFields = {
@@ -191,6 +193,72 @@ for (const target of ['pglite', 'postgres'] as const) {
         `SELECT count(*)::text AS n FROM information_schema.schemata WHERE schema_name LIKE 'coffer_shadow_%'`,
       );
       assert.equal(rows[0]?.n, target === 'pglite' ? '0' : rows[0]?.n, 'shadow schemas are dropped');
+    });
+  });
+}
+
+/**
+ * Appends: one row per event it is given, nothing read first, so every live batch is one
+ * statement with the fence and the checkpoint (LastWrite). Not idempotent: an event applied
+ * twice shows as two rows.
+ */
+const applied: Projector = {
+  name: 'applied',
+  version: 1,
+  tables: ['applied'],
+  ddl: 'CREATE TABLE IF NOT EXISTS applied (position numeric NOT NULL, runner text NOT NULL);',
+  async project(tx, events) {
+    const mine = events.filter((e) => e.type === 'Tick');
+    if (mine.length === 0) return;
+    await writeLast(tx, APPLIED_WRITE, [mine.map((e) => e.position.toString()), 'live']);
+  },
+};
+const APPLIED_WRITE = lastWrite(
+  ['w AS (INSERT INTO applied (position, runner) SELECT p::numeric, $2::text FROM unnest($1::text[]) AS p)'],
+  { prepare: true },
+);
+
+for (const target of ['pglite', 'postgres'] as const) {
+  describe(`projector batches as one statement on ${target}`, () => {
+    it('two runners of one projector (two workers): each event applied once, both reach the head', async () => {
+      const schema = target === 'postgres' ? uniqueName('fused') : undefined;
+      const sql =
+        target === 'pglite'
+          ? await createPgliteClient()
+          : await createPostgresClient({ connectionString: TEST_DATABASE_URL, schema: schema! });
+      const store = await PostgresEventStore.create(sql, { name: target });
+      const runners = [1, 2].map(() => new ProjectorRunner(sql, store, applied));
+      try {
+        for (const runner of runners) await runner.start();
+        let last = 0n;
+        for (let i = 0; i < 40; i++) {
+          const { position } = await store.append(
+            `tick-${i}`,
+            [{ type: 'Tick', data: { i }, metadata: { occurredAt: '2026-01-01T00:00:00Z' } }],
+            NO_STREAM,
+          );
+          last = position;
+          if (i % 7 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        const waiter = new ProjectionWaiter(sql);
+        for (const runner of runners) {
+          waiter.register(runner);
+          assert.ok(await waiter.waitFor(last, ['applied']), 'the runner passed the last event');
+        }
+        const { rows } = await sql.query<{ n: string; distinct: string; max: string }>(
+          'SELECT count(*)::text AS n, count(DISTINCT position)::text AS distinct, max(position)::text AS max FROM applied',
+        );
+        assert.deepEqual(rows[0], { n: '40', distinct: '40', max: last.toString() });
+        const { rows: checkpoint } = await sql.query<{ position: string }>(
+          `SELECT position::text AS position FROM coffer_projector_checkpoints WHERE name = 'applied'`,
+        );
+        assert.equal(checkpoint[0]?.position, last.toString());
+      } finally {
+        for (const runner of runners) await runner.stop();
+        await store.close();
+        if (schema) await sql.exec(`DROP SCHEMA ${schema} CASCADE`);
+        await sql.close();
+      }
     });
   });
 }

@@ -1,12 +1,17 @@
 import { EventEmitter } from 'node:events';
 import type {
-  EventStore,
   FromPosition,
   GlobalPosition,
   RecordedEvent,
   SubscriptionHandle,
 } from '#libs/event-store/src/port';
-import type { SqlClient, SqlExecutor } from '#libs/sql/src/sql-client';
+import {
+  prepared,
+  preparedName,
+  type QueryResult,
+  type SqlClient,
+  type SqlExecutor,
+} from '#libs/sql/src/sql-client';
 import { CheckpointFlusher, type FlushableRunner } from './checkpoint-flusher.js';
 import {
   CHECKPOINTS_DDL,
@@ -16,7 +21,8 @@ import {
   storedPosition,
   writeCheckpoint,
 } from './checkpoints.js';
-import type { Projector } from './projector.js';
+import type { LastWrite, LastWriteExecutor, Projector } from './projector.js';
+import type { LogSubscriber } from './shared-subscription.js';
 
 /** Wait before resubscribing after a failure, doubling up to the cap. */
 const RESTART_DELAY_MS = { first: 100, max: 5_000 };
@@ -60,11 +66,12 @@ export class ProjectorRunner extends EventEmitter implements FlushableRunner {
 
   /**
    * `flusher`: shared by the runners of a process (ProjectionsHost) so their skipped-over
-   * checkpoints are persisted together; a runner on its own gets its own.
+   * checkpoints are persisted together; a runner on its own gets its own. `store`: the event
+   * store, or the runners' SharedLogSubscription.
    */
   constructor(
     private readonly sql: SqlClient,
-    private readonly store: EventStore,
+    private readonly store: LogSubscriber,
     readonly projector: Projector,
     private readonly logger?: RunnerLogger,
     flusher?: CheckpointFlusher,
@@ -175,7 +182,9 @@ export class ProjectorRunner extends EventEmitter implements FlushableRunner {
    * database: most batches concern few read models, and a projector with nothing to write costs
    * no statement at all (its checkpoint is persisted later by flush()). When it does write, the
    * transaction checks the fence (the stored checkpoint is what this runner last persisted),
-   * and commits the rows and the new checkpoint together. Returns whether it wrote.
+   * and commits the rows and the new checkpoint together. A projector that writes through
+   * writeLast without reading first costs one statement instead (writeFused). Returns whether
+   * it wrote.
    */
   private async projectLazily(batch: RecordedEvent[], last: GlobalPosition): Promise<boolean> {
     let release!: (error?: unknown) => void;
@@ -204,12 +213,27 @@ export class ProjectorRunner extends EventEmitter implements FlushableRunner {
         );
         transaction.catch(reject);
       }));
-    const lazy: SqlExecutor = {
-      query: (text, params) => open().then((tx) => tx.query(text, params)),
-      exec: (text) => open().then((tx) => tx.exec(text)),
-    } as SqlExecutor;
+    /** The batch's last write went as one statement with the fence and the checkpoint. */
+    let fused = false;
+    const afterFused = () => {
+      if (fused)
+        throw new Error(`projector ${this.projector.name}: a statement after its last write (writeLast)`);
+    };
+    const lazy: LastWriteExecutor = {
+      query: (text, params) => (afterFused(), open().then((tx) => tx.query(text, params))),
+      exec: (text) => (afterFused(), open().then((tx) => tx.exec(text))),
+      writeLast: async <Row>(write: LastWrite, params: unknown[]) => {
+        afterFused();
+        // After a read (a transaction is open), or before the checkpoint row exists: as it was.
+        if (opened || this.persisted === 'start') return (await open()).query<Row>(write.text, params);
+        const answer = await this.writeFused<Row>(write, params, last);
+        fused = answer.moved;
+        return answer.result;
+      },
+    };
     try {
       await this.projector.project(lazy, batch);
+      if (fused) return true;
     } catch (error) {
       release(error);
       // The transaction's own failure (a moved checkpoint) explains the projector's.
@@ -224,6 +248,50 @@ export class ProjectorRunner extends EventEmitter implements FlushableRunner {
     release();
     await transaction;
     return true;
+  }
+
+  /**
+   * A batch's only statement, its write (LastWrite), sent in autocommit with the fence and the
+   * new checkpoint in the same statement: a CTE moves the checkpoint row from what this runner
+   * last persisted to `last` (a compare-and-set under the row's lock, re-checked on the new
+   * row version after a concurrent update; the rows and the checkpoint commit together or not
+   * at all), and when it moved nothing (another writer moved the checkpoint) the main query
+   * fails the whole statement (a cast error carrying FENCE_MARK: plain SQL, no function to
+   * install), which resubscribes from the stored checkpoint as the transaction's fence does.
+   * Asynchronous commit for this statement's implicit transaction only (`set_config(…, true)`,
+   * read at its commit), for the reason given in projectLazily. When the projector's `skipWhen`
+   * holds, nothing was written and the checkpoint stays (moved: false).
+   */
+  private async writeFused<Row>(
+    write: LastWrite,
+    params: unknown[],
+    last: GlobalPosition,
+  ): Promise<{ moved: boolean; result: QueryResult<Row> }> {
+    const expected = this.persisted === 'start' ? null : this.persisted.toString();
+    let answer: QueryResult<Record<string, unknown>>;
+    try {
+      answer = await this.sql.query(fusedText(write, params.length), [
+        ...params,
+        this.projector.name,
+        last.toString(),
+        this.projector.version,
+        expected,
+      ]);
+    } catch (error) {
+      if (error instanceof Error && error.message.includes(FENCE_MARK)) {
+        const stored = (await readCheckpoint(this.sql, this.projector.name))?.position ?? 'start';
+        throw new CheckpointMoved(stored);
+      }
+      throw error;
+    }
+    if (answer.rows.length === 0)
+      throw new Error(`projector ${this.projector.name}: writeLast's result answered no row`);
+    const moved = Number(answer.rows[0]![MOVED_COLUMN]) > 0;
+    const rows = answer.rows.map((row) => {
+      const { [MOVED_COLUMN]: _moved, ...rest } = row;
+      return rest as Row;
+    });
+    return { moved, result: { rows, rowCount: rows.length } };
   }
 
   /** The shared flusher's call: persist the skipped-over checkpoint; a failure resubscribes. */
@@ -257,6 +325,42 @@ export class ProjectorRunner extends EventEmitter implements FlushableRunner {
     );
     return result;
   }
+}
+
+/** In the error a fused write's fence raises (see writeFused). */
+const FENCE_MARK = 'coffer: projector checkpoint moved';
+const MOVED_COLUMN = 'coffer_checkpoint_moved';
+const FUSED = new WeakMap<LastWrite, Map<number, string>>();
+
+/**
+ * A LastWrite with `count` parameters as one statement with the checkpoint's compare-and-set
+ * (parameters after the write's: name, new position, version, expected position or null).
+ */
+function fusedText(write: LastWrite, count: number): string {
+  let byCount = FUSED.get(write);
+  if (!byCount) FUSED.set(write, (byCount = new Map()));
+  let text = byCount.get(count);
+  if (text !== undefined) return text;
+  const [name, position, version, expected] = [1, 2, 3, 4].map((i) => `$${count + i}`);
+  const skip = write.skipWhen ?? 'false';
+  // The fence is the main query's: it raises (a cast error; not constant, so evaluated per
+  // statement) unless the checkpoint moved from the expected position or the write skipped.
+  text = `WITH ${write.ctes.join(',\n')},
+coffer_checkpoint AS (
+  UPDATE coffer_projector_checkpoints SET position = ${position}::numeric, version = ${version}::integer
+  WHERE name = ${name}::text AND position IS NOT DISTINCT FROM ${expected}::numeric AND NOT ${skip}
+  RETURNING set_config('synchronous_commit', 'off', true)
+)
+SELECT CASE
+    WHEN EXISTS (SELECT FROM coffer_checkpoint) THEN 1
+    WHEN ${skip} THEN 0
+    ELSE ('${FENCE_MARK}: ' || (SELECT count(*) FROM coffer_checkpoint))::integer
+  END AS ${MOVED_COLUMN}, r.* FROM (${write.result}) AS r`;
+  // A fixed write (prepared) makes a fixed statement; a per-batch text stays unprepared.
+  if (preparedName(write.text) !== undefined) text = prepared(text);
+  else return text;
+  byCount.set(count, text);
+  return text;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { RecordedEvent, UnparsedRecordedEvent } from '#libs/event-store/src/port';
-import type { SqlExecutor, SqlTransaction } from '#libs/sql/src/sql-client';
+import { prepared, type QueryResult, type SqlExecutor, type SqlTransaction } from '#libs/sql/src/sql-client';
 
 /**
  * A read model: tables built only from the global log. Rules that make replay and verify work:
@@ -79,4 +79,57 @@ export type RebuildWrite = (tx: SqlTransaction) => Promise<void>;
 export function assertIdentifier(name: string): string {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`not a safe SQL identifier: ${name}`);
   return name;
+}
+
+/**
+ * A projector's LAST statement for a batch, as data-modifying CTEs and a result query over them
+ * (`WITH ctes… result`). Written through `writeLast`, so that the live runner can send it, when
+ * the batch read nothing before it, as ONE statement together with the fence and the new
+ * checkpoint (ProjectorRunner): no transaction of three round trips. Anywhere else (a rebuild,
+ * a spec, a runner's batch that read first) it is the plain statement.
+ * - `ctes`: `name AS (…)` items, parameters `$1…$n` of `params`.
+ * - `result`: a SELECT over them (default `SELECT 1`) that answers exactly one row, writeLast's answer.
+ * - `skipWhen`: a boolean SQL expression over the CTEs (e.g. `(SELECT yes FROM stale)`) true
+ *   when the statement wrote nothing: the checkpoint then stays, and the projector goes on with
+ *   the batch (re-reads and writes again) in a transaction.
+ */
+export interface LastWrite {
+  readonly ctes: readonly string[];
+  readonly result: string;
+  readonly skipWhen?: string;
+  /** The plain statement (`WITH ctes result`). */
+  readonly text: string;
+}
+
+/**
+ * A LastWrite. `prepare`: its text is fixed (a projector's constant), so it is parsed and
+ * planned once per connection (prepared()); leave false for texts that vary per batch.
+ */
+export function lastWrite(
+  ctes: readonly string[],
+  options: { result?: string; skipWhen?: string; prepare?: boolean } = {},
+): LastWrite {
+  const result = options.result ?? 'SELECT 1';
+  const text = `WITH ${ctes.join(',\n')}\n${result}`;
+  return {
+    ctes,
+    result,
+    ...(options.skipWhen ? { skipWhen: options.skipWhen } : {}),
+    text: options.prepare ? prepared(text) : text,
+  };
+}
+
+/** What the live runner's executor adds (see LastWrite). */
+export interface LastWriteExecutor extends SqlExecutor {
+  writeLast<Row>(write: LastWrite, params: unknown[]): Promise<QueryResult<Row>>;
+}
+
+/** Run a projector's last statement of a batch (see LastWrite); nothing may follow it unless `skipWhen` held. */
+export function writeLast<Row = Record<string, unknown>>(
+  tx: SqlExecutor,
+  write: LastWrite,
+  params: unknown[],
+): Promise<QueryResult<Row>> {
+  const runner = tx as Partial<LastWriteExecutor>;
+  return runner.writeLast ? runner.writeLast<Row>(write, params) : tx.query<Row>(write.text, params);
 }
