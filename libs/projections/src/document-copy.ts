@@ -19,6 +19,8 @@ import type { ColumnType } from './document-projector.js';
  * writes that row through the live upsert, which accepts or refuses it as live would.
  *
  * `toJson` must be the live path's serialiser (bigints as decimal strings).
+ *
+ * Returns the document's mark in `copy` (CopyBinaryBuffer.textAt reads it back), or false.
  */
 export function writeCopyRow(
   copy: CopyBinaryBuffer,
@@ -26,7 +28,7 @@ export function writeCopyRow(
   types: readonly ColumnType[],
   toJson: (value: unknown) => string | undefined,
   docJson: string,
-): boolean {
+): number | false {
   // Encode every field before writing any, so that a row with no encoding writes nothing.
   const fields = scratch;
   for (let i = 0; i < values.length; i++) {
@@ -56,8 +58,7 @@ export function writeCopyRow(
           copy.text(field as string);
       }
   }
-  copy.text(docJson);
-  return true;
+  return copy.markedText(docJson);
 }
 
 /** A field: text (text, json or jsonb), int8 (a safe integer or a bigint), int4, bool, NULL. */

@@ -202,9 +202,10 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
 
   /**
    * A row into `copy` (COPY's binary format): its columns, then the document's JSON (already
-   * serialised). False, writing nothing, when a column has no exact COPY encoding.
+   * serialised), whose mark in `copy` it returns. False, writing nothing, when a column has no
+   * exact COPY encoding.
    */
-  const copyRow = (copy: CopyBinaryBuffer, write: Write<Doc>, docJson: string): boolean => {
+  const copyRow = (copy: CopyBinaryBuffer, write: Write<Doc>, docJson: string): number | false => {
     const values: unknown[] = [write.id];
     const own = spec.columnsOf(write.doc);
     for (const column of columnNames)
@@ -221,7 +222,10 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
    * when the next batch is prepared; the session keeps those rows' documents as JSON (objects
    * would stay alive on the JavaScript heap across the write and burden every garbage
    * collection; a row touched in two consecutive batches is rare and parses its JSON again),
-   * and the later batch's write deletes them itself. A crash or error mid-rebuild loses the
+   * and the later batch's write deletes them itself. The JSON of a row that went into the COPY
+   * is kept where the COPY data holds it, off the JavaScript heap (a mark in the batch's
+   * CopyBinaryBuffer): kept as strings, a batch's documents survived young-generation
+   * collections and were copied and promoted. A crash or error mid-rebuild loses the
    * shadow as a whole, so a row taken out in `prepare` whose write never runs is never seen.
    *
    * With `rowIdOfStream`, the session also takes batches still JSON text (`prepareUnparsed`):
@@ -231,8 +235,9 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
    * replay benchmark: scavenges 7.4 s → 4.8 s per 1,000,000 events).
    */
   function startRebuild({ empty }: { empty: boolean }): RebuildSession {
-    /** The last batch's rows as it writes them: the document's JSON, or null (absent). */
-    let unsettled = new Map<string, string | null>();
+    /** The last batch's rows as it writes them: the document's JSON or its mark in `unsettledCopy`, or null (absent). */
+    let unsettled = new Map<string, string | number | null>();
+    let unsettledCopy: CopyBinaryBuffer | null = null;
     /** Ids this pass has written, when it started from an empty table: others need no lookup. */
     const written = empty ? new IdFilter() : null;
     const session: RebuildSession = {
@@ -274,7 +279,9 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
           if (from === FROM_PREVIOUS_BATCH) {
             const previous = unsettled.get(id)!;
             if (previous !== null) {
-              before = JSON.parse(previous) as Doc;
+              before = JSON.parse(
+                typeof previous === 'number' ? unsettledCopy!.textAt(previous) : previous,
+              ) as Doc;
               out.rewritten.push(id);
             }
           }
@@ -288,6 +295,7 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
       }
       if (written) for (const [id, json] of out.settled) if (json !== null) written.add(id);
       unsettled = out.settled;
+      unsettledCopy = out.copy;
       const { rewritten, rest } = out;
       const copied = out.copy.rowCount;
       const chunks = out.copy.chunks();
@@ -315,8 +323,9 @@ export function defineDocumentProjector<Doc>(spec: DocumentProjectorSpec<Doc>): 
     const { accountId, livemode } = event!.metadata;
     const write: Write<Doc> = { id, doc, accountId: accountId ?? null, livemode: livemode ?? false };
     const docJson = toJson(doc);
-    if (!copyRow(out.copy, write, docJson)) out.rest.push(recordOf(write));
-    out.settled.set(id, docJson);
+    const mark = copyRow(out.copy, write, docJson);
+    if (mark === false) out.rest.push(recordOf(write));
+    out.settled.set(id, mark === false ? docJson : mark);
   }
 
   /** A bulk batch's event, parsed now if it is still JSON text (its row checked against rowIdOf). */
@@ -419,8 +428,8 @@ const FROM_PREVIOUS_BATCH = 2;
 class BatchOutput {
   /** Rows the previous batch writes that this batch rewrites: its write deletes them first. */
   readonly rewritten: string[] = [];
-  /** Every touched row as this batch leaves it: the document's JSON, or null (absent). */
-  readonly settled = new Map<string, string | null>();
+  /** Every touched row as this batch leaves it: the document's JSON or its mark in `copy`, or null (absent). */
+  readonly settled = new Map<string, string | number | null>();
   readonly copy = new CopyBinaryBuffer();
   /** Rows with no exact COPY encoding, written through the upsert. */
   readonly rest: Record<string, unknown>[] = [];

@@ -24,6 +24,9 @@ export class CopyBinaryBuffer {
   private buffer: Buffer;
   private used: number;
   private rows = 0;
+  /** Buffers holding marked values (markedText), and each mark's buffer index, start and end. */
+  private readonly markedBuffers: Buffer[] = [];
+  private readonly marks: number[] = [];
 
   constructor() {
     this.buffer = Buffer.allocUnsafeSlow(CHUNK_BYTES);
@@ -50,8 +53,27 @@ export class CopyBinaryBuffer {
     this.used += 4;
   }
 
-  /** text, varchar, json (its text), and any type whose binary form is its UTF-8 text. */
-  text(value: string): void {
+  /**
+   * text(value), returning a mark for textAt(): the value can be read back from this buffer's
+   * memory (off the JavaScript heap) instead of being kept as a string.
+   */
+  markedText(value: string): number {
+    const bytes = this.text(value);
+    if (this.markedBuffers[this.markedBuffers.length - 1] !== this.buffer)
+      this.markedBuffers.push(this.buffer);
+    const mark = this.marks.length / 3;
+    this.marks.push(this.markedBuffers.length - 1, this.used - bytes, this.used);
+    return mark;
+  }
+
+  /** The text markedText wrote (also after chunks()). */
+  textAt(mark: number): string {
+    const marks = this.marks;
+    return this.markedBuffers[marks[3 * mark]!]!.toString('utf8', marks[3 * mark + 1], marks[3 * mark + 2]);
+  }
+
+  /** text, varchar, json (its text), and any type whose binary form is its UTF-8 text. Returns its bytes. */
+  text(value: string): number {
     const length = value.length;
     // A UTF-16 code unit takes at most 3 bytes of UTF-8.
     this.room(4 + length * 3);
@@ -68,12 +90,13 @@ export class CopyBinaryBuffer {
       if (i === length) {
         buffer.writeInt32BE(length, this.used);
         this.used = start + length;
-        return;
+        return length;
       }
     }
     const bytes = buffer.write(value, start);
     buffer.writeInt32BE(bytes, this.used);
     this.used = start + bytes;
+    return bytes;
   }
 
   /** jsonb: a version byte (1), then the JSON text. */

@@ -233,10 +233,11 @@ for (const [target, factory] of targets) {
       const label = (i: number) => (i % 2 === 0 ? `row ${i} é 🎉 ${'x'.repeat(1000)}` : `short\t${i}`);
       const ns = [0, -1, 2 ** 32, -(2 ** 32) - 5, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER];
       const copy = new CopyBinaryBuffer();
+      const marks: number[] = [];
       for (let i = 0; i < 600; i++) {
         copy.row(6);
         copy.int4(i);
-        copy.text(label(i));
+        marks.push(copy.markedText(label(i)));
         if (i === 7) copy.int8(-(2n ** 63n));
         else copy.int8(ns[i % ns.length]!);
         if (i % 3 === 2) copy.null();
@@ -249,6 +250,8 @@ for (const [target, factory] of targets) {
       assert.throws(() => copy.int8(2 ** 53), RangeError);
       const chunks = copy.chunks();
       assert.ok(chunks.length > 1, 'more than one chunk');
+      // Marked values read back from the COPY data, in every chunk, after chunks() too.
+      marks.forEach((mark, i) => assert.equal(copy.textAt(mark), label(i)));
       const copied = await sql.transaction((tx) =>
         tx.copyFrom('copied_binary', ['id', 'label', 'n', 'flag', 'doc', 'extra'], chunks, {
           format: 'binary',
