@@ -71,7 +71,12 @@ async function run(store: 'postgres' | 'pglite', endpoints: number) {
     QUEUE_PREFIX: uniqueName('coffer-bench'),
     WEBHOOK_SECRET_KEY: randomBytes(32).toString('base64'),
   };
-  for (const name of ['WEBHOOK_CONCURRENCY', 'WEBHOOK_ENDPOINT_CONCURRENCY'])
+  for (const name of [
+    'WEBHOOK_CONCURRENCY',
+    'WEBHOOK_ENDPOINT_CONCURRENCY',
+    'WEBHOOK_THREAD',
+    'PGLITE_THREAD',
+  ])
     if (process.env[name]) env[name] = process.env[name]!;
   if (store === 'pglite') {
     const dir = await mkdtemp(join(tmpdir(), 'coffer-bench-'));

@@ -15,6 +15,12 @@ export interface WebhooksConfig {
   concurrency: number;
   /** Deliveries in flight to one endpoint, across all worker processes. */
   endpointConcurrency: number;
+  /**
+   * WEBHOOK_THREAD: where the delivery workers run: `worker`, a worker thread of their own;
+   * `main`, the main thread; `auto` (default), a worker thread when the read models are PGlite
+   * (which runs its SQL on the main thread).
+   */
+  thread: 'auto' | 'worker' | 'main';
 }
 
 /** Stripe-like: exponential, the last retry about three days after the event (71.6 h). */
@@ -30,6 +36,7 @@ export const WEBHOOK_DEFAULTS = {
   WEBHOOK_TIMEOUT: '10s',
   WEBHOOK_CONCURRENCY: 256,
   WEBHOOK_ENDPOINT_CONCURRENCY: 64,
+  WEBHOOK_THREAD: 'auto',
   QUEUE_PREFIX: 'coffer',
 } as const;
 
@@ -55,8 +62,12 @@ export function loadWebhooksConfig(get: (name: string) => string | undefined): W
       'WEBHOOK_SECRET_KEY must be 32 bytes written as 64 hex digits or base64 (e.g. the output of: openssl rand -base64 32)',
     );
   }
+  const thread = get('WEBHOOK_THREAD') ?? WEBHOOK_DEFAULTS.WEBHOOK_THREAD;
+  if (thread !== 'auto' && thread !== 'worker' && thread !== 'main')
+    throw new ConfigError(`WEBHOOK_THREAD must be auto, worker or main, got ${JSON.stringify(thread)}`);
   return {
     secretKey,
+    thread,
     retrySchedule: {
       live: schedule('WEBHOOK_RETRY_SCHEDULE_LIVE'),
       test: schedule('WEBHOOK_RETRY_SCHEDULE_TEST'),

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPgliteClient } from './pglite-client.js';
-import type { SqlClient } from './sql-client.js';
+import { prepared, type SqlClient } from './sql-client.js';
 
 describe('PGlite client (worker thread)', () => {
   let sql: SqlClient;
@@ -124,4 +124,50 @@ it('an open PGlite client does not keep the process alive once its statements ar
   assert.equal(child.signal, null, 'the process had to be killed');
   assert.equal(child.status, 0, child.stderr);
   assert.equal(child.stdout.trim(), '42');
+});
+
+describe('PGlite client: prepared statements and parameters', () => {
+  for (const thread of ['main', 'worker'] as const) {
+    describe(`thread: ${thread}`, () => {
+      let sql: SqlClient;
+      before(async () => {
+        sql = await createPgliteClient({ thread });
+      });
+      after(() => sql?.close());
+
+      it('prepares a marked statement once it can be parsed, and again after a failed call', async () => {
+        const text = prepared(`SELECT 10 / $1::int AS q, label FROM prepared_items WHERE id = $2`);
+        // Parse fails: the table does not exist yet; the name must not be taken as prepared.
+        await assert.rejects(sql.query(text, [1, 1]), { code: '42P01' });
+        await sql.exec(`CREATE TABLE prepared_items (id int PRIMARY KEY, label text)`);
+        await sql.query(`INSERT INTO prepared_items VALUES (1, 'één ✓')`);
+        assert.deepEqual((await sql.query(text, [2, 1])).rows, [{ q: 5, label: 'één ✓' }]);
+        // Execution fails (division by zero) after a successful Parse: the next call still works.
+        await assert.rejects(sql.query(text, [0, 1]), { code: '22012' });
+        assert.deepEqual((await sql.query(text, [5, 1])).rows, [{ q: 2, label: 'één ✓' }]);
+        // And inside a transaction.
+        const inside = await sql.transaction((tx) => tx.query(text, [10, 1]));
+        assert.deepEqual(inside.rows, [{ q: 1, label: 'één ✓' }]);
+      });
+
+      it('serialises parameters by their inferred types, with non-ASCII text and nulls', async () => {
+        const { rows } = await sql.query<{
+          a: string[];
+          j: unknown;
+          n: string;
+          t: string | null;
+          b: boolean;
+        }>(`SELECT $1::text[] AS a, $2::jsonb AS j, $3::int8 AS n, $4::text AS t, $5::boolean AS b`, [
+          ['x"y', 'ü\\z', null],
+          JSON.stringify({ k: 'ß' }),
+          9007199254740993n,
+          null,
+          true,
+        ]);
+        assert.deepEqual(rows, [
+          { a: ['x"y', 'ü\\z', null], j: { k: 'ß' }, n: '9007199254740993', t: null, b: true },
+        ]);
+      });
+    });
+  }
 });

@@ -4,6 +4,7 @@ import type { PgliteCall, PgliteChannel } from './pglite-protocol.js';
 import { WorkerChannel } from './pglite-worker-channel.js';
 import {
   copyWith,
+  preparedName,
   transactionSettings,
   type QueryResult,
   type SqlClient,
@@ -39,7 +40,12 @@ export async function createPgliteClient(options: PgliteClientOptions = {}): Pro
   const gate = new ConnectionGate();
   const shared = <T>(request: PgliteCall) => gate.shared(() => channel.request<T>(request));
   const query = <Row>(sql: string, params?: unknown[]) =>
-    shared<QueryResult<Row>>({ op: 'query', sql, params: params && cloneable(params) });
+    shared<QueryResult<Row>>({
+      op: 'query',
+      sql,
+      params: params && cloneable(params),
+      prepared: params && preparedName(sql),
+    });
   const exec = (sql: string) => shared<void>({ op: 'exec', sql });
   return {
     kind: 'pglite',
@@ -63,7 +69,12 @@ export async function createPgliteClient(options: PgliteClientOptions = {}): Pro
       let last: string | undefined;
       const tx: SqlTransaction = {
         query: <Row>(sql: string, params?: unknown[]) =>
-          channel.requestSync<QueryResult<Row>>({ op: 'query', sql, params: params && cloneable(params) }),
+          channel.requestSync<QueryResult<Row>>({
+            op: 'query',
+            sql,
+            params: params && cloneable(params),
+            prepared: params && preparedName(sql),
+          }),
         exec: (sql) => channel.requestSync<void>({ op: 'exec', sql }),
         copyFrom: (table, columns, chunks, copyOptions) =>
           channel.requestSync<number>({

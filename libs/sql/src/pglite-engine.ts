@@ -6,7 +6,14 @@
  * that order. While a transaction is open (between `begin` and `commit`/`rollback`) the client
  * sends only that transaction's statements, so every query and exec then belongs to it.
  */
-import { PGlite, types, type Results, type Transaction } from '@electric-sql/pglite';
+import {
+  PGlite,
+  parse as pgParse,
+  protocol,
+  types,
+  type Results,
+  type Transaction,
+} from '@electric-sql/pglite';
 import type { PgliteRequest } from './pglite-protocol.js';
 
 /** Rejects a transaction's callback so that PGlite rolls it back. */
@@ -22,6 +29,47 @@ interface OpenTransaction {
 }
 
 const rowCount = (result: Results<unknown>) => result.rowCount ?? result.affectedRows ?? result.rows.length;
+
+/** Statement texts whose parameter types are remembered at most (cleared when full). */
+const MAX_DESCRIBED = 4096;
+
+/**
+ * A Bind message (unnamed portal, every parameter and result as text) for values already
+ * serialized to text, written with Buffer's native UTF-8 encoding: PGlite's own encoder measures
+ * each string's UTF-8 length in a JavaScript loop over its characters, which for the JSON
+ * parameters of appends and projector batches was ~10% of the main thread's time.
+ */
+function bindMessage(statement: string, values: Array<string | null>): Uint8Array {
+  const lengths = values.map((value) => (value === null ? -1 : Buffer.byteLength(value)));
+  let size = 4 + 1 + Buffer.byteLength(statement) + 1 + 2 + 2 + 2;
+  for (const length of lengths) size += 4 + Math.max(length, 0);
+  const message = Buffer.allocUnsafe(1 + size);
+  let offset = message.writeUInt8(0x42, 0);
+  offset = message.writeInt32BE(size, offset);
+  offset = message.writeUInt8(0, offset);
+  offset += message.write(statement, offset);
+  offset = message.writeUInt8(0, offset);
+  offset = message.writeInt16BE(0, offset);
+  offset = message.writeInt16BE(values.length, offset);
+  values.forEach((value, i) => {
+    offset = message.writeInt32BE(lengths[i]!, offset);
+    if (value !== null) offset += message.write(value, offset);
+  });
+  message.writeInt16BE(0, offset);
+  return message;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
 
 /** Runs one request; `notify` gets what a LISTEN registered with `listener` hears. */
 export type PgliteEngine = (request: PgliteRequest) => Promise<unknown>;
@@ -52,7 +100,10 @@ export async function openPgliteEngine(
     const rows = new Promise<unknown[]>((resolve) => (begun = resolve));
     const done = db.transaction(async (t) => {
       if (settings.length > 0) await t.exec(settings.join('; '));
-      const result = statement === undefined ? [] : (await t.query(statement)).rows;
+      const result =
+        statement === undefined
+          ? []
+          : (await db._runExclusiveQuery(() => extendedQuery(statement, [], undefined, true))).rows;
       resolveTx(t);
       begun(result);
       const last = await finished;
@@ -75,6 +126,74 @@ export async function openPgliteEngine(
     ]);
   }
 
+  const { serialize } = protocol;
+  /** Parameter type oids by statement text, as the server inferred them (PGlite's describe step). */
+  const described = new Map<string, number[]>();
+  /**
+   * Named statements on this connection: 'parsed', or 'unsure' after a failed batch that may or
+   * may not have created it (it is then closed, which is no error if it does not exist, and parsed again).
+   */
+  const named = new Map<string, 'parsed' | 'unsure'>();
+
+  /**
+   * A query with parameters as PGlite's query() runs it (the server infers the parameter types,
+   * PGlite's serializers turn the values into text, its parsers the rows into values), but as
+   * ONE protocol exchange (Parse, Bind, Describe, Execute, Sync) instead of six, and with a
+   * statement prepare() marked parsed and planned once per connection (under its name), as the
+   * node-postgres client does. PGlite runs each exchange synchronously: on the main thread every
+   * exchange saved is CPU the event loop gets back. The types are asked once per text.
+   */
+  async function extendedQuery(
+    sql: string,
+    params: unknown[],
+    name: string | undefined,
+    inTransaction: boolean,
+  ) {
+    let oids = params.length === 0 ? [] : described.get(sql);
+    if (oids === undefined) {
+      const { messages } = await db.execProtocol(
+        concat([serialize.parse({ text: sql }), serialize.describe({ type: 'S' }), serialize.sync()]),
+        { syncToFs: false },
+      );
+      const description = messages.find((m) => m.name === 'parameterDescription') as
+        { dataTypeIDs: number[] } | undefined;
+      oids = description?.dataTypeIDs ?? [];
+      if (described.size >= MAX_DESCRIBED) described.clear();
+      described.set(sql, oids);
+    }
+    const values = params.map((value, i) => {
+      if (value === null || value === undefined) return null;
+      const serializer = db.serializers[oids[i]!];
+      return serializer ? serializer(value) : String(value);
+    });
+    const parts: Uint8Array[] = [];
+    const state = name === undefined ? undefined : named.get(name);
+    if (name === undefined) parts.push(serialize.parse({ text: sql }));
+    else if (state !== 'parsed') {
+      if (state === 'unsure') parts.push(serialize.close({ type: 'S', name }));
+      parts.push(serialize.parse({ name, text: sql }));
+    }
+    parts.push(
+      values.every((value) => value === null || typeof value === 'string')
+        ? bindMessage(name ?? '', values as Array<string | null>)
+        : serialize.bind({ statement: name ?? '', values }),
+      serialize.describe({ type: 'P' }),
+      serialize.execute({}),
+      serialize.sync(),
+    );
+    try {
+      const { messages } = await db.execProtocol(concat(parts), { syncToFs: !inTransaction });
+      if (name !== undefined) named.set(name, 'parsed');
+      const [result] = pgParse.parseResults(messages, db.parsers);
+      return { rows: result!.rows, rowCount: rowCount(result!) };
+    } catch (error) {
+      if (name !== undefined) named.set(name, 'unsure');
+      // As PGlite's query() reports a failed statement.
+      if (error instanceof Error) Object.assign(error, { query: sql, params });
+      throw error;
+    }
+  }
+
   function current(): OpenTransaction {
     if (!open) throw new Error('no open transaction');
     return open;
@@ -83,10 +202,15 @@ export async function openPgliteEngine(
   async function handle(request: PgliteRequest): Promise<unknown> {
     switch (request.op) {
       case 'query': {
-        const result = open
-          ? await (await open.tx).query(request.sql, request.params)
-          : await db.query(request.sql, request.params);
-        return { rows: result.rows, rowCount: rowCount(result) };
+        const { sql, params = [], prepared } = request;
+        if (open) {
+          const tx = await open.tx;
+          if (tx.closed) throw new Error('Transaction is closed');
+          return db._runExclusiveQuery(() => extendedQuery(sql, params, prepared, true));
+        }
+        return db._runExclusiveTransaction(() =>
+          db._runExclusiveQuery(() => extendedQuery(sql, params, prepared, false)),
+        );
       }
       case 'exec':
         await (open ? (await open.tx).exec(request.sql) : db.exec(request.sql));

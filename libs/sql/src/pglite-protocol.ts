@@ -8,7 +8,8 @@ import type { MessagePort } from 'node:worker_threads';
 import type { CopyChunk } from './sql-client.js';
 
 export type PgliteRequest =
-  | { id: number; op: 'query'; sql: string; params?: unknown[]; sync?: boolean }
+  /** `prepared`: the name prepared() gave the text (sql-client.ts), to parse and plan it once. */
+  | { id: number; op: 'query'; sql: string; params?: unknown[]; prepared?: string; sync?: boolean }
   | { id: number; op: 'exec'; sql: string; sync?: boolean }
   /** Open the one transaction: BEGIN, its SET LOCALs, then `begin` (its rows are the reply). */
   | { id: number; op: 'begin'; settings: string[]; begin?: string; sync?: boolean }

@@ -16,6 +16,7 @@ import { ProjectionWaiter } from '#libs/projections/src/projection-waiter';
 import { APP_CONFIG, CLOCK, LOGGER, READ_SQL, REDIS } from '#libs/platform/src/tokens';
 import type { SqlClient } from '#libs/sql/src/sql-client';
 import type { SecretBox } from './crypto/secret-box.js';
+import { DeliveryThread } from './delivery/delivery-thread.js';
 import { DeliveryWorker } from './delivery/delivery-worker.js';
 import { WebhookDispatcher } from './delivery/dispatcher.js';
 import type { DeliveryJob } from './delivery/webhook-queue.js';
@@ -28,6 +29,9 @@ import { closeBullmq } from '#libs/platform/src/close-bullmq';
 import { CLOSE_TIMEOUT_MS } from '#libs/platform/src/closers';
 import { closeRedis } from '#libs/platform/src/redis';
 
+/** The delivery thread's wait for Redis at start-up (as the process's own connection). */
+const REDIS_TIMEOUT_MS = 5_000;
+
 /**
  * Runs the delivery pipeline in the worker role: the dispatcher (events → jobs; it dispatches
  * only while it leads the worker processes sharing the database, see dispatcher.ts) and the
@@ -37,7 +41,7 @@ import { closeRedis } from '#libs/platform/src/redis';
 @Injectable()
 class WebhookDeliveryHost implements OnApplicationBootstrap, OnApplicationShutdown {
   private dispatcher: WebhookDispatcher | null = null;
-  private worker: DeliveryWorker | null = null;
+  private worker: DeliveryWorker | DeliveryThread | null = null;
   private workerRedis: Redis | null = null;
 
   constructor(
@@ -56,6 +60,46 @@ class WebhookDeliveryHost implements OnApplicationBootstrap, OnApplicationShutdo
   async onApplicationBootstrap(): Promise<void> {
     const logger = this.logger.child({ component: 'webhooks' });
     const { webhooks, queuePrefix } = this.config;
+    const threaded =
+      webhooks.thread === 'worker' || (webhooks.thread === 'auto' && this.sql.kind === 'pglite');
+    if (threaded) {
+      const thread = new DeliveryThread(
+        {
+          redisUrl: this.config.redisUrl,
+          queuePrefix,
+          settings: webhooks,
+          secretKey: this.box.exportKey(),
+          logLevel: this.config.logLevel,
+          redisTimeoutMs: REDIS_TIMEOUT_MS,
+        },
+        this.sql,
+        (target, since) => this.disable(target, since),
+        logger,
+      );
+      this.worker = thread;
+      await thread.waitUntilReady();
+    } else await this.startInProcess(logger);
+    this.dispatcher = new WebhookDispatcher({
+      sql: this.sql,
+      waiter: this.waiter,
+      queue: this.queue,
+      schedules: webhooks.retrySchedule,
+      logger,
+      projectors: this.projections,
+    });
+    await this.dispatcher.start();
+    logger.info(
+      {
+        concurrency: webhooks.concurrency,
+        endpointConcurrency: webhooks.endpointConcurrency,
+        thread: threaded ? 'worker' : 'main',
+      },
+      'webhook delivery started',
+    );
+  }
+
+  private async startInProcess(logger: Logger): Promise<void> {
+    const { webhooks, queuePrefix } = this.config;
     // Its own connection, with auto-pipelining: the commands of concurrent deliveries (BullMQ's
     // scripts, endpoint slots) leave in one write per tick instead of one each.
     this.workerRedis = this.redis.duplicate({ enableAutoPipelining: true, maxRetriesPerRequest: null });
@@ -68,21 +112,9 @@ class WebhookDeliveryHost implements OnApplicationBootstrap, OnApplicationShutdo
       logger,
       disable: (target, since) => this.disable(target, since),
     });
-    await this.worker.waitUntilReady();
-    this.worker.start();
-    this.dispatcher = new WebhookDispatcher({
-      sql: this.sql,
-      waiter: this.waiter,
-      queue: this.queue,
-      schedules: webhooks.retrySchedule,
-      logger,
-      projectors: this.projections,
-    });
-    await this.dispatcher.start();
-    logger.info(
-      { concurrency: webhooks.concurrency, endpointConcurrency: webhooks.endpointConcurrency },
-      'webhook delivery started',
-    );
+    const worker = this.worker as DeliveryWorker;
+    await worker.waitUntilReady();
+    worker.start();
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -25,6 +25,11 @@ export class SecretBox {
     this.keyId = createHash('sha256').update(key).digest('base64url').slice(0, 8);
   }
 
+  /** A copy of the key, for the webhook delivery thread of this process (delivery-thread.ts). Never log it. */
+  exportKey(): Uint8Array {
+    return new Uint8Array(this.key);
+  }
+
   seal(plaintext: string): string {
     const nonce = randomBytes(NONCE_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.key, nonce);

@@ -126,6 +126,9 @@ export class AttemptRecorder {
       else health.set(r.endpointId, { ...h, failing_since_ms: h.failing_since_ms ?? r.atMs });
     }
     // One statement (atomic on its own, one round trip): attempts, delivery states, endpoint health.
+    // The deliveries are found by event id ($4) through the primary key: joined with the recordset
+    // alone (estimated at 100 rows), the planner hashed it against a scan of the whole table,
+    // which grows with every delivery (PGlite, 10,000 rows: 4–7 ms per statement instead of 2–3).
     const { rows } = await this.sql.query<{ endpoint_id: string; failing_since_ms: string | null }>(
       `WITH attempts AS (
          INSERT INTO webhook_attempts (id, account_id, livemode, endpoint_id, event_id, event_type, delivery_type, attempt, created, created_ms, url, succeeded, status_code, latency_ms, error, response_body)
@@ -137,7 +140,7 @@ export class AttemptRecorder {
          UPDATE webhook_deliveries d SET status = COALESCE(x.status, d.status), attempts = d.attempts + 1, updated_ms = x.updated_ms,
            next_retry_ms = CASE WHEN x.status IS NULL THEN d.next_retry_ms ELSE x.next_retry_ms END
          FROM jsonb_to_recordset($2::jsonb) AS x(event_id text, endpoint_id text, status text, updated_ms bigint, next_retry_ms bigint)
-         WHERE d.event_id = x.event_id AND d.endpoint_id = x.endpoint_id
+         WHERE d.event_id = ANY($4::text[]) AND d.event_id = x.event_id AND d.endpoint_id = x.endpoint_id
        )
        INSERT INTO webhook_endpoint_health (endpoint_id, failing_since_ms, last_success_ms)
        SELECT endpoint_id, failing_since_ms, last_success_ms FROM jsonb_to_recordset($3::jsonb) AS x(endpoint_id text, failing_since_ms bigint, last_success_ms bigint)
@@ -151,6 +154,7 @@ export class AttemptRecorder {
         JSON.stringify(attempts),
         JSON.stringify([...deliveries.values()]),
         JSON.stringify([...health.values()]),
+        [...new Set(records.map((r) => r.eventId))],
       ],
     );
     return new Map(
