@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import Stripe from 'stripe';
 import { WebhookReceiver } from '#test/support/webhook-receiver';
+import { WebhookDeliveryHost } from '#libs/webhooks/src/webhooks-worker.module';
 import { startTestCoffer, type TestAccount, type TestCoffer } from './support/coffer.js';
 
 const ADMIN_TOKEN = 'admin-token-for-webhook-tests';
@@ -73,6 +74,27 @@ describe('webhook delivery', () => {
   after(async () => {
     await coffer.close();
     for (const r of receivers) await r.close();
+  });
+
+  it('replaces a delivery thread that crashes, and deliveries go on (PGlite: delivery in its own thread)', async () => {
+    const thread = coffer.handle.app.get(WebhookDeliveryHost, { strict: false }).deliveryThread();
+    assert.ok(thread, 'WEBHOOK_THREAD=auto runs delivery in a thread on PGlite');
+    // An account of its own: its endpoint must not receive the other tests' events.
+    const own = coffer.stripe((await coffer.newAccount()).secretKey);
+    const r = await receiver();
+    await own.webhookEndpoints.create({ url: r.url, enabled_events: ['customer.created'] });
+    await own.customers.create({ email: 'before-crash@example.com' });
+    await r.waitFor((got) => got.length === 1);
+
+    await thread.crashForTest();
+    const deadline = Date.now() + 10_000;
+    while (thread.restarts < 1) {
+      assert.ok(Date.now() < deadline, 'no new delivery thread within 10 s');
+      await sleep(50);
+    }
+    const customer = await own.customers.create({ email: 'after-crash@example.com' });
+    await r.waitFor((got) => got.some((d) => d.body.includes(customer.id)));
+    assert.equal(thread.restarts, 1);
   });
 
   it('signs each delivery so that constructEvent accepts it, with the Events API payload', async () => {

@@ -39,7 +39,7 @@ const REDIS_TIMEOUT_MS = 5_000;
  * the worker lets deliveries in flight finish first.
  */
 @Injectable()
-class WebhookDeliveryHost implements OnApplicationBootstrap, OnApplicationShutdown {
+export class WebhookDeliveryHost implements OnApplicationBootstrap, OnApplicationShutdown {
   private dispatcher: WebhookDispatcher | null = null;
   private worker: DeliveryWorker | DeliveryThread | null = null;
   private workerRedis: Redis | null = null;
@@ -56,6 +56,11 @@ class WebhookDeliveryHost implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly runtime: CommandRuntime,
     private readonly projections: ProjectionWaiter,
   ) {}
+
+  /** The delivery thread, when delivery runs in one (WEBHOOK_THREAD). */
+  deliveryThread(): DeliveryThread | null {
+    return this.worker instanceof DeliveryThread ? this.worker : null;
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const logger = this.logger.child({ component: 'webhooks' });
