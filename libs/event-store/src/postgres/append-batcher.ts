@@ -6,7 +6,7 @@ import {
   appendWith,
   atomicJson,
   atomicOutcome,
-  eventsJson,
+  partJson,
   type AppendRow,
   type SerializedStreamAppend,
 } from './append.js';
@@ -92,11 +92,7 @@ export class AppendBatcher {
     let rows: AppendRow[];
     try {
       const json = `[${batch
-        .map((a) => {
-          if (a.atomic) return `{"atomic":${atomicJson(a.parts)}}`;
-          const { stream, expected, events } = a.parts[0]!;
-          return `{"stream":${JSON.stringify(stream)},"expected":"${String(expected)}","events":${eventsJson(events)}}`;
-        })
+        .map((a) => (a.atomic ? `{"atomic":${atomicJson(a.parts)}}` : partJson(a.parts[0]!)))
         .join(',')}]`;
       ({ rows } = await this.sql.query<AppendRow>(APPEND_BATCH, [json]));
     } catch {

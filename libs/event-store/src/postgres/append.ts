@@ -87,14 +87,14 @@ export async function appendAtomicWith(
   return atomicOutcome(parts, rows);
 }
 
+/** One part as coffer_append_atomic and coffer_append_batch take it: `{stream, expected, events}`. */
+export function partJson({ stream, expected, events }: SerializedStreamAppend): string {
+  return `{"stream":${JSON.stringify(stream)},"expected":"${String(expected)}","events":${eventsJson(events)}}`;
+}
+
 /** The json array coffer_append_atomic takes (also an `atomic` item of coffer_append_batch). */
 export function atomicJson(parts: readonly SerializedStreamAppend[]): string {
-  return `[${parts
-    .map(
-      (p) =>
-        `{"stream":${JSON.stringify(p.stream)},"expected":"${String(p.expected)}","events":${eventsJson(p.events)}}`,
-    )
-    .join(',')}]`;
+  return `[${parts.map(partJson).join(',')}]`;
 }
 
 /**

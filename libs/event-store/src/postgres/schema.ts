@@ -268,12 +268,7 @@ BEGIN
   FOR v_append IN SELECT a.stream, a.expected, a.events, a.atomic FROM json_to_recordset(p_appends) AS a(stream text, expected text, events json, atomic json) LOOP
     IF v_append.atomic IS NOT NULL THEN
       -- An appendMany: its parts together or not at all, one row per part (coffer_append_atomic).
-      FOR v_result IN SELECT * FROM coffer_append_atomic(v_append.atomic) LOOP
-        last_position := v_result.last_position;
-        last_revision := v_result.last_revision;
-        actual_revision := v_result.actual_revision;
-        RETURN NEXT;
-      END LOOP;
+      RETURN QUERY SELECT * FROM coffer_append_atomic(v_append.atomic);
       CONTINUE;
     END IF;
     -- An assignment, not SELECT ... INTO: evaluated directly, without an executor run per append.
