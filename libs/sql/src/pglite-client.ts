@@ -39,13 +39,14 @@ export async function createPgliteClient(options: PgliteClientOptions = {}): Pro
       : await InlineChannel.start(options.dataDir);
   const gate = new ConnectionGate();
   const shared = <T>(request: PgliteCall) => gate.shared(() => channel.request<T>(request));
-  const query = <Row>(sql: string, params?: unknown[]) =>
-    shared<QueryResult<Row>>({
-      op: 'query',
-      sql,
-      params: params && cloneable(params),
-      prepared: params && preparedName(sql),
-    });
+  /** A query request: parameters in a form that crosses threads, and a prepared() text's name. */
+  const queryCall = (sql: string, params?: unknown[]): PgliteCall => ({
+    op: 'query',
+    sql,
+    params: params && cloneable(params),
+    prepared: params && preparedName(sql),
+  });
+  const query = <Row>(sql: string, params?: unknown[]) => shared<QueryResult<Row>>(queryCall(sql, params));
   const exec = (sql: string) => shared<void>({ op: 'exec', sql });
   return {
     kind: 'pglite',
@@ -69,12 +70,7 @@ export async function createPgliteClient(options: PgliteClientOptions = {}): Pro
       let last: string | undefined;
       const tx: SqlTransaction = {
         query: <Row>(sql: string, params?: unknown[]) =>
-          channel.requestSync<QueryResult<Row>>({
-            op: 'query',
-            sql,
-            params: params && cloneable(params),
-            prepared: params && preparedName(sql),
-          }),
+          channel.requestSync<QueryResult<Row>>(queryCall(sql, params)),
         exec: (sql) => channel.requestSync<void>({ op: 'exec', sql }),
         copyFrom: (table, columns, chunks, copyOptions) =>
           channel.requestSync<number>({

@@ -59,18 +59,6 @@ function bindMessage(statement: string, values: Array<string | null>): Uint8Arra
   return message;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 /** Runs one request; `notify` gets what a LISTEN registered with `listener` hears. */
 export type PgliteEngine = (request: PgliteRequest) => Promise<unknown>;
 
@@ -152,7 +140,7 @@ export async function openPgliteEngine(
     let oids = params.length === 0 ? [] : described.get(sql);
     if (oids === undefined) {
       const { messages } = await db.execProtocol(
-        concat([serialize.parse({ text: sql }), serialize.describe({ type: 'S' }), serialize.sync()]),
+        Buffer.concat([serialize.parse({ text: sql }), serialize.describe({ type: 'S' }), serialize.sync()]),
         { syncToFs: false },
       );
       const description = messages.find((m) => m.name === 'parameterDescription') as
@@ -182,7 +170,7 @@ export async function openPgliteEngine(
       serialize.sync(),
     );
     try {
-      const { messages } = await db.execProtocol(concat(parts), { syncToFs: !inTransaction });
+      const { messages } = await db.execProtocol(Buffer.concat(parts), { syncToFs: !inTransaction });
       if (name !== undefined) named.set(name, 'parsed');
       const [result] = pgParse.parseResults(messages, db.parsers);
       return { rows: result!.rows, rowCount: rowCount(result!) };
