@@ -330,22 +330,21 @@ export class ProjectorRunner extends EventEmitter implements FlushableRunner {
 /** In the error a fused write's fence raises (see writeFused). */
 const FENCE_MARK = 'coffer: projector checkpoint moved';
 const MOVED_COLUMN = 'coffer_checkpoint_moved';
-const FUSED = new WeakMap<LastWrite, Map<number, string>>();
+/** The fused statement of each prepared (fixed) LastWrite. */
+const FUSED = new WeakMap<LastWrite, string>();
 
 /**
  * A LastWrite with `count` parameters as one statement with the checkpoint's compare-and-set
  * (parameters after the write's: name, new position, version, expected position or null).
  */
 function fusedText(write: LastWrite, count: number): string {
-  let byCount = FUSED.get(write);
-  if (!byCount) FUSED.set(write, (byCount = new Map()));
-  let text = byCount.get(count);
-  if (text !== undefined) return text;
+  const cached = FUSED.get(write);
+  if (cached !== undefined) return cached;
   const [name, position, version, expected] = [1, 2, 3, 4].map((i) => `$${count + i}`);
   const skip = write.skipWhen ?? 'false';
   // The fence is the main query's: it raises (a cast error; not constant, so evaluated per
   // statement) unless the checkpoint moved from the expected position or the write skipped.
-  text = `WITH ${write.ctes.join(',\n')},
+  const text = `WITH ${write.ctes.join(',\n')},
 coffer_checkpoint AS (
   UPDATE coffer_projector_checkpoints SET position = ${position}::numeric, version = ${version}::integer
   WHERE name = ${name}::text AND position IS NOT DISTINCT FROM ${expected}::numeric AND NOT ${skip}
@@ -356,11 +355,12 @@ SELECT CASE
     WHEN ${skip} THEN 0
     ELSE ('${FENCE_MARK}: ' || (SELECT count(*) FROM coffer_checkpoint))::integer
   END AS ${MOVED_COLUMN}, r.* FROM (${write.result}) AS r`;
-  // A fixed write (prepared) makes a fixed statement; a per-batch text stays unprepared.
-  if (preparedName(write.text) !== undefined) text = prepared(text);
-  else return text;
-  byCount.set(count, text);
-  return text;
+  // A fixed write (prepared: its text, so its parameter count, never changes) makes a fixed
+  // statement; a per-batch text stays unprepared.
+  if (preparedName(write.text) === undefined) return text;
+  const fixed = prepared(text);
+  FUSED.set(write, fixed);
+  return fixed;
 }
 
 /**

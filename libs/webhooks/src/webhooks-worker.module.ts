@@ -108,7 +108,7 @@ export class WebhookDeliveryHost implements OnApplicationBootstrap, OnApplicatio
     // Its own connection, with auto-pipelining: the commands of concurrent deliveries (BullMQ's
     // scripts, endpoint slots) leave in one write per tick instead of one each.
     this.workerRedis = this.redis.duplicate({ enableAutoPipelining: true, maxRetriesPerRequest: null });
-    this.worker = new DeliveryWorker({
+    const worker = new DeliveryWorker({
       sql: this.sql,
       redis: this.workerRedis,
       queuePrefix,
@@ -117,7 +117,7 @@ export class WebhookDeliveryHost implements OnApplicationBootstrap, OnApplicatio
       logger,
       disable: (target, since) => this.disable(target, since),
     });
-    const worker = this.worker as DeliveryWorker;
+    this.worker = worker;
     await worker.waitUntilReady();
     worker.start();
   }
