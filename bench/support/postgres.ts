@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { createPostgresClient, quoteIdent } from '#libs/sql/src/postgres-client';
+import { createPostgresClient, dropSchema as dropSchemaAt } from '#libs/sql/src/postgres-client';
 import type { SqlClient } from '#libs/sql/src/sql-client';
 import { TEST_DATABASE_URL, uniqueName } from '#test/support/env';
 
@@ -35,14 +35,8 @@ export async function existingSchemaClient(
   return { sql, schema, drop: () => sql.close() };
 }
 
-export async function dropSchema(schema: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: BENCH_DATABASE_URL });
-  await admin.connect();
-  try {
-    await admin.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
-  } finally {
-    await admin.end();
-  }
+export function dropSchema(schema: string): Promise<void> {
+  return dropSchemaAt(BENCH_DATABASE_URL, schema);
 }
 
 /** Server version and the settings that decide commit cost. */

@@ -33,6 +33,7 @@ import {
   type SubscriptionHandle,
   type UnparsedRecordedEvent,
 } from '#libs/event-store/src/port';
+import { rejection } from '#test/support/rejection';
 
 export type EventStoreFactory = () => Promise<{ store: EventStore; cleanup(): Promise<void> }>;
 
@@ -883,15 +884,6 @@ function streamName(label: string): string {
 
 function event(type: string, data: unknown = {}): NewEvent {
   return { type, data, metadata: { occurredAt: new Date().toISOString(), requestId: `req_${type}` } };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  assert.fail('expected the operation to be rejected');
 }
 
 function describeError(error: unknown): string {

@@ -20,6 +20,7 @@ import type { SqlClient } from '#libs/sql/src/sql-client';
 import { renderError, stripeErrorOf } from '#libs/wire/src/http/error-response';
 import type { CommandContext } from './command-context.js';
 import { CommandRuntime, MAX_COMMAND_ATTEMPTS, alongCommand, metadataOf } from './command-runtime.js';
+import { rejection } from '#test/support/rejection';
 
 type Event = { type: 'Opened'; data: { owner: string } } | { type: 'Bumped'; data: Record<string, never> };
 type Command = { type: 'Open'; owner: string } | { type: 'Bump' } | { type: 'BumpIfOpen' };
@@ -427,12 +428,3 @@ describe('read-your-writes is bounded', () => {
     assert.ok(Date.now() - started >= WAIT_MS - 5);
   });
 });
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  assert.fail('expected a rejection');
-}

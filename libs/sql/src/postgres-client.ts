@@ -259,6 +259,17 @@ async function createSchema(connectionString: string, schema: string): Promise<v
   }
 }
 
+/** Drop a schema (if it exists) and everything in it, through a connection of its own. */
+export async function dropSchema(connectionString: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
 export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
