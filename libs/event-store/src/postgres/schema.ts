@@ -106,17 +106,22 @@ BEGIN
     RETURN v_xid;
   END IF;
   -- One read of the lock table, AFTER p_snapshot was taken: the (32-bit) ids of transactions
-  -- running now without the appenders' lock. Each holds an ExclusiveLock on its own id.
+  -- running now without the appenders' lock. Each holds an ExclusiveLock on its own id. Locks
+  -- are matched to their holder by backend (pid), never by virtualtransaction: pg_locks reads
+  -- each holder's local transaction id afresh per lock, unlocked, and a transaction leaving the
+  -- proc array (commit) zeroes it before releasing its locks, so one read can show a
+  -- transaction's id lock and its appenders' lock under two different virtualtransactions (README,
+  -- "Matching locks to their holder"). A backend holds one transaction's locks at a time.
   WITH l AS MATERIALIZED (
-    SELECT locktype, virtualtransaction, transactionid, mode, granted, classid, objid, objsubid
+    SELECT locktype, pid, transactionid, mode, granted, classid, objid, objsubid
     FROM pg_locks WHERE locktype IN ('transactionid', 'advisory')
   )
   SELECT coalesce(array_agg(t.transactionid::text::bigint), '{}') INTO v_not_appending
   FROM l t
-  WHERE t.locktype = 'transactionid' AND t.mode = 'ExclusiveLock' AND t.granted
+  WHERE t.locktype = 'transactionid' AND t.mode = 'ExclusiveLock' AND t.granted AND t.pid IS NOT NULL
     AND NOT EXISTS (
       SELECT 1 FROM l a
-      WHERE a.locktype = 'advisory' AND a.virtualtransaction = t.virtualtransaction
+      WHERE a.locktype = 'advisory' AND a.pid = t.pid
         AND a.classid = ${APPENDERS_LOCK_CLASSID}::oid AND a.objid = ${APPENDERS_LOCK_OBJID}::oid AND a.objsubid = 1
     );
   FOR v_xid IN SELECT x::text::bigint FROM pg_snapshot_xip(p_snapshot) x ORDER BY 1 LOOP
