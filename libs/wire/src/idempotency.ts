@@ -151,6 +151,20 @@ const EXTEND_IF_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0`;
 
+/**
+ * The scripts as ioredis commands: EVALSHA, so a request sends the script's 40-character hash
+ * instead of its text (ioredis loads the script again after a Redis restart flushed it).
+ */
+const SCRIPTS = {
+  cofferIdemBegin: BEGIN_SCRIPT,
+  cofferIdemComplete: COMPLETE_SCRIPT,
+  cofferIdemDeleteIf: DELETE_IF_SCRIPT,
+  cofferIdemExtendIf: EXTEND_IF_SCRIPT,
+} as const;
+type ScriptCommands = {
+  [name in keyof typeof SCRIPTS]: (key: string, ...args: (string | number)[]) => Promise<unknown>;
+};
+
 export class RedisIdempotencyStore implements IdempotencyStore {
   private readonly keyPrefix: string;
   private readonly retentionSeconds: number;
@@ -176,6 +190,12 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     this.keyPrefix = options.keyPrefix ?? 'coffer:';
     this.retentionSeconds = options.retentionSeconds ?? IDEMPOTENCY_RETENTION_SECONDS;
     this.inFlightTtlMs = options.inFlightTtlMs ?? IN_FLIGHT_TTL_SECONDS * 1000;
+    for (const [name, lua] of Object.entries(SCRIPTS))
+      if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: 1, lua });
+  }
+
+  private get scripts(): ScriptCommands {
+    return this.redis as unknown as ScriptCommands;
   }
 
   async begin(
@@ -196,7 +216,7 @@ export class RedisIdempotencyStore implements IdempotencyStore {
       ...(requestId === undefined ? {} : { requestId }),
     };
     const marker = JSON.stringify(mine);
-    const existing = (await this.redis.eval(BEGIN_SCRIPT, 1, redisKey, marker, this.inFlightTtlMs)) as
+    const existing = (await this.scripts.cofferIdemBegin(redisKey, marker, this.inFlightTtlMs)) as
       string | null;
     if (existing === null) return { kind: 'fresh', lease: { idempotencyKey, redisKey, marker } };
 
@@ -234,9 +254,7 @@ export class RedisIdempotencyStore implements IdempotencyStore {
           : {}),
       }),
     };
-    const saved = await this.redis.eval(
-      COMPLETE_SCRIPT,
-      1,
+    const saved = await this.scripts.cofferIdemComplete(
       lease.redisKey,
       lease.marker,
       JSON.stringify(record),
@@ -263,14 +281,12 @@ export class RedisIdempotencyStore implements IdempotencyStore {
 
   /** Drop the in-flight marker without saving (the request was rejected before executing). */
   async abandon(lease: IdempotencyLease): Promise<boolean> {
-    return (await this.redis.eval(DELETE_IF_SCRIPT, 1, lease.redisKey, lease.marker)) === 1;
+    return (await this.scripts.cofferIdemDeleteIf(lease.redisKey, lease.marker)) === 1;
   }
 
   /** Renew the in-flight TTL for a handler that runs long. */
   async touch(lease: IdempotencyLease): Promise<boolean> {
-    return (
-      (await this.redis.eval(EXTEND_IF_SCRIPT, 1, lease.redisKey, lease.marker, this.inFlightTtlMs)) === 1
-    );
+    return (await this.scripts.cofferIdemExtendIf(lease.redisKey, lease.marker, this.inFlightTtlMs)) === 1;
   }
 
   /** The key's hash keeps Redis keys short and free of separators whatever the client sent. */
