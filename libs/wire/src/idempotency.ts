@@ -16,15 +16,9 @@
  *   mismatch  → throw r.error (400 idempotency_error).
  * GET and DELETE ignore the header (see appliesToMethod).
  */
-import {
-  createCipheriv,
-  createDecipheriv,
-  createHash,
-  createHmac,
-  randomBytes,
-  randomUUID,
-} from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { randomBytesPooled } from './random-pool.js';
 import {
   StripeError,
   idempotencyEndpointMismatch,
@@ -264,7 +258,7 @@ export class RedisIdempotencyStore implements IdempotencyStore {
   }
 
   private seal(response: SavedResponse): string {
-    const iv = randomBytes(12);
+    const iv = randomBytesPooled(12);
     const cipher = createCipheriv('aes-256-gcm', this.sealKey, iv);
     const body = Buffer.concat([cipher.update(JSON.stringify(response), 'utf8'), cipher.final()]);
     return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');

@@ -4,10 +4,10 @@
  * enough entropy: 24 base62 characters ≈ 143 bits, the body length of Stripe's newer ids
  * (`pi_3MtwBwLkdIwHu7ix28a3tqPa`).
  *
- * Randomness comes from crypto.randomBytes with rejection sampling, so every character of
- * the alphabet is equally likely (no modulo bias).
+ * Randomness comes from the CSPRNG (crypto.randomFillSync, through random-pool.ts) with
+ * rejection sampling, so every character of the alphabet is equally likely (no modulo bias).
  */
-import { randomBytes } from 'node:crypto';
+import { randomByte } from './random-pool.js';
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 /** Largest multiple of 62 that fits in a byte: bytes ≥ 248 are discarded. */
@@ -62,13 +62,8 @@ export type IdPrefix = (typeof ID_PREFIXES)[ResourceKind];
 export function randomBase62(length: number): string {
   let out = '';
   while (out.length < length) {
-    // ~3% of bytes are rejected; ask for a little more than needed to rarely loop.
-    const bytes = randomBytes(Math.ceil((length - out.length) * 1.1) + 4);
-    for (const byte of bytes) {
-      if (byte >= UNBIASED_LIMIT) continue;
-      out += ALPHABET[byte % ALPHABET.length];
-      if (out.length === length) break;
-    }
+    const byte = randomByte();
+    if (byte < UNBIASED_LIMIT) out += ALPHABET[byte % ALPHABET.length];
   }
   return out;
 }
