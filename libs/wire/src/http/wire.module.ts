@@ -15,7 +15,8 @@ import { StripeExceptionFilter } from './stripe-exception.filter.js';
  * The wire layer's own Redis connection (a duplicate of Coffer's, closed with it: see
  * redis-family.ts). Its commands are auto-pipelined like the shared connection's, but ioredis
  * builds each auto-pipeline by copying every script defined on its connection, and BullMQ
- * defines 64 on the shared one: that copy was ≈ 4% of the server's CPU per customer create.
+ * defines 64 on the shared one: that copy was ≈ 3.5% of the server's busy CPU samples in
+ * customer create at c=32 (docs/benchmarks.md, "Eighth session: request-path CPU").
  * Here only the idempotency and rate-limit scripts are defined.
  */
 const WIRE_REDIS = Symbol('WIRE_REDIS');
