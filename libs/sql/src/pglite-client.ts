@@ -115,6 +115,10 @@ export async function createPgliteClient(options: PgliteClientOptions = {}): Pro
         await shared({ op: 'unlisten', listener }).catch(() => {});
       };
     },
+    async notify(name, payload) {
+      // One process: every listener is in it, and PGlite delivers to them.
+      await query('SELECT pg_notify($1, $2)', [name, payload]);
+    },
     close: () => channel.close(),
   };
 }

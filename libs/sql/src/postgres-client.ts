@@ -124,6 +124,7 @@ export async function createPostgresClient(options: PostgresClientOptions): Prom
       };
     },
     listen: (channel, onNotify) => listener.listen(channel, onNotify),
+    notify: (channel, payload) => listener.notify(pool, channel, payload),
     async close() {
       await listener.close();
       await pool.end();
@@ -159,6 +160,22 @@ type ConnectCallback = ((err: Error) => void) | ((err: null, c: pg.Client) => vo
 function noop(): void {}
 
 /**
+ * The listeners' registry: a session that LISTENs on a channel also holds a session-level
+ * shared advisory lock keyed (LISTENERS_CLASSID, hashtext(channel)) — pg_locks: `advisory`,
+ * classid 0x436c ('Cl'), objid the hash, objsubid 2 — released with UNLISTEN or when the
+ * session ends. PostgreSQL shows no one which sessions listen to what; the lock lets a notifier
+ * see whether anyone but its own client listens, and skip the NOTIFY statement when no one
+ * does (one process running every role, the embedded default's shape). A hash collision only
+ * makes a notifier send when it need not.
+ */
+const LISTENERS_CLASSID = 0x436c;
+/** How long a notifier trusts its last look at the registry. */
+export const REGISTRY_TTL_MS = 500;
+const OTHER_LISTENERS = `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'
+  AND classid = ${LISTENERS_CLASSID}::oid AND objid = hashtext($1)::oid AND objsubid = 2
+  AND granted AND pid IS DISTINCT FROM $2::int) AS others`;
+
+/**
  * One dedicated connection (outside the pool) carries every LISTEN of this client. If it drops,
  * it reconnects in the background and listens again; notifications sent meanwhile are lost,
  * which only costs latency (subscribers also poll).
@@ -168,6 +185,8 @@ class Listener {
   private readonly handlers = new Map<string, Set<(payload: string) => void>>();
   private closed = false;
   private reconnectDelayMs = 250;
+  /** Per channel: whether another session listened at the last look, and when that was. */
+  private readonly others = new Map<string, { at: number; value: Promise<boolean> }>();
 
   constructor(private readonly config: pg.ClientConfig) {}
 
@@ -178,7 +197,7 @@ class Listener {
       set = new Set();
       this.handlers.set(channel, set);
       try {
-        await client.query(`LISTEN ${quoteIdent(channel)}`);
+        await client.query(listenStatement(channel));
       } catch (error) {
         this.handlers.delete(channel);
         throw error;
@@ -190,8 +209,42 @@ class Listener {
       if (!current?.delete(onNotify) || current.size > 0) return;
       this.handlers.delete(channel);
       const live = await this.client?.catch(() => undefined);
-      await live?.query(`UNLISTEN ${quoteIdent(channel)}`).catch(() => {});
+      await live?.query(unlistenStatement(channel)).catch(() => {});
     };
+  }
+
+  /**
+   * NOTIFY through `pool` when another session listens on `channel` (the registry, looked at
+   * once per REGISTRY_TTL_MS); otherwise hand the payload to this client's own listeners, which
+   * a NOTIFY would have reached through this client's listening connection.
+   */
+  async notify(pool: pg.Pool, channel: string, payload: string): Promise<void> {
+    if (await this.othersListen(pool, channel)) {
+      await pool.query('SELECT pg_notify($1, $2)', [channel, payload]);
+      return;
+    }
+    for (const handler of this.handlers.get(channel) ?? []) handler(payload);
+  }
+
+  private othersListen(pool: pg.Pool, channel: string): Promise<boolean> {
+    const now = Date.now();
+    const known = this.others.get(channel);
+    if (known && now - known.at < REGISTRY_TTL_MS) return known.value;
+    const value = (async () => {
+      const own = this.client
+        ? await this.client.then(
+            (c) => ownPid(c),
+            () => null,
+          )
+        : null;
+      const { rows } = await pool.query<{ others: boolean }>(OTHER_LISTENERS, [channel, own]);
+      return rows[0]?.others === true;
+    })();
+    // A failed look is not kept: the caller sends (it errs toward notifying) and the next one asks again.
+    const entry = { at: now, value: value.catch(() => true) };
+    value.catch(() => this.others.delete(channel));
+    this.others.set(channel, entry);
+    return entry.value;
   }
 
   private connect(): Promise<pg.Client> {
@@ -228,7 +281,7 @@ class Listener {
     if (this.closed || this.handlers.size === 0) return;
     try {
       const client = await this.connect();
-      for (const channel of this.handlers.keys()) await client.query(`LISTEN ${quoteIdent(channel)}`);
+      for (const channel of this.handlers.keys()) await client.query(listenStatement(channel));
       this.reconnectDelayMs = 250;
     } catch {
       this.reconnectDelayMs = Math.min(this.reconnectDelayMs * 2, 10_000);
@@ -244,6 +297,20 @@ class Listener {
     this.handlers.clear();
     if (client) await (await client.catch(() => undefined))?.end().catch(() => {});
   }
+}
+
+/** LISTEN and the registry's lock (see LISTENERS_CLASSID), in one round trip. */
+function listenStatement(channel: string): string {
+  return `LISTEN ${quoteIdent(channel)}; SELECT pg_advisory_lock_shared(${LISTENERS_CLASSID}, hashtext(${quoteLiteral(channel)}))`;
+}
+
+function unlistenStatement(channel: string): string {
+  return `UNLISTEN ${quoteIdent(channel)}; SELECT pg_advisory_unlock_shared(${LISTENERS_CLASSID}, hashtext(${quoteLiteral(channel)}))`;
+}
+
+/** The backend process id of a connected client (node-postgres keeps it from BackendKeyData). */
+function ownPid(client: pg.Client): number | null {
+  return (client as unknown as { processID?: number }).processID ?? null;
 }
 
 async function createSchema(connectionString: string, schema: string): Promise<void> {
@@ -272,6 +339,11 @@ export async function dropSchema(connectionString: string, schema: string): Prom
 
 export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** A string literal (standard_conforming_strings, PostgreSQL's default since 9.1). */
+function quoteLiteral(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
 }
 
 /** A multi-statement simple query answers with one result per statement. */

@@ -9,7 +9,8 @@ import { dropSchema } from '#test/support/drop-schema';
 import { sqlTargets, type SqlTarget } from '#test/support/sql-targets';
 import { startTcpProxy } from '#test/support/tcp-proxy';
 import { createPgliteClient } from './pglite-client.js';
-import { createPostgresClient, quoteIdent } from './postgres-client.js';
+import pg from 'pg';
+import { createPostgresClient, quoteIdent, REGISTRY_TTL_MS } from './postgres-client.js';
 import { CopyBinaryBuffer } from './copy-binary.js';
 import { CopyBuffer } from './copy-buffer.js';
 import { COPY_NULL, copyJsonText, copyText } from './copy-text.js';
@@ -374,6 +375,74 @@ describe('createPostgresClient prepared statements', () => {
   });
 });
 
+describe('createPostgresClient notify: the listeners registry', () => {
+  it('sends no NOTIFY while only its own client listens, and still wakes its own listeners', async () => {
+    const channel = uniqueName('registry').toLowerCase();
+    const sql = await createPostgresClient({ connectionString: TEST_DATABASE_URL, max: 2 });
+    const spy = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await spy.connect();
+    try {
+      // A plain LISTEN, outside the registry: it hears a NOTIFY statement if one is sent.
+      const overheard: string[] = [];
+      spy.on('notification', (m) => overheard.push(m.payload ?? ''));
+      await spy.query(`LISTEN ${quoteIdent(channel)}`);
+      const own: string[] = [];
+      await sql.listen(channel, (payload) => own.push(payload));
+      await sql.notify(channel, 'alone');
+      await sql.query('SELECT pg_sleep(0.05)');
+      await spy.query('SELECT 1'); // a round trip, so a sent notification would have arrived
+      assert.deepEqual(own, ['alone'], 'its own listener gets the payload in-process');
+      assert.deepEqual(overheard, [], 'no NOTIFY statement went to the server');
+
+      // Another client starts listening: once the registry is looked at again, NOTIFY is sent.
+      const other = await createPostgresClient({ connectionString: TEST_DATABASE_URL, max: 1 });
+      try {
+        const theirs: string[] = [];
+        await other.listen(channel, (payload) => theirs.push(payload));
+        await new Promise((resolve) => setTimeout(resolve, REGISTRY_TTL_MS + 50));
+        await sql.notify(channel, 'shared');
+        const deadline = Date.now() + 5_000;
+        while ((theirs.length === 0 || own.length < 2) && Date.now() < deadline)
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        assert.deepEqual(theirs, ['shared'], 'the other process is notified');
+        assert.deepEqual(own, ['alone', 'shared'], 'its own listener once (the server echo)');
+        await spy.query('SELECT 1');
+        assert.deepEqual(overheard, ['shared']);
+      } finally {
+        await other.close();
+      }
+      // The other client's session ended, and with it its registration.
+      await new Promise((resolve) => setTimeout(resolve, REGISTRY_TTL_MS + 50));
+      await sql.notify(channel, 'alone again');
+      await sql.query('SELECT pg_sleep(0.05)');
+      await spy.query('SELECT 1');
+      assert.deepEqual(own, ['alone', 'shared', 'alone again']);
+      assert.deepEqual(overheard, ['shared'], 'no NOTIFY once no one else listens');
+    } finally {
+      await spy.end();
+      await sql.close();
+    }
+  });
+
+  it('notifies when its own client does not listen but another does', async () => {
+    const channel = uniqueName('registry').toLowerCase();
+    const sender = await createPostgresClient({ connectionString: TEST_DATABASE_URL, max: 1 });
+    const receiver = await createPostgresClient({ connectionString: TEST_DATABASE_URL, max: 1 });
+    try {
+      const heard: string[] = [];
+      await receiver.listen(channel, (payload) => heard.push(payload));
+      await sender.notify(channel, '42');
+      const deadline = Date.now() + 5_000;
+      while (heard.length === 0 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.deepEqual(heard, ['42']);
+    } finally {
+      await sender.close();
+      await receiver.close();
+    }
+  });
+});
+
 describe('createPostgresClient LISTEN connection', () => {
   it('reconnects and listens again after the server drops it', async () => {
     const sql = await createPostgresClient({ connectionString: TEST_DATABASE_URL, max: 2 });
@@ -382,8 +451,8 @@ describe('createPostgresClient LISTEN connection', () => {
       const received: string[] = [];
       await sql.listen(channel, (payload) => received.push(payload));
       const killed = await sql.query<{ n: string }>(
-        `SELECT count(pg_terminate_backend(pid))::text AS n FROM pg_stat_activity WHERE query = $1`,
-        [`LISTEN "${channel}"`],
+        `SELECT count(pg_terminate_backend(pid))::text AS n FROM pg_stat_activity WHERE starts_with(query, $1)`,
+        [`LISTEN "${channel}";`],
       );
       assert.equal(killed.rows[0]!.n, '1', 'the listen connection was found and terminated');
       const deadline = Date.now() + 15_000;

@@ -107,6 +107,13 @@ export interface SqlClient extends SqlExecutor {
   ): Promise<T>;
   /** LISTEN on a channel; resolves to an unlisten function. */
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * NOTIFY every listener of `channel`, this client's own included. PostgreSQL: when no other
+   * session listens (the listeners' registry, postgres-client.ts), no statement is sent and this
+   * client's listeners get the payload in-process; a session that started listening elsewhere
+   * within the last REGISTRY_TTL_MS may miss it (callers treat notifications as best effort).
+   */
+  notify(channel: string, payload: string): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '#libs/sql/src/sql-client';
+import type { SqlClient } from '#libs/sql/src/sql-client';
 import type { GlobalPosition } from '../port.js';
 
 /**
@@ -11,7 +11,8 @@ import type { GlobalPosition } from '../port.js';
  * microseconds. Sends are coalesced: at most one in flight and one per MIN_GAP_MS, carrying
  * the highest position seen (each send is a statement on the shared pool, so under heavy append
  * load they would otherwise cost writers a noticeable share of throughput).
- * Best effort: a lost notification costs a subscriber at most its idle poll.
+ * Best effort: a lost notification costs a subscriber at most its idle poll. When no other
+ * session listens, SqlClient.notify sends nothing and wakes this client's listeners in-process.
  */
 const MIN_GAP_MS = 5;
 
@@ -24,7 +25,7 @@ export class CommitNotifier {
   private readonly recent = new Set<string>();
 
   constructor(
-    private readonly sql: SqlExecutor,
+    private readonly sql: SqlClient,
     private readonly channel: string,
   ) {}
 
@@ -56,7 +57,7 @@ export class CommitNotifier {
         if (this.recent.size > 1000) this.recent.clear();
         this.recent.add(payload);
         try {
-          await this.sql.query('SELECT pg_notify($1, $2)', [this.channel, payload]);
+          await this.sql.notify(this.channel, payload);
         } catch {
           this.recent.delete(payload);
         }
