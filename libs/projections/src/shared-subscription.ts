@@ -11,8 +11,9 @@ import type {
 export type LogSubscriber = Pick<EventStore, 'subscribeToAll'>;
 
 /**
- * The loop reads no further while a member has this many events queued or in hand: how far
- * the fastest projector may run ahead of the slowest, and so what the queues may hold.
+ * A member with this many events queued or in hand leaves the loop: it applies its queue, then
+ * reads on with a subscription of its own. Bounds what the queues hold, without holding the
+ * loop (and so the other members) to the slowest member's pace.
  */
 export const READ_AHEAD_EVENTS = 2_000;
 /** A member behind takes its queued batches in one call, up to this many events (one read's worth). */
@@ -36,6 +37,11 @@ interface Member {
   busy: boolean;
   /** The loop caught up through here: onCaughtUp once it has applied that far. */
   caughtUpAt: FromPosition | null;
+  /** It was told it caught up (its own subscription does not tell it again). */
+  told: boolean;
+  /** Left the loop past the bound: its own subscription once its queue is applied. */
+  detached: boolean;
+  own: SubscriptionHandle | null;
   stopped: boolean;
 }
 
@@ -47,23 +53,29 @@ const reached = (position: bigint, target: FromPosition) => target === 'start' |
  * instead of one each: a commit wakes one loop, which reads the new events once and queues the
  * batch for every runner. Each runner applies its queue in log order at its own pace, one call
  * at a time, taking what queued while it was busy in one call (up to MERGE_EVENTS, as a read
- * of its own would): a command waiting for the read models it needs waits for those projectors
- * only. The loop reads on as soon as one runner is idle (the fastest is done), so that a slow
- * projector does not set every projector's pace (with one batch in hand for all at once, it
- * did: billing renewals 7–16% slower at less CPU each, docs/benchmarks.md), and stops reading
- * while any runner has READ_AHEAD_EVENTS queued or in hand, which bounds the queues.
+ * of its own would). The loop reads on as soon as one runner is idle (the fastest is done).
+ * Until wt/billing it read on only when every runner was done with the batch in hand, so the
+ * slowest projector set every projector's pace (billing renewals, counted on the invoices read
+ * model, 7–16% slower than with a subscription each: docs/benchmarks.md, "Eighth session:
+ * billing pace").
+ *
+ * Bounded: a runner with READ_AHEAD_EVENTS queued or in hand leaves the loop (it is given no
+ * more batches), applies its queue, then reads on with a subscription of its own from the
+ * store, as a runner behind the loop does; it does not rejoin. The loop's memory is then at
+ * most READ_AHEAD_EVENTS plus one read per runner, and no runner waits for a slower one.
  *
  * A runner joins with its `from`. While held (hold(), the host's start-up), joiners only gather;
  * the loop then starts from the oldest of them, and each member is given only the events after
  * its own `from`, each exactly once, in order. Once running, a runner that joins at or past
  * what the loop has handed out joins it; one that is behind (a runner resubscribing after
  * another writer moved its checkpoint back, or after a failure) gets its own subscription from
- * the store, as before. onCaughtUp: a member present when the loop catches up is told once it
- * has applied through that point; one joining later, as it joins (it starts where the live
- * loop is). A member's failure is its own: it leaves, its queue is dropped, it is told
- * (onError) and the others go on. A failure of the loop's read is every member's (queues
- * dropped, each told, each resubscribes); the next joiners start a new loop. stop() of a member
- * drops its queue and does not wait for a call in hand (as AllSubscription.stop()).
+ * the store, as before. onCaughtUp, once per member: a member present when the loop catches up
+ * is told once it has applied through that point (not when the slowest has); one joining the
+ * live loop later, as it joins (it starts where the loop is). A member's failure is its own:
+ * it leaves, its queue is dropped, it is told (onError) and the others go on. A failure of
+ * the loop's read is every member's in the loop (queues dropped, each told, each
+ * resubscribes); the next joiners start a new loop. stop() of a member drops its queue and
+ * does not wait for a call in hand (as AllSubscription.stop()).
  */
 export class SharedLogSubscription implements LogSubscriber {
   private members = new Set<Member>();
@@ -108,6 +120,9 @@ export class SharedLogSubscription implements LogSubscriber {
       backlog: 0,
       busy: false,
       caughtUpAt: null,
+      told: false,
+      detached: false,
+      own: null,
       stopped: false,
     };
     this.members.add(member);
@@ -117,12 +132,16 @@ export class SharedLogSubscription implements LogSubscriber {
       this.readOn();
       if (this.caughtUp)
         setImmediate(() => {
-          if (!member.stopped) member.options.onCaughtUp?.();
+          if (!member.stopped && !member.told) {
+            member.told = true;
+            member.options.onCaughtUp?.();
+          }
         });
     }
     return {
       stop: async () => {
         this.leave(member);
+        await member.own?.stop();
         if (this.members.size === 0 && this.loop) {
           const loop = this.loop;
           this.loop = null;
@@ -180,23 +199,23 @@ export class SharedLogSubscription implements LogSubscriber {
       member.queue.push(mine);
       member.backlog += mine.length;
       this.deliver(member);
+      if (member.backlog >= this.readAheadEvents) {
+        member.detached = true;
+        this.members.delete(member);
+      }
     }
     if (this.mayReadOn(loop)) return Promise.resolve();
     return new Promise((resolve) => (this.resume = resolve));
   }
 
   /**
-   * Read on once a member is idle (reading sooner only lengthens the queues of busy ones, and
-   * a later read takes more at once) and no member has readAheadEvents waiting.
+   * Read on once a member is idle: reading sooner only lengthens the queues of busy ones, and
+   * a later read takes more at once.
    */
   private mayReadOn(loop: SubscriptionHandle): boolean {
     if (this.loop !== loop || this.members.size === 0) return true;
-    let idle = false;
-    for (const m of this.members) {
-      if (m.backlog >= this.readAheadEvents) return false;
-      if (!m.busy) idle = true;
-    }
-    return idle;
+    for (const m of this.members) if (!m.busy) return true;
+    return false;
   }
 
   private readOn(): void {
@@ -226,6 +245,7 @@ export class SharedLogSubscription implements LogSubscriber {
         member.backlog -= events.length;
         this.tellCaughtUp(member, events[events.length - 1]!.position);
         this.deliver(member);
+        if (member.detached && !member.busy) this.readAlone(member);
         this.readOn();
       },
       (error: unknown) => {
@@ -239,6 +259,23 @@ export class SharedLogSubscription implements LogSubscriber {
     );
   }
 
+  /** A detached member, its queue applied: on with a subscription of its own, from there. */
+  private readAlone(member: Member): void {
+    member.own = this.store.subscribeToAll(member.handler, {
+      from: member.cursor,
+      onCaughtUp: () => {
+        if (member.stopped || member.told) return;
+        member.told = true;
+        member.options.onCaughtUp?.();
+      },
+      onError: (error) => {
+        if (member.stopped) return;
+        member.stopped = true;
+        member.options.onError?.(error);
+      },
+    });
+  }
+
   /**
    * onCaughtUp, once the member has applied through where the loop caught up: it is idle with
    * nothing queued, or its call in hand just applied through there (`applied`).
@@ -248,6 +285,8 @@ export class SharedLogSubscription implements LogSubscriber {
     const idle = !member.busy && member.queue.length === 0;
     if (!idle && (applied === undefined || !reached(applied, member.caughtUpAt))) return;
     member.caughtUpAt = null;
+    if (member.told) return;
+    member.told = true;
     member.options.onCaughtUp?.();
   }
 
