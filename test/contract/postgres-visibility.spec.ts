@@ -325,7 +325,7 @@ describe('postgres event store: global-log visibility under overlapping transact
     await withTimeout(restartLoop, 'the restarting subscriber');
     await live.handle.stop();
 
-    const expected = [...positions].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+    const expected = ascending(positions);
     assert.deepEqual(
       live.events.map((e) => e.position),
       expected,
@@ -400,7 +400,7 @@ describe('postgres event store: global-log visibility under overlapping transact
       await crowd.close();
     }
     writing = false;
-    const expected = [...positions].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+    const expected = ascending(positions);
     for (const seen of await withTimeout(Promise.all(readers), 'the readers')) {
       const skipped = expected.filter((p) => !seen.includes(p));
       assert.deepEqual(skipped, [], 'no event passed over');
@@ -474,7 +474,7 @@ describe('postgres event store: global-log visibility under overlapping transact
     await withTimeout(restartLoop, 'the restarting subscriber');
     await sleep(QUIET_PERIOD_MS);
     await live.handle.stop();
-    const expected = [...positions].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+    const expected = ascending(positions);
     assert.deepEqual(
       live.events.map((e) => e.position),
       expected,
@@ -494,6 +494,11 @@ describe('postgres event store: global-log visibility under overlapping transact
 
 function event(type: string, data: unknown = {}): NewEvent {
   return { type, data, metadata: { occurredAt: new Date().toISOString() } };
+}
+
+/** Positions in log order (a copy). */
+function ascending(positions: readonly bigint[]): bigint[] {
+  return [...positions].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
 }
 
 function names(events: RecordedEvent[]): string[] {

@@ -3,6 +3,7 @@ import { copyFromStdin } from './postgres-copy.js';
 import {
   copyWith,
   preparedName,
+  sqlLiteral,
   transactionSettings,
   type QueryResult,
   type SqlClient,
@@ -230,19 +231,18 @@ class Listener {
     const now = Date.now();
     const known = this.others.get(channel);
     if (known && now - known.at < REGISTRY_TTL_MS) return known.value;
-    const value = (async () => {
-      const own = this.client
-        ? await this.client.then(
-            (c) => ownPid(c),
-            () => null,
-          )
-        : null;
-      const { rows } = await pool.query<{ others: boolean }>(OTHER_LISTENERS, [channel, own]);
-      return rows[0]?.others === true;
-    })();
-    // A failed look is not kept: the caller sends (it errs toward notifying) and the next one asks again.
-    const entry = { at: now, value: value.catch(() => true) };
-    value.catch(() => this.others.delete(channel));
+    const entry = {
+      at: now,
+      value: (async () => {
+        const own = this.client ? await this.client.then(ownPid, () => null) : null;
+        const { rows } = await pool.query<{ others: boolean }>(OTHER_LISTENERS, [channel, own]);
+        return rows[0]?.others === true;
+      })().catch(() => {
+        // A failed look errs toward notifying, and is not kept: the next notify asks again.
+        if (this.others.get(channel) === entry) this.others.delete(channel);
+        return true;
+      }),
+    };
     this.others.set(channel, entry);
     return entry.value;
   }
@@ -301,11 +301,11 @@ class Listener {
 
 /** LISTEN and the registry's lock (see LISTENERS_CLASSID), in one round trip. */
 function listenStatement(channel: string): string {
-  return `LISTEN ${quoteIdent(channel)}; SELECT pg_advisory_lock_shared(${LISTENERS_CLASSID}, hashtext(${quoteLiteral(channel)}))`;
+  return `LISTEN ${quoteIdent(channel)}; SELECT pg_advisory_lock_shared(${LISTENERS_CLASSID}, hashtext(${sqlLiteral(channel)}))`;
 }
 
 function unlistenStatement(channel: string): string {
-  return `UNLISTEN ${quoteIdent(channel)}; SELECT pg_advisory_unlock_shared(${LISTENERS_CLASSID}, hashtext(${quoteLiteral(channel)}))`;
+  return `UNLISTEN ${quoteIdent(channel)}; SELECT pg_advisory_unlock_shared(${LISTENERS_CLASSID}, hashtext(${sqlLiteral(channel)}))`;
 }
 
 /** The backend process id of a connected client (node-postgres keeps it from BackendKeyData). */
@@ -339,11 +339,6 @@ export async function dropSchema(connectionString: string, schema: string): Prom
 
 export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
-}
-
-/** A string literal (standard_conforming_strings, PostgreSQL's default since 9.1). */
-function quoteLiteral(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
 }
 
 /** A multi-statement simple query answers with one result per statement. */

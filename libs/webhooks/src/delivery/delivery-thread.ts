@@ -34,6 +34,9 @@ export type DeliveryThreadReply =
   | { type: 'error'; id: number; error: { message: string; code?: string } }
   | { type: 'close' };
 
+/** Wait before replacing a delivery thread that exited unexpectedly. */
+const RESTART_DELAY_MS = 1_000;
+
 /**
  * The BullMQ workers of the webhooks queue (DeliveryWorker: fetching jobs, endpoint slots,
  * signing, HTTP) in a worker thread of this process, for when the read models are PGlite
@@ -44,9 +47,6 @@ export type DeliveryThreadReply =
  * attempt writes, a few statements a second) comes back to this thread, the database's only
  * connection, as does disabling an endpoint (a command).
  */
-/** Wait before replacing a delivery thread that exited unexpectedly. */
-const RESTART_DELAY_MS = 1_000;
-
 export class DeliveryThread {
   private worker!: Worker;
   private readonly ready: Promise<void>;
