@@ -5,7 +5,7 @@
  * and where its time goes: commands, read-your-writes waits, and each projector's batches
  * (transactions per request, events per batch, milliseconds each).
  *
- *   node dist/bench/payments/statements-per-request.js [pi|customer] [concurrency]
+ *   node dist/bench/payments/statements-per-request.js [pi|customer] [concurrency | rate/s]
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -97,14 +97,28 @@ const call = () =>
     : stripe.customers.create({ email: 'a@b.c' });
 for (let i = 0; i < 5; i++) await call();
 await new Promise((r) => setTimeout(r, 500));
-const N = 40 * Number(process.argv[3] ?? 1);
-const concurrency = Number(process.argv[3] ?? 1);
+// `pi 32`: 32 callers in closed loops, 40 calls each; `pi 300/s`: an open loop at 300 calls/s for 5 s.
+const load = process.argv[3] ?? '1';
+const rate = load.endsWith('/s') ? Number(load.slice(0, -2)) : 0;
+const concurrency = rate ? 0 : Number(load);
+const N = rate ? rate * 5 : 40 * concurrency;
 counting = true;
-await Promise.all(
-  Array.from({ length: concurrency }, async () => {
-    for (let i = 0; i < N / concurrency; i++) await call();
-  }),
-);
+if (rate) {
+  const start = performance.now();
+  const calls: Promise<unknown>[] = [];
+  for (let i = 0; i < N; i++) {
+    const wait = start + (i * 1000) / rate - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    calls.push(call());
+  }
+  await Promise.all(calls);
+} else {
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = 0; i < N / concurrency; i++) await call();
+    }),
+  );
+}
 await new Promise((r) => setTimeout(r, 300));
 counting = false;
 for (const [key, { calls, ms, events }] of [...phases].sort((a, b) => a[0].localeCompare(b[0])))
@@ -117,6 +131,21 @@ console.log(`${op}: ${(total / N).toFixed(1)} statements per request`);
 for (const [k, v] of [...counts].sort((a, b) => b[1] - a[1]).slice(0, 30))
   console.log(`${(v / N).toFixed(2).padStart(6)}  ${k}`);
 await coffer.close();
+// Rows written per request, by table (the counted phase and the warm-up calls; statistics are
+// flushed by each backend within a second of its transaction).
+await new Promise((r) => setTimeout(r, 1500));
+const tables = await admin.query<{ relname: string; ins: string; upd: string; indexes: string }>(
+  `SELECT relname, n_tup_ins::text AS ins, n_tup_upd::text AS upd,
+          (SELECT count(*) FROM pg_index i WHERE i.indrelid = s.relid)::text AS indexes
+     FROM pg_stat_user_tables s WHERE schemaname = $1 AND n_tup_ins + n_tup_upd > 0 ORDER BY n_tup_ins DESC`,
+  [schema],
+);
+const calls = N + 5;
+console.log(`rows per request (${calls} requests): inserted, updated, indexes on the table`);
+for (const t of tables.rows)
+  console.log(
+    `${(Number(t.ins) / calls).toFixed(2).padStart(6)} ${(Number(t.upd) / calls).toFixed(2).padStart(6)}  ${t.indexes}  ${t.relname}`,
+  );
 await admin.exec(`DROP SCHEMA ${schema} CASCADE`);
 await admin.close();
 await deleteRedisKeys(TEST_REDIS_URL, env.QUEUE_PREFIX);
