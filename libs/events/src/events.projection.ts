@@ -66,11 +66,12 @@ const WRITE_BATCH = lastWrite([UPSERT_SNAPSHOTS(''), REMOVE_SNAPSHOTS(''), INSER
  */
 const WRITE_BATCH_CHECKED = lastWrite(
   [
+    // A lookup by key per assumed snapshot (a few), never a join the planner could turn into a
+    // scan of the whole table once it has statistics (PlannerStatistics).
     `stale AS (
     SELECT EXISTS (
       SELECT 1 FROM jsonb_to_recordset($4::jsonb) AS x(id text, doc jsonb)
-      LEFT JOIN event_object_snapshots s ON s.id = x.id
-      WHERE s.doc IS DISTINCT FROM x.doc
+      WHERE (SELECT s.doc FROM event_object_snapshots s WHERE s.id = x.id) IS DISTINCT FROM x.doc
     ) AS yes
   )`,
     UPSERT_SNAPSHOTS('\n    WHERE NOT (SELECT yes FROM stale)'),

@@ -21,6 +21,7 @@ import {
   storedPosition,
   writeCheckpoint,
 } from './checkpoints.js';
+import { PlannerStatistics } from './planner-statistics.js';
 import type { LastWrite, LastWriteExecutor, Projector } from './projector.js';
 import type { LogSubscriber } from './shared-subscription.js';
 
@@ -63,6 +64,7 @@ export class ProjectorRunner extends EventEmitter implements FlushableRunner {
   private changeCount = 0;
 
   private readonly flusher: CheckpointFlusher;
+  private readonly statistics: PlannerStatistics;
 
   /**
    * `flusher`: shared by the runners of a process (ProjectionsHost) so their skipped-over
@@ -79,6 +81,9 @@ export class ProjectorRunner extends EventEmitter implements FlushableRunner {
     super();
     this.setMaxListeners(0);
     this.flusher = flusher ?? new CheckpointFlusher(sql);
+    this.statistics = new PlannerStatistics(sql, projector.tables, (error) =>
+      this.logger?.warn({ projector: projector.name, err: error }, 'ANALYZE of the projector tables failed'),
+    );
   }
 
   get currentPosition(): FromPosition {
@@ -112,6 +117,7 @@ export class ProjectorRunner extends EventEmitter implements FlushableRunner {
     this.flusher.remove(this);
     await this.subscription?.stop();
     this.subscription = null;
+    await this.statistics.settled();
     // Leave the stored checkpoint where the tables are, so a restart re-reads nothing.
     await this.persistSkipped().catch(() => undefined);
   }
@@ -171,6 +177,7 @@ export class ProjectorRunner extends EventEmitter implements FlushableRunner {
       if (wrote) {
         this.persisted = last;
         this.changeCount++;
+        this.statistics.wrote(batch.length);
       } else if (!this.stopped) this.flusher.schedule(this);
       this.restartDelay = RESTART_DELAY_MS.first;
       this.emit('advanced', last);
