@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '#libs/event-store/src/port';
-import { lastWrite, writeLast, type Projector } from '#libs/projections/src/projector';
-import type { SqlExecutor } from '#libs/sql/src/sql-client';
+import { lastWrite, writeLast, type LastWrite, type Projector } from '#libs/projections/src/projector';
+import { prepared, type SqlExecutor } from '#libs/sql/src/sql-client';
 import type { BalanceTransactionObject } from './domain/balance-transaction.js';
 import type { IntentLedger } from './domain/intent-ledger.js';
 import type { LedgerEntry } from './domain/ledger-entry.js';
@@ -144,14 +144,12 @@ async function loadIntents(
     if (!createdHere.has(id)) ids.add(id);
   }
   if (ids.size === 0) return new Map();
-  const { rows } = await tx.query<{ id: string; state: IntentLedger }>(
-    'SELECT id, state FROM ledger_intents WHERE id = ANY($1::text[])',
-    [[...ids]],
-  );
+  const { rows } = await tx.query<{ id: string; state: IntentLedger }>(SELECT_INTENTS, [[...ids]]);
   return new Map<string, IntentLedger | null>(rows.map((r) => [r.id, r.state]));
 }
 
 const PAYMENT_INTENT_CREATED = 'PaymentIntentCreated';
+const SELECT_INTENTS = prepared('SELECT id, state FROM ledger_intents WHERE id = ANY($1::text[])');
 
 /**
  * A batch's writes, sent as ONE statement: each table's write is a data-modifying CTE (all run,
@@ -260,8 +258,21 @@ class LedgerWrites {
 
   async run(tx: SqlExecutor): Promise<void> {
     if (this.parts.length === 0) return;
-    await writeLast(tx, lastWrite(this.parts), this.params);
+    await writeLast(tx, ledgerWrite(this.parts), this.params);
   }
+}
+
+/**
+ * The batch statement for one combination of parts, prepared: a batch's text depends only on
+ * which of the five writes it has (their order is fixed), so there are at most 31 texts, each
+ * parsed and planned once per connection rather than on every batch.
+ */
+const LEDGER_WRITES = new Map<string, LastWrite>();
+function ledgerWrite(parts: readonly string[]): LastWrite {
+  const key = parts.join('\n');
+  let write = LEDGER_WRITES.get(key);
+  if (!write) LEDGER_WRITES.set(key, (write = lastWrite(parts, { prepare: true })));
+  return write;
 }
 
 /** A ledger_postings row of an entry's posting (without entry_id), as the projector writes it. */

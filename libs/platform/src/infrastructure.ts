@@ -145,7 +145,8 @@ function openProjectorPool(
   timeoutMs: number,
 ): Promise<SqlClient> {
   if (config.role === 'api') return Promise.resolve(shared);
-  return openPostgres(url, closers, timeoutMs, PROJECTOR_POOL_SIZE);
+  // Its statements are fixed-shape writes by key: planned once per connection (see planCacheMode).
+  return openPostgres(url, closers, timeoutMs, PROJECTOR_POOL_SIZE, 'force_generic_plan');
 }
 
 async function openPostgres(
@@ -153,10 +154,15 @@ async function openPostgres(
   closers: Closers,
   timeoutMs: number,
   max?: number,
+  planCacheMode?: 'force_generic_plan',
 ): Promise<SqlClient> {
   const { createPostgresClient } = await import('#libs/sql/src/postgres-client');
   return attempt('PostgreSQL', describeUrl(url), timeoutMs, async () => {
-    const sql = await createPostgresClient({ connectionString: url, ...(max ? { max } : {}) });
+    const sql = await createPostgresClient({
+      connectionString: url,
+      ...(max ? { max } : {}),
+      ...(planCacheMode ? { planCacheMode } : {}),
+    });
     closers.add(() => sql.close());
     await sql.query('SELECT 1');
     return sql;

@@ -20,6 +20,14 @@ export interface PostgresClientOptions {
   schema?: string;
   /** Pool size; default 10. */
   max?: number;
+  /**
+   * `force_generic_plan`: every connection plans a prepared statement once, whatever its
+   * parameters (`SET plan_cache_mode`). For a pool whose statements are fixed-shape writes by
+   * key (the projectors'), where a plan made for one batch's values is no better than the
+   * generic one and re-planning a statement of many CTEs on every batch costs more than running
+   * it. Default: PostgreSQL's choice (custom plans while they look cheaper).
+   */
+  planCacheMode?: 'force_generic_plan';
 }
 
 /**
@@ -30,9 +38,11 @@ export interface PostgresClientOptions {
  * numbers; json/jsonb parsed; timestamptz as Date. JS bigint parameters are sent as text.
  */
 export async function createPostgresClient(options: PostgresClientOptions): Promise<SqlClient> {
-  const { connectionString, schema, max = 10 } = options;
+  const { connectionString, schema, max = 10, planCacheMode } = options;
   if (schema !== undefined) await createSchema(connectionString, schema);
-  const config: pg.PoolConfig = { connectionString, max, Client: Lz4Client };
+  const settings = [`SET default_toast_compression = 'lz4'`];
+  if (planCacheMode) settings.push(`SET plan_cache_mode = ${planCacheMode}`);
+  const config: pg.PoolConfig = { connectionString, max, Client: sessionClient(settings) };
   // A startup option applies before any query runs, so no pooled connection ever sees the default path.
   if (schema !== undefined) config.options = `-c search_path=${quoteIdent(schema)},public`;
   const pool = new pg.Pool(config);
@@ -134,26 +144,30 @@ export async function createPostgresClient(options: PostgresClientOptions): Prom
 }
 
 /**
- * A pooled connection that stores large values compressed with lz4. Documents over ~2 kB
- * (invoices, subscriptions, Stripe events) are compressed when stored; lz4 costs PostgreSQL
- * ~20% less CPU per such row than the default pglz (measured on 4.5 kB JSON documents: 81 →
- * 66 µs per row). A server without lz4 (or before PostgreSQL 14) refuses the SET and keeps pglz,
- * which is harmless; values already stored stay readable whatever compressed them.
+ * A pooled connection class whose connections run `settings` (parameterless SETs, each its own
+ * statement, so that one refused does not undo the others) before anything else. Always among them: large values stored compressed with lz4.
+ * Documents over ~2 kB (invoices, subscriptions, Stripe events) are compressed when stored; lz4
+ * costs PostgreSQL ~20% less CPU per such row than the default pglz (measured on 4.5 kB JSON
+ * documents: 81 → 66 µs per row). A server that refuses a setting (no lz4, or before
+ * PostgreSQL 14) keeps its default, which is harmless; values already stored stay readable
+ * whatever compressed them.
  */
-class Lz4Client extends pg.Client {
-  override connect(): Promise<pg.Client>;
-  override connect(callback: ConnectCallback): void;
-  override connect(callback?: ConnectCallback): Promise<pg.Client> | void {
-    const connected = super.connect().then(async (client) => {
-      await this.query(`SET default_toast_compression = 'lz4'`).catch(noop);
-      return client;
-    });
-    if (!callback) return connected;
-    connected.then(
-      (client) => (callback as (err: null, c: pg.Client) => void)(null, client),
-      (error: Error) => (callback as (err: Error) => void)(error),
-    );
-  }
+function sessionClient(settings: readonly string[]): typeof pg.Client {
+  return class SessionClient extends pg.Client {
+    override connect(): Promise<pg.Client>;
+    override connect(callback: ConnectCallback): void;
+    override connect(callback?: ConnectCallback): Promise<pg.Client> | void {
+      const connected = super.connect().then(async (client) => {
+        for (const setting of settings) await this.query(setting).catch(noop);
+        return client;
+      });
+      if (!callback) return connected;
+      connected.then(
+        (client) => (callback as (err: null, c: pg.Client) => void)(null, client),
+        (error: Error) => (callback as (err: Error) => void)(error),
+      );
+    }
+  };
 }
 
 type ConnectCallback = ((err: Error) => void) | ((err: null, c: pg.Client) => void);
