@@ -21,7 +21,7 @@ import {
   storedPosition,
   writeCheckpoint,
 } from './checkpoints.js';
-import { PlannerStatistics } from './planner-statistics.js';
+import { PlannerStatistics } from '#libs/sql/src/planner-statistics';
 import type { LastWrite, LastWriteExecutor, Projector } from './projector.js';
 import type { LogSubscriber } from './shared-subscription.js';
 

@@ -1,4 +1,5 @@
 import { prepared, type SqlClient, type SqlExecutor } from '#libs/sql/src/sql-client';
+import { PlannerStatistics } from '#libs/sql/src/planner-statistics';
 import { InvalidAppendError, StreamNotFoundError } from '../errors.js';
 import type {
   AppendResult,
@@ -115,6 +116,12 @@ export class PostgresEventStore implements EventStore {
   private closed = false;
   private readonly appends: AppendBatcher;
   private readonly streamReads: StreamReadBatcher;
+  /**
+   * The log's planner statistics as it grows (PlannerStatistics): without them the grouped
+   * stream read's plan, made while the log was small, stays a scan of the whole log. A failed
+   * ANALYZE costs only the plans it would have mended.
+   */
+  private readonly statistics: PlannerStatistics;
 
   private constructor(
     private readonly sql: SqlClient,
@@ -128,6 +135,7 @@ export class PostgresEventStore implements EventStore {
     this.notifier = sql.kind === 'postgres' ? new CommitNotifier(sql, channel) : undefined;
     this.appends = new AppendBatcher(sql, appendsInFlight, (position) => this.committed(position));
     this.streamReads = new StreamReadBatcher(sql, streamReadsInFlight);
+    this.statistics = new PlannerStatistics(sql, ['coffer_events'], () => undefined);
   }
 
   static async create(sql: SqlClient, opts: PostgresEventStoreOptions = {}): Promise<PostgresEventStore> {
@@ -149,7 +157,9 @@ export class PostgresEventStore implements EventStore {
 
   /** Concurrent appends share transactions (group commit, AppendBatcher); each keeps its own outcome. */
   async append(stream: StreamName, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
-    return this.appends.append(stream, this.serialize(stream, events), expected);
+    const result = await this.appends.append(stream, this.serialize(stream, events), expected);
+    this.statistics.wrote(events.length);
+    return result;
   }
 
   /** One transaction: every part or none (coffer_append_atomic); grouped with concurrent appends like `append`. */
@@ -169,7 +179,9 @@ export class PostgresEventStore implements EventStore {
         `appendMany: ${total} events; at most ${MAX_EVENTS_PER_TRANSACTION} in one append`,
       );
     }
-    return this.appends.appendMany(parts);
+    const results = await this.appends.appendMany(parts);
+    this.statistics.wrote(total);
+    return results;
   }
 
   /**
@@ -316,6 +328,7 @@ export class PostgresEventStore implements EventStore {
     this.listening = undefined;
     if (listening) await (await listening.catch(() => async () => {}))();
     await this.notifier?.flushed();
+    await this.statistics.settled();
     if (this.ownsClient) await this.sql.close();
   }
 

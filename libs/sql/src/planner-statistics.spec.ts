@@ -6,7 +6,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { prepared, preparedName, type SqlClient, type SqlExecutor } from '#libs/sql/src/sql-client';
+import { prepared, preparedName, type SqlClient, type SqlExecutor } from './sql-client.js';
 import { sqlTargets } from '#test/support/sql-targets';
 import { FIRST_ANALYZE_AFTER_EVENTS, PlannerStatistics } from './planner-statistics.js';
 
