@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
+import { sha256Base62 } from '#libs/kernel/src/digest-id';
 
-const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 /** Same body length as random resource ids (libs/wire/src/ids.ts). */
 const BODY_LENGTH = 24;
 
@@ -9,13 +8,7 @@ const BODY_LENGTH = 24;
  * produces the same id (the ledger is a projection: it may not draw random ids).
  */
 export function derivedId(prefix: string, domainEventId: string, purpose: string): string {
-  let n = BigInt(`0x${createHash('sha256').update(`${prefix}:${domainEventId}:${purpose}`).digest('hex')}`);
-  let body = '';
-  for (let i = 0; i < BODY_LENGTH; i++) {
-    body += ALPHABET[Number(n % 62n)];
-    n /= 62n;
-  }
-  return `${prefix}_${body}`;
+  return `${prefix}_${sha256Base62(`${prefix}:${domainEventId}:${purpose}`, BODY_LENGTH)}`;
 }
 
 /** The ledger entry a domain event produced (index: several entries from one event). */
