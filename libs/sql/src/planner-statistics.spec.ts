@@ -1,7 +1,7 @@
 /**
  * PlannerStatistics on PGlite and real PostgreSQL: ANALYZE after the first 100 events written,
  * then at each doubling, one at a time; and the outcome it exists for: a by-key statement whose
- * plan was cached while its table was empty, a scan of the whole table once the table has
+ * plan was cached while its table was small, a scan of the whole table once the table has
  * grown, is planned again from the table as it is.
  */
 import { after, before, describe, it } from 'node:test';
