@@ -165,16 +165,7 @@ describe('shared log subscription (projector runners of a process)', () => {
   });
 
   it('hands each member exactly the events after its own from, once, in order; a late member behind gets its own; a failing member leaves alone', async () => {
-    const sql = await createPgliteClient();
-    const store = await PostgresEventStore.create(sql, { name: 'pglite' });
-    const append = async (i: number) =>
-      (
-        await store.append(
-          `s-${i}`,
-          [{ type: 'T', data: { i }, metadata: { occurredAt: '2026-01-01T00:00:00Z' } }],
-          NO_STREAM,
-        )
-      ).position;
+    const { store, append, close } = await pgliteStore();
     const positions: bigint[] = [];
     for (let i = 0; i < 5; i++) positions.push(await append(i));
     const shared = new SharedLogSubscription(store);
@@ -215,8 +206,7 @@ describe('shared log subscription (projector runners of a process)', () => {
       assert.equal(a.failed() + b.failed() + late.failed(), 0);
       await Promise.all([a.handle.stop(), b.handle.stop(), c.handle.stop(), late.handle.stop()]);
     } finally {
-      await store.close();
-      await sql.close();
+      await close();
     }
   });
 });
